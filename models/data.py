@@ -1,0 +1,183 @@
+"""The scenario resolved into the index sets and coefficients of the LP, shared by both engines.
+
+Resolution follows the input contract: blank-month offers apply to every month unless a dated
+row overrides them; an offer arrives only from ``start + lead_time_months``; blank-material caps
+apply to every material unless a material row overrides them. Rows and variables that say
+nothing are left out (zero capacity, a 100% cap, a zero floor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Index sets and coefficients. Each frame has one row per variable or constraint row, in
+    the order the engines create them; integer columns ``m``, ``t``, ``w`` index materials,
+    months and windows."""
+
+    name: str
+    cap_window: str  # month | year | horizon
+    months: list[str]
+    materials: list[str]
+    windows: list[str]  # window labels, in time order
+    window_of_month: np.ndarray  # (T,) window index of each month
+    initial_stock_t: np.ndarray  # (M,)
+    arrive: pd.DataFrame  # material supplier country month m t price tariff freight landed cap
+    stock: pd.DataFrame  # material month m t demand_t holding storage cover (M*T, m-major)
+    shortfall: pd.DataFrame  # material month m t penalty_usd_per_t
+    floors: pd.DataFrame  # material month m t floor_t cover_months
+    totals: pd.DataFrame  # material window m w: one window-total variable each
+    caps: pd.DataFrame  # material country window m w total max_share: one cap row each
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.materials), len(self.months)
+
+
+def compile_scenario(scenario: Scenario) -> ModelData:
+    """Resolve a validated scenario into :class:`ModelData`."""
+    settings = scenario.settings
+    months = settings.horizon
+    materials = scenario.materials["material"].tolist()
+    labels = _window_labels(months, settings.cap_window)
+    windows = list(dict.fromkeys(labels))
+    window_of_month = np.array([windows.index(label) for label in labels])
+    arrive = _arrivals(scenario, months, materials)
+    stock = _stock(scenario, months, materials)
+    caps, totals = _caps(scenario, arrive, materials, windows, window_of_month)
+    return ModelData(
+        name=settings.name,
+        cap_window=settings.cap_window,
+        months=months,
+        materials=materials,
+        windows=windows,
+        window_of_month=window_of_month,
+        initial_stock_t=scenario.materials["initial_stock_t"].to_numpy(dtype=float),
+        arrive=arrive,
+        stock=stock,
+        shortfall=_shortfall(scenario, stock),
+        floors=_floors(scenario, stock),
+        totals=totals,
+        caps=caps,
+    )
+
+
+def _window_labels(months: list[str], cap_window: str) -> list[str]:
+    if cap_window == "month":
+        return list(months)
+    if cap_window == "year":
+        return [month[:4] for month in months]
+    return [f"{months[0]}..{months[-1]}"] * len(months)
+
+
+def _arrivals(scenario: Scenario, months: list[str], materials: list[str]) -> pd.DataFrame:
+    """One row per arrive variable: the offer for each (supplier, material, month) in effect."""
+    offers = scenario.offers
+    dated = offers[offers["month"].notna()]
+    every = offers[offers["month"].isna()].drop(columns="month")
+    spread = every.merge(pd.DataFrame({"month": months}), how="cross")
+    resolved = pd.concat([dated, spread], ignore_index=True)
+    resolved = resolved.drop_duplicates(["supplier", "material", "month"], keep="first")
+    suppliers = scenario.suppliers.reset_index(drop=True).assign(s=lambda f: f.index)
+    resolved = resolved.merge(suppliers, on="supplier", how="inner", validate="many_to_one")
+    resolved["m"] = resolved["material"].map({m: i for i, m in enumerate(materials)})
+    resolved["t"] = resolved["month"].map({month: i for i, month in enumerate(months)})
+    usable = (resolved["t"] >= resolved["lead_time_months"]) & (
+        resolved["capacity_t_per_month"] > 0
+    )
+    resolved = resolved[usable].sort_values(["m", "s", "t"], kind="stable")
+    landed = resolved["price_usd_per_t"] * (1 + resolved["tariff_pct"] / 100)
+    resolved["landed_usd_per_t"] = landed + resolved["freight_usd_per_t"]
+    order = resolved["t"].to_numpy() - resolved["lead_time_months"].to_numpy()
+    resolved["order_month"] = np.asarray(months, dtype=object)[order]
+    columns = [
+        "material",
+        "supplier",
+        "country",
+        "month",
+        "order_month",
+        "m",
+        "s",
+        "t",
+        "price_usd_per_t",
+        "tariff_pct",
+        "freight_usd_per_t",
+        "landed_usd_per_t",
+        "capacity_t_per_month",
+        "lead_time_months",
+    ]
+    return resolved[columns].reset_index(drop=True)
+
+
+def _stock(scenario: Scenario, months: list[str], materials: list[str]) -> pd.DataFrame:
+    """One row per (material, month), material-major: demand, holding cost, storage capacity."""
+    n_months = len(months)
+    grid = pd.DataFrame(
+        {
+            "material": np.repeat(materials, n_months),
+            "month": np.tile(months, len(materials)),
+            "m": np.repeat(np.arange(len(materials)), n_months),
+            "t": np.tile(np.arange(n_months), len(materials)),
+        }
+    )
+    demand = scenario.demand.groupby(["material", "month"], as_index=False)["demand_t"].sum()
+    grid = grid.merge(demand, on=["material", "month"], how="left").fillna({"demand_t": 0.0})
+    per_material = scenario.materials.set_index("material")
+    grid["holding_cost_usd_per_t_month"] = grid["material"].map(
+        per_material["holding_cost_usd_per_t_month"]
+    )
+    grid["storage_capacity_t"] = grid["material"].map(per_material["storage_capacity_t"])
+    cover = per_material["cover_months"].fillna(scenario.settings.stockpile_cover_months)
+    grid["cover_months"] = grid["material"].map(cover)
+    grid["cover_target_t"] = grid["cover_months"] * grid["demand_t"]
+    return grid
+
+
+def _shortfall(scenario: Scenario, stock: pd.DataFrame) -> pd.DataFrame:
+    """Shortfall variables exist only for materials with a penalty."""
+    penalty = scenario.materials.set_index("material")["shortfall_penalty_usd_per_t"]
+    rows = stock[["material", "month", "m", "t"]].copy()
+    rows["shortfall_penalty_usd_per_t"] = rows["material"].map(penalty)
+    return rows[rows["shortfall_penalty_usd_per_t"].notna()].reset_index(drop=True)
+
+
+def _floors(scenario: Scenario, stock: pd.DataFrame) -> pd.DataFrame:
+    """Floor rows from ``stockpile_from`` on, where the cover target is positive."""
+    applies = (stock["month"] >= scenario.settings.floor_from) & (stock["cover_target_t"] > 0)
+    rows = stock.loc[applies, ["material", "month", "m", "t", "cover_months", "cover_target_t"]]
+    return rows.rename(columns={"cover_target_t": "floor_t"}).reset_index(drop=True)
+
+
+def _caps(
+    scenario: Scenario,
+    arrive: pd.DataFrame,
+    materials: list[str],
+    windows: list[str],
+    window_of_month: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cap rows (country, material, window) below 100% where the country can supply, and the
+    window-total variables they refer to."""
+    caps = scenario.country_caps
+    general = caps[caps["material"].isna()].drop(columns="material")
+    spread = general.merge(pd.DataFrame({"material": materials}), how="cross")
+    resolved = pd.concat([caps[caps["material"].notna()], spread], ignore_index=True)
+    resolved = resolved.drop_duplicates(["country", "material"], keep="first")
+    resolved = resolved[resolved["max_share"] < 1]
+    supplied = arrive[["material", "country", "m"]].assign(w=window_of_month[arrive["t"]])
+    supplied = supplied.drop_duplicates()
+    rows = resolved.merge(supplied, on=["material", "country"], how="inner")
+    rows = rows.sort_values(["m", "w", "country"], kind="stable").reset_index(drop=True)
+    rows["window"] = [windows[w] for w in rows["w"]]
+    totals = rows[["material", "window", "m", "w"]].drop_duplicates().reset_index(drop=True)
+    rows["total"] = rows.merge(
+        totals.reset_index(), on=["m", "w"], how="left", validate="many_to_one"
+    )["index"].to_numpy()
+    caps_columns = ["material", "country", "window", "m", "w", "total", "max_share"]
+    return rows[caps_columns], totals

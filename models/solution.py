@@ -1,0 +1,66 @@
+"""What an engine returns: a status, the solver's own words, and arrays aligned with
+:class:`~models.data.ModelData`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+
+class Status(StrEnum):
+    """How a solve ended. Only ``OPTIMAL`` (and ``LIMIT`` with a plan) carry a plan."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    LIMIT = "limit"
+    ERROR = "error"
+
+    @property
+    def exit_code(self) -> int:
+        return {Status.OPTIMAL: 0, Status.INFEASIBLE: 3, Status.LIMIT: 4}.get(self, 1)
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    variables: int
+    constraints: int
+    nonzeros: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "variables": self.variables,
+            "constraints": self.constraints,
+            "nonzeros": self.nonzeros,
+        }
+
+
+@dataclass
+class Solution:
+    """Primal values per variable family and duals per constraint family.
+
+    ``row_duals`` and ``bound_duals`` hold d(objective)/d(right-hand side) in USD per unit of
+    the row's right-hand side, aligned with the rows of ``ModelData.floors``/``caps``/``stock``
+    and the arrive/stock variables (for the capacity bounds).
+    """
+
+    status: Status
+    termination: str
+    objective: float | None = None
+    arrive: np.ndarray | None = None
+    stock: np.ndarray | None = None
+    shortfall: np.ndarray | None = None
+    row_duals: dict[str, np.ndarray] = field(default_factory=dict)
+    bound_duals: dict[str, np.ndarray] = field(default_factory=dict)
+    size: ModelSize | None = None
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    engine: str = ""
+    algorithm: str = ""
+    solver: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.arrive is not None

@@ -1,0 +1,262 @@
+"""An independent re-check of a plan: every constraint recomputed with pandas from the scenario's
+own tables and the result tables, without the model data or the solver.
+
+Each ``check_*`` returns messages naming the family, the rows and the size of the violation;
+an empty list means the family holds within tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import families as fam
+
+from . import months
+from .scenario import Scenario
+
+ABS_TOL_T = 1e-5  # tonnes
+REL_TOL = 1e-6
+
+
+def _tolerance(scale) -> np.ndarray:
+    return ABS_TOL_T + REL_TOL * np.abs(np.asarray(scale, dtype=float))
+
+
+def recheck(
+    scenario: Scenario,
+    plan: pd.DataFrame,
+    stock: pd.DataFrame,
+    objective_usd: float,
+    limit: int = 20,
+) -> list[str]:
+    """Every violation found (at most ``limit`` per family), as plain sentences."""
+    offers = _offers_in_effect(scenario, plan)
+    found: list[str] = []
+    for messages in (
+        check_offers(offers),
+        check_lead_times(scenario, plan),
+        check_stock_balance(scenario, plan, stock),
+        check_stock_bounds(scenario, stock),
+        check_floors(scenario, stock),
+        check_caps(scenario, plan),
+        check_shortfall(scenario, stock),
+        check_objective(scenario, offers, stock, objective_usd),
+    ):
+        found.extend(messages[:limit])
+        if len(messages) > limit:
+            found.append(f"... and {len(messages) - limit} more like the above")
+    return found
+
+
+def _offers_in_effect(scenario: Scenario, plan: pd.DataFrame) -> pd.DataFrame:
+    """Each plan row joined to the offer that applies to its month (dated row, else blank)."""
+    offers = scenario.offers.rename(
+        columns={"price_usd_per_t": "offer_price", "capacity_t_per_month": "offer_capacity"}
+    )
+    columns = ["offer_price", "offer_capacity"]
+    dated = plan[["supplier", "material", "month"]].merge(
+        offers[offers["month"].notna()], on=["supplier", "material", "month"], how="left"
+    )
+    every = plan[["supplier", "material"]].merge(
+        offers[offers["month"].isna()].drop(columns="month"),
+        on=["supplier", "material"],
+        how="left",
+    )
+    joined = plan.copy()
+    for column in columns:
+        joined[column] = dated[column].fillna(every[column]).to_numpy()
+    joined["has_offer"] = (dated["offer_price"].notna() | every["offer_price"].notna()).to_numpy()
+    suppliers = scenario.suppliers.set_index("supplier")
+    for column in ("country", "lead_time_months", "freight_usd_per_t", "tariff_pct"):
+        joined["supplier_" + column] = joined["supplier"].map(suppliers[column])
+    return joined
+
+
+def check_offers(offers: pd.DataFrame) -> list[str]:
+    """Tonnes are non-negative, come from an existing offer and stay within its capacity."""
+    found = [
+        f"{fam.OFFER_CAPACITY}: {r.material} from {r.supplier} in {r.month} has no offer"
+        for r in offers[~offers["has_offer"]].itertuples()
+    ]
+    negative = offers["tonnes"] < -ABS_TOL_T
+    found += [
+        f"plan: {r.material} from {r.supplier} in {r.month}: negative tonnes {r.tonnes:g}"
+        for r in offers[negative].itertuples()
+    ]
+    capacity = offers["offer_capacity"].fillna(np.inf)
+    over = offers["tonnes"] > capacity + _tolerance(capacity.where(np.isfinite(capacity), 0))
+    found += [
+        f"{fam.OFFER_CAPACITY}: {r.material} from {r.supplier} in {r.month}: "
+        f"{r.tonnes:g} t exceeds capacity {r.offer_capacity:g} t"
+        for r in offers[over].itertuples()
+    ]
+    wrong_country = offers["country"] != offers["supplier_country"]
+    found += [
+        f"plan: {r.supplier} is in {r.supplier_country}, not {r.country}"
+        for r in offers[wrong_country].itertuples()
+    ]
+    return found
+
+
+def check_lead_times(scenario: Scenario, plan: pd.DataFrame) -> list[str]:
+    """Nothing arrives before the horizon start plus the supplier's lead time."""
+    lead = plan["supplier"].map(scenario.suppliers.set_index("supplier")["lead_time_months"])
+    first = months.ordinal(scenario.settings.start) + lead.to_numpy()
+    early = months.ordinals(plan["month"]) < first
+    return [
+        f"{fam.LEAD_TIME}: {r.material} from {r.supplier} arrives {r.month}, before "
+        f"{months.label(f)} (lead time {int(lt)} months)"
+        for r, f, lt in zip(
+            plan[early].itertuples(), first[early], lead[early].to_numpy(), strict=True
+        )
+    ]
+
+
+def _demand(scenario: Scenario, index: pd.MultiIndex) -> pd.Series:
+    """demand.csv summed by (material, month), zero where it has no row."""
+    demand = scenario.demand.groupby(["material", "month"])["demand_t"].sum()
+    return demand.reindex(index, fill_value=0.0)
+
+
+def check_stock_balance(scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFrame) -> list[str]:
+    """stock = initial + cumulative (arrivals + shortfall - demand), month by month."""
+    grid = pd.MultiIndex.from_product(
+        [scenario.materials["material"], scenario.horizon], names=["material", "month"]
+    )
+    table = stock.set_index(["material", "month"]).reindex(grid)
+    missing = table["stock_t"].isna()
+    found = [f"{fam.STOCK_BALANCE}: no stock row for {m} {t}" for m, t in grid[missing]]
+    arrivals = plan.groupby(["material", "month"])["tonnes"].sum().reindex(grid, fill_value=0.0)
+    demand = _demand(scenario, grid)
+    initial = scenario.materials.set_index("material")["initial_stock_t"]
+    flow = arrivals + table["shortfall_t"].fillna(0.0) - demand
+    expected = (
+        flow.groupby(level="material", sort=False).cumsum()
+        + initial.reindex(grid.get_level_values("material")).to_numpy()
+    )
+    scale = demand.groupby(level="material", sort=False).cumsum() + expected.abs()
+    off = ~missing & ((table["stock_t"] - expected).abs() > _tolerance(scale))
+    found += [
+        f"{fam.STOCK_BALANCE}: {m} {t}: stock {table.loc[(m, t), 'stock_t']:g} t, but initial "
+        f"stock, arrivals, shortfall and demand give {expected[(m, t)]:g} t"
+        for m, t in grid[off]
+    ]
+    wrong = ~missing & ((table["demand_t"] - demand).abs() > _tolerance(demand))
+    found += [
+        f"{fam.STOCK_BALANCE}: {m} {t}: demand {table.loc[(m, t), 'demand_t']:g} t in the "
+        f"table, {demand[(m, t)]:g} t in demand.csv"
+        for m, t in grid[wrong]
+    ]
+    return found
+
+
+def check_stock_bounds(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+    """0 <= stock <= storage capacity."""
+    capacity = stock["material"].map(scenario.materials.set_index("material")["storage_capacity_t"])
+    negative = stock["stock_t"] < -ABS_TOL_T
+    over = stock["stock_t"] > capacity + _tolerance(capacity.where(np.isfinite(capacity), 0))
+    return [
+        f"{fam.STORAGE_CAPACITY}: {r.material} {r.month}: stock {r.stock_t:g} t is negative"
+        for r in stock[negative].itertuples()
+    ] + [
+        f"{fam.STORAGE_CAPACITY}: {r.material} {r.month}: stock {r.stock_t:g} t exceeds "
+        f"storage capacity {c:g} t"
+        for r, c in zip(stock[over].itertuples(), capacity[over], strict=True)
+    ]
+
+
+def check_floors(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+    """stock >= cover months x demand from stockpile_from on."""
+    settings = scenario.settings
+    cover = (
+        stock["material"]
+        .map(scenario.materials.set_index("material")["cover_months"])
+        .fillna(settings.stockpile_cover_months)
+    )
+    demand = _demand(scenario, pd.MultiIndex.from_frame(stock[["material", "month"]]))
+    floor = cover * demand.to_numpy()
+    applies = stock["month"] >= settings.floor_from
+    below = applies & (stock["stock_t"] < floor - _tolerance(floor))
+    return [
+        f"{fam.STOCKPILE_FLOOR}: {r.material} {r.month}: stock {r.stock_t:g} t is below the "
+        f"floor {f:g} t"
+        for r, f in zip(stock[below].itertuples(), floor[below], strict=True)
+    ]
+
+
+def _window(labels: pd.Series, scenario: Scenario) -> pd.Series:
+    window = scenario.settings.cap_window
+    if window == "month":
+        return labels
+    if window == "year":
+        return labels.str[:4]
+    return pd.Series("horizon", index=labels.index)
+
+
+def check_caps(scenario: Scenario, plan: pd.DataFrame) -> list[str]:
+    """Each capped country's tonnes in a window <= max_share x all tonnes of the material."""
+    caps = scenario.country_caps
+    if caps.empty or plan.empty:
+        return []
+    rows = plan.assign(window=_window(plan["month"], scenario))
+    rows["country"] = rows["supplier"].map(scenario.suppliers.set_index("supplier")["country"])
+    by_country = rows.groupby(["material", "window", "country"], as_index=False)["tonnes"].sum()
+    by_country["total"] = by_country.groupby(["material", "window"])["tonnes"].transform("sum")
+    specific = caps[caps["material"].notna()].set_index(["country", "material"])["max_share"]
+    general = caps[caps["material"].isna()].set_index("country")["max_share"]
+    pair = pd.MultiIndex.from_frame(by_country[["country", "material"]])
+    share_cap = pd.Series(specific.reindex(pair).to_numpy(), index=by_country.index)
+    share_cap = share_cap.fillna(by_country["country"].map(general))
+    over = by_country["tonnes"] > share_cap * by_country["total"] + _tolerance(by_country["total"])
+    return [
+        f"{fam.COUNTRY_SHARE_CAP}: {r.country} supplies {r.tonnes:g} of {r.total:g} t of "
+        f"{r.material} in {r.window} ({r.tonnes / r.total:.1%}), above its cap of {c:.1%}"
+        for r, c in zip(by_country[over].itertuples(), share_cap[over], strict=True)
+    ]
+
+
+def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+    """Shortfall is non-negative, and zero where no penalty makes it allowed."""
+    penalty = stock["material"].map(
+        scenario.materials.set_index("material")["shortfall_penalty_usd_per_t"]
+    )
+    forbidden = penalty.isna() & (stock["shortfall_t"].abs() > ABS_TOL_T)
+    negative = stock["shortfall_t"] < -ABS_TOL_T
+    return [
+        f"stock: {r.material} {r.month}: shortfall {r.shortfall_t:g} t where demand must be met"
+        for r in stock[forbidden].itertuples()
+    ] + [
+        f"stock: {r.material} {r.month}: negative shortfall {r.shortfall_t:g} t"
+        for r in stock[negative].itertuples()
+    ]
+
+
+def check_objective(
+    scenario: Scenario, offers: pd.DataFrame, stock: pd.DataFrame, objective_usd: float
+) -> list[str]:
+    """The solver's objective equals the cost recomputed from prices, duties, freight,
+    holding costs and penalties."""
+    landed = offers["offer_price"] * (1 + offers["supplier_tariff_pct"] / 100)
+    landed = landed + offers["supplier_freight_usd_per_t"]
+    purchases = float((offers["tonnes"] * landed).sum())
+    per_material = scenario.materials.set_index("material")
+    holding = float(
+        (
+            stock["stock_t"] * stock["material"].map(per_material["holding_cost_usd_per_t_month"])
+        ).sum()
+    )
+    penalty = stock["material"].map(per_material["shortfall_penalty_usd_per_t"]).fillna(0.0)
+    shortfall = float((stock["shortfall_t"] * penalty).sum())
+    recomputed = purchases + holding + shortfall
+    if abs(recomputed - objective_usd) > 1e-6 * max(1.0, abs(objective_usd)) + 1e-3:
+        return [
+            f"objective: the solver reports USD {objective_usd:,.2f}, the tables give "
+            f"USD {recomputed:,.2f}"
+        ]
+    landed_gap = (offers["landed_usd_per_t"] - landed).abs() > 1e-6 * landed.abs() + 1e-6
+    return [
+        f"plan: landed cost of {r.material} from {r.supplier} in {r.month} is "
+        f"{r.landed_usd_per_t:g}, the offer gives {x:g}"
+        for r, x in zip(offers[landed_gap].itertuples(), landed[landed_gap], strict=True)
+    ]

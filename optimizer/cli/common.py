@@ -1,0 +1,24 @@
+"""Arguments shared by subcommands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import UsageError
+
+DEFAULT_SCENARIO = Path("inputs") / "india-2026"
+# Where the default scenario sits in a source checkout (an editable install runs from it).
+CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def scenario_folder(given: str | None) -> Path:
+    """The folder named, or the default scenario: ``inputs/india-2026`` here or in the checkout."""
+    if given is not None:
+        return Path(given)
+    for candidate in (DEFAULT_SCENARIO, CHECKOUT_ROOT / DEFAULT_SCENARIO):
+        if candidate.is_dir():
+            return candidate
+    raise UsageError(
+        f"no scenario folder given and the default {DEFAULT_SCENARIO} was not found; "
+        "name a scenario folder, e.g. `sourcing solve path/to/scenario`"
+    )

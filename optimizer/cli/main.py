@@ -1,0 +1,28 @@
+"""``sourcing``: registers the subcommands; each lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import solve_command, validate_command
+
+SUBCOMMANDS = (solve_command, validate_command)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sourcing",
+        description="Least-cost rare-earth import plans under country share caps and "
+        "stockpile floors.",
+    )
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        sub = module.register(commands)
+        sub.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    return args.run(args)

@@ -1,0 +1,98 @@
+"""``sourcing solve [SCENARIO_DIR]``: solve, print a summary, write the result folder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models.solution import Status
+
+from ..output import write_result
+from ..scenario import load_scenario
+from ..solving import ALGORITHMS, ENGINES, solve
+from ..summary_text import format_summary
+from .common import scenario_folder
+from .errors import EXIT_ERROR, UsageError, handles_errors
+
+MODEL_FORMATS = (".mps", ".lp")
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "solve",
+        help="solve a scenario and write its plan",
+        description="Solve a scenario folder and write summary.json, plan.csv, stock.csv, "
+        "mix.csv and constraints.csv. Exit codes: 0 optimal, 2 invalid input, 3 infeasible, "
+        "4 stopped by a limit, 1 anything else.",
+    )
+    sub.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO_DIR",
+        help="scenario folder (default: inputs/india-2026)",
+    )
+    sub.add_argument("--out", metavar="DIR", help="result folder (default: results/<name>/)")
+    sub.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="highs",
+        help="highs: sparse arrays straight to HiGHS (default); pyomo: the "
+        "algebraic formulation through Pyomo",
+    )
+    sub.add_argument(
+        "--pyomo-solver",
+        default="highs",
+        metavar="NAME",
+        help="solver Pyomo uses with --engine pyomo (default: highs)",
+    )
+    sub.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        help="HiGHS algorithm (default: the scenario's, else auto)",
+    )
+    sub.add_argument("--time-limit", type=float, metavar="S", help="stop after S seconds")
+    sub.add_argument("--threads", type=int, metavar="N", help="threads HiGHS may use")
+    sub.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-solve the model with CBC (via PuLP) and compare optima",
+    )
+    sub.add_argument(
+        "--write-model", metavar="FILE.mps|FILE.lp", help="also write the LP to this file"
+    )
+    sub.add_argument("--verbose", action="store_true", help="show the solver's log")
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    if args.write_model and Path(args.write_model).suffix.lower() not in MODEL_FORMATS:
+        raise UsageError(f"--write-model must end in .mps or .lp, not '{args.write_model}'")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be a positive number of seconds")
+    folder = scenario_folder(args.scenario)
+    args.scenario_label = str(folder)
+    scenario = load_scenario(folder)
+    result = solve(
+        scenario,
+        engine=args.engine,
+        time_limit_s=args.time_limit,
+        algorithm=args.algorithm,
+        threads=args.threads,
+        verify=args.verify,
+        write_model_to=args.write_model,
+        pyomo_solver=args.pyomo_solver,
+        verbose=args.verbose,
+    )
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    written = write_result(result, out) if result.status != Status.ERROR else None
+    print(format_summary(result, written))
+    if result.violations:
+        print("error: the plan failed its re-check (see above)", file=sys.stderr)
+    if result.verification is not None and not result.verification.agrees:
+        print("error: the second solver disagrees (see above)", file=sys.stderr)
+    if result.status == Status.ERROR:
+        print(f"error: the solver failed: {result.termination}", file=sys.stderr)
+        return EXIT_ERROR
+    return result.exit_code

@@ -1,0 +1,39 @@
+"""``sourcing validate SCENARIO_DIR``: check the inputs without solving."""
+
+from __future__ import annotations
+
+from ..scenario import load_scenario
+from .common import scenario_folder
+from .errors import EXIT_OK, handles_errors
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "validate",
+        help="check a scenario's inputs",
+        description="Check a scenario's inputs "
+        "and report every problem as file:line: column: message (exit code 2 if any).",
+    )
+    sub.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO_DIR",
+        help="scenario folder (default: inputs/india-2026)",
+    )
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    folder = scenario_folder(args.scenario)
+    args.scenario_label = str(folder)
+    scenario = load_scenario(folder)
+    horizon = scenario.horizon
+    print(
+        f"{folder}: valid: {len(scenario.materials)} materials, {len(scenario.suppliers)} "
+        f"suppliers, {len(scenario.offers)} offer rows, {len(scenario.demand)} demand rows, "
+        f"{len(scenario.country_caps)} cap rows; {horizon[0]}..{horizon[-1]} "
+        f"({len(horizon)} months)"
+    )
+    return EXIT_OK

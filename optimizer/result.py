@@ -1,0 +1,129 @@
+"""The typed outcome of a solve: a status, the plan's tables and what was checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from models.solution import ModelSize, Status
+
+from .scenario import Scenario
+from .verify import Verification
+
+
+@dataclass
+class Result:
+    """Everything a solve produced. Tables are ``None`` unless a plan was found."""
+
+    scenario: Scenario
+    status: Status
+    termination: str
+    engine: str
+    solver: str
+    algorithm: str
+    model_size: ModelSize
+    objective_usd: float | None = None
+    costs: dict[str, float] = field(default_factory=dict)
+    plan: pd.DataFrame | None = None
+    stock: pd.DataFrame | None = None
+    mix: pd.DataFrame | None = None
+    constraints: pd.DataFrame | None = None
+    violations: list[str] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)
+    verification: Verification | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def exit_code(self) -> int:
+        """0 optimal and checked; 3 infeasible; 4 stopped by a limit; 1 anything else."""
+        if self.violations or (self.verification is not None and not self.verification.agrees):
+            return 1
+        return self.status.exit_code
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by file stem (empty when there is no plan)."""
+        if not self.has_plan:
+            return {}
+        return {
+            "plan": self.plan,
+            "stock": self.stock,
+            "mix": self.mix,
+            "constraints": self.constraints,
+        }
+
+    def shortfall_t(self) -> dict[str, float]:
+        if self.stock is None:
+            return {}
+        totals = self.stock.groupby("material", sort=False)["shortfall_t"].sum()
+        return {m: round(float(v), 6) for m, v in totals.items() if v > 0}
+
+    def months_below_cover(self) -> dict[str, int]:
+        """Months whose stock is below the cover target: while it is being built up, before
+        the floor applies (a plan that breaks an applying floor fails its re-check)."""
+        if self.stock is None:
+            return {}
+        below = self.stock["stock_t"] < self.stock["floor_t"] - 1e-6
+        counts = below.groupby(self.stock["material"], sort=False).sum()
+        return {m: int(v) for m, v in counts.items() if v > 0}
+
+    def largest_shares(self) -> dict[str, dict[str, float | str]]:
+        """Per material, the country with the largest share of arrivals in any window."""
+        if self.mix is None or self.mix.empty:
+            return {}
+        top = self.mix.sort_values("share", ascending=False, kind="stable").drop_duplicates(
+            "material"
+        )
+        order = {m: i for i, m in enumerate(self.scenario.materials["material"])}
+        top = top.sort_values("material", key=lambda c: c.map(order))
+        return {
+            r.material: {"country": r.country, "window": r.window, "share": round(r.share, 6)}
+            for r in top.itertuples()
+        }
+
+    def binding_caps(self) -> pd.DataFrame:
+        if self.constraints is None:
+            return pd.DataFrame()
+        table = self.constraints
+        return table[(table["family"] == "country-share-cap") & table["binding"]]
+
+    def summary(self) -> dict:
+        """A JSON-ready digest: headline figures, checks and diagnosis."""
+        settings = self.scenario.settings
+        horizon = settings.horizon
+        return {
+            "scenario": settings.name,
+            "description": settings.description,
+            "status": self.status.value,
+            "termination": self.termination,
+            "has_plan": self.has_plan,
+            "objective_usd": None if self.objective_usd is None else round(self.objective_usd, 2),
+            "costs_usd": self.costs,
+            "engine": self.engine,
+            "solver": self.solver,
+            "algorithm": self.algorithm,
+            "model_size": self.model_size.as_dict(),
+            "horizon": {"start": horizon[0], "end": horizon[-1], "months": len(horizon)},
+            "policy": {
+                "cap_window": settings.cap_window,
+                "stockpile_cover_months": settings.stockpile_cover_months,
+                "stockpile_from": settings.floor_from,
+            },
+            "shortfall_t": self.shortfall_t(),
+            "months_below_cover": self.months_below_cover(),
+            "largest_country_share": self.largest_shares(),
+            "binding_caps": len(self.binding_caps()),
+            "check": {"passed": not self.violations, "violations": self.violations},
+            "verification": None if self.verification is None else self.verification.as_dict(),
+            "diagnosis": self.diagnosis,
+            "solve_seconds": round(self.timings.get("solve_s", 0.0), 3),
+            "timings_s": {key: round(value, 3) for key, value in self.timings.items()},
+        }
+
+
+TIMING_KEYS = ("solve_seconds", "timings_s", "verification")
+"""Summary keys that vary between identical runs (wall-clock times)."""

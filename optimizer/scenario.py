@@ -1,0 +1,146 @@
+"""A scenario: settings plus typed input tables, loaded from a folder or built from DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .problems import Problem, ScenarioError
+from .reading import LINE, parse_csv, parse_toml, read_text
+from .schema import SETTINGS_FILE, TABLES, table_fields
+from .settings import Settings, settings_from_dict, settings_from_toml
+from .validation import check_tables
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Validated inputs. Tables hold the schema's columns; blanks are filled as the schema says
+    (0 or infinity), or NaN/None where a blank means "not set" (no shortfall allowed, the policy
+    cover, every month, every material)."""
+
+    settings: Settings
+    materials: pd.DataFrame
+    suppliers: pd.DataFrame
+    offers: pd.DataFrame
+    demand: pd.DataFrame
+    country_caps: pd.DataFrame
+    source: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def horizon(self) -> list[str]:
+        return self.settings.horizon
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with some tables or the settings replaced (not re-validated)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_frames(cls, settings: Settings | dict[str, Any], **frames: pd.DataFrame) -> Scenario:
+        """Validate in-memory tables exactly as files would be; line numbers count from 2."""
+        problems: list[Problem] = []
+        if isinstance(settings, dict):
+            settings = settings_from_dict(settings, problems)
+        texts = {name: _as_text(frames.get(name), TABLES[name].file) for name in TABLES}
+        return _assemble(settings, texts, problems, source=None)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the scenario as a folder of files that :func:`load_scenario` reads back."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SETTINGS_FILE).write_text(self.settings.to_toml(), encoding="utf-8")
+        for name, spec in TABLES.items():
+            columns = [field.column for field in table_fields(spec.file)]
+            _to_blank_cells(self.table(name)[columns], spec.file).to_csv(
+                folder / spec.file, index=False, lineterminator="\n"
+            )
+        return folder
+
+
+def load_scenario(folder: str | Path) -> Scenario:
+    """Read and validate a scenario folder; raise :class:`ScenarioError` listing every problem."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise ScenarioError([Problem(str(folder), None, None, "is not a scenario folder")])
+    settings = _read_settings(folder, problems)
+    texts: dict[str, pd.DataFrame | None] = {}
+    for name, spec in TABLES.items():
+        path = folder / spec.file
+        if not spec.required and not path.exists():
+            texts[name] = _empty_text(spec.file)
+            continue
+        text = read_text(path, spec.file, problems)
+        texts[name] = None if text is None else parse_csv(text, spec.file, problems)
+    return _assemble(settings, texts, problems, source=folder)
+
+
+def _read_settings(folder: Path, problems: list[Problem]) -> Settings | None:
+    text = read_text(folder / SETTINGS_FILE, SETTINGS_FILE, problems)
+    if text is None:
+        return None
+    document = parse_toml(text, SETTINGS_FILE, problems)
+    return None if document is None else settings_from_toml(document, text, problems)
+
+
+def _assemble(
+    settings: Settings | None,
+    texts: dict[str, pd.DataFrame | None],
+    problems: list[Problem],
+    source: Path | None,
+) -> Scenario:
+    tables = check_tables(texts, settings, problems)
+    if problems or settings is None:
+        raise ScenarioError(problems)
+    for name, table in tables.items():
+        for field in table_fields(TABLES[name].file):
+            if field.type == "integer":
+                table[field.column] = table[field.column].astype(np.int64)
+    return Scenario(
+        settings=settings,
+        source=source,
+        **{name: table.drop(columns=LINE) for name, table in tables.items()},
+    )
+
+
+def _empty_text(file: str) -> pd.DataFrame:
+    columns = [field.column for field in table_fields(file)]
+    return pd.DataFrame({**{column: pd.Series([], dtype=object) for column in columns}, LINE: []})
+
+
+def _as_text(frame: pd.DataFrame | None, file: str) -> pd.DataFrame:
+    """An in-memory table as the strings a CSV file would hold (blank where NaN/None/inf)."""
+    if frame is None:
+        return _empty_text(file)
+    text = _to_blank_cells(frame.reset_index(drop=True), file).astype(object)
+    text = text.apply(lambda column: column.map(_cell_text))
+    text[LINE] = np.arange(len(text)) + 2
+    return text
+
+
+def _to_blank_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Blank cells where a value means "not set" or "unlimited", as users write them."""
+    out = frame.copy()
+    for field in table_fields(file):
+        if field.column in out and field.blank == "inf":
+            values = pd.to_numeric(out[field.column], errors="coerce")
+            out[field.column] = out[field.column].where(~np.isposinf(values), None)
+    return out
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    return str(value).strip()

@@ -1,0 +1,93 @@
+"""The input schema, read from ``schema.csv``: one place for columns, types, units and defaults.
+
+Validation, the documentation (``docs/inputs.md``) and any template read this description, so a
+column is described once.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an input table (or one key of ``scenario.toml``)."""
+
+    table: str
+    column: str
+    type: str  # id | month | number | integer | share | text | choice
+    unit: str
+    required: bool  # the column (key) must be present
+    blank: str  # what an empty cell means: error | 0 | inf | unset | every | <a default>
+    min: float | None
+    max: float | None
+    choices: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input CSV file: its key columns and the columns that refer to other tables."""
+
+    file: str
+    required: bool
+    key: tuple[str, ...]
+    references: dict[str, tuple[str, str]]  # column -> (table file, column)
+
+
+TABLES: dict[str, Table] = {
+    "materials": Table("materials.csv", True, ("material",), {}),
+    "suppliers": Table("suppliers.csv", True, ("supplier",), {}),
+    "offers": Table(
+        "offers.csv",
+        True,
+        ("supplier", "material", "month"),
+        {"supplier": ("suppliers.csv", "supplier"), "material": ("materials.csv", "material")},
+    ),
+    "demand": Table(
+        "demand.csv",
+        True,
+        ("material", "month"),
+        {"material": ("materials.csv", "material")},
+    ),
+    "country_caps": Table(
+        "country_caps.csv",
+        False,
+        ("country", "material"),
+        {"country": ("suppliers.csv", "country"), "material": ("materials.csv", "material")},
+    ),
+}
+SETTINGS_FILE = "scenario.toml"
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@cache
+def fields() -> tuple[Field, ...]:
+    """Every field of every table, in schema order."""
+    text = resources.files("optimizer").joinpath("schema.csv").read_text(encoding="utf-8")
+    return tuple(
+        Field(
+            table=row["table"],
+            column=row["column"],
+            type=row["type"],
+            unit=row["unit"],
+            required=row["required"] == "yes",
+            blank=row["blank"],
+            min=_number(row["min"]),
+            max=_number(row["max"]),
+            choices=tuple(row["choices"].split("|")) if row["choices"] else (),
+            description=row["description"],
+        )
+        for row in csv.DictReader(text.splitlines())
+    )
+
+
+def table_fields(file: str) -> tuple[Field, ...]:
+    """The fields of one file (``materials.csv`` or ``scenario.toml``)."""
+    return tuple(f for f in fields() if f.table == file)

@@ -1,0 +1,218 @@
+"""``scenario.toml``: the scenario's name, horizon, policy and solver settings."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from . import months
+from .problems import Problem
+from .schema import SETTINGS_FILE, Field, table_fields
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Scenario-wide settings; field names follow ``scenario.toml`` without the table prefix."""
+
+    name: str
+    start: str
+    months: int
+    description: str = ""
+    currency: str = "USD"
+    cap_window: str = "year"
+    stockpile_cover_months: float = 0.0
+    stockpile_from: str | None = None  # None: from the first month
+    time_limit_s: float | None = None
+    mip_rel_gap: float | None = None
+    threads: int | None = None
+    algorithm: str = "auto"
+
+    @property
+    def horizon(self) -> list[str]:
+        return months.horizon(self.start, self.months)
+
+    @property
+    def floor_from(self) -> str:
+        return self.stockpile_from or self.start
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def to_toml(self) -> str:
+        """The settings as ``scenario.toml`` text (unset optional keys left out)."""
+        lines: list[str] = []
+        current_table = ""
+        for field in table_fields(SETTINGS_FILE):
+            table, _, key = field.column.rpartition(".")
+            value = getattr(self, _attribute(field))
+            if value is None:
+                continue
+            if table != current_table:
+                lines.append(f"\n[{table}]")
+                current_table = table
+            lines.append(f"{key} = {_toml_value(value)}")
+        return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _attribute(field: Field) -> str:
+    """The ``Settings`` attribute of a key: its last part (``horizon.start`` -> ``start``)."""
+    return field.column.rpartition(".")[2]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def settings_from_toml(document: dict, text: str, problems: list[Problem]) -> Settings | None:
+    """Check a parsed ``scenario.toml``; record every problem; ``None`` if any was found."""
+    found = len(problems)
+    values: dict[str, Any] = {}
+    known = {field.column: field for field in table_fields(SETTINGS_FILE)}
+    _report_unknown_keys(document, known, text, problems)
+    for column, field in known.items():
+        raw = _lookup(document, column)
+        value = _check_value(field, raw, _line_of(text, column), problems)
+        if value is not None:
+            values[_attribute(field)] = value
+    if len(problems) > found:
+        return None
+    settings = Settings(**values)
+    _check_floor_start(settings, text, problems)
+    return settings if len(problems) == found else None
+
+
+def settings_from_dict(values: dict[str, Any], problems: list[Problem]) -> Settings | None:
+    """Build settings from keyword values (``Settings`` field names), checked like the file."""
+    names = {f.name for f in fields(Settings)}
+    document: dict[str, Any] = {}
+    for key, value in values.items():
+        column = _column_for(key) if key in names else key
+        table, _, leaf = column.rpartition(".")
+        (document.setdefault(table, {}) if table else document)[leaf] = value
+    return settings_from_toml(document, "", problems)
+
+
+def _column_for(attribute: str) -> str:
+    for field in table_fields(SETTINGS_FILE):
+        if _attribute(field) == attribute:
+            return field.column
+    return attribute
+
+
+def _lookup(document: dict, column: str) -> Any:
+    node: Any = document
+    for part in column.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _report_unknown_keys(
+    document: dict, known: dict[str, Field], text: str, problems: list[Problem]
+) -> None:
+    tables = {column.rpartition(".")[0] for column in known} - {""}
+    for key, value in document.items():
+        if key in tables and not isinstance(value, dict):
+            problems.append(
+                Problem(SETTINGS_FILE, _line_of(text, key), key, f"must be a table: [{key}]")
+            )
+        elif key in tables:
+            for leaf in value:
+                if f"{key}.{leaf}" not in known:
+                    _unknown(f"{key}.{leaf}", [*known], text, problems)
+        elif key not in known:
+            _unknown(key, [*known, *tables], text, problems)
+
+
+def _unknown(column: str, candidates: list[str], text: str, problems: list[Problem]) -> None:
+    close = difflib.get_close_matches(column, candidates, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    problems.append(Problem(SETTINGS_FILE, _line_of(text, column), column, f"unknown key{hint}"))
+
+
+def _check_value(field: Field, raw: Any, line: int | None, problems: list[Problem]) -> Any:
+    def bad(message: str) -> None:
+        problems.append(Problem(SETTINGS_FILE, line, field.column, message))
+
+    if raw is None:
+        if field.blank == "error":
+            bad("is missing; a value is required")
+        return None
+    if field.type in ("text", "choice", "month"):
+        if not isinstance(raw, str):
+            bad(f"must be a quoted string, not {raw!r}")
+            return None
+        if field.type == "month" and not months.is_month(raw):
+            bad(f"'{raw}' is not a month (YYYY-MM)")
+            return None
+        if field.choices and raw not in field.choices:
+            bad(f"'{raw}' is not one of {', '.join(field.choices)}")
+            return None
+        if field.column == "name" and not NAME_PATTERN.match(raw):
+            bad(f"'{raw}' must be letters, digits, '.', '_' or '-' (it names the output folder)")
+            return None
+        return raw
+    return _check_number(field, raw, bad)
+
+
+def _check_number(field: Field, raw: Any, bad) -> Any:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        bad(f"must be a number, not {raw!r}")
+        return None
+    if not math.isfinite(raw):
+        bad(f"must be a finite number, not {raw}")
+        return None
+    if field.type == "integer" and raw != int(raw):
+        bad(f"must be a whole number, not {raw}")
+        return None
+    if field.min is not None and raw < field.min:
+        bad(f"must be at least {field.min:g}, not {raw}")
+        return None
+    if field.max is not None and raw > field.max:
+        bad(f"must be at most {field.max:g}, not {raw}")
+        return None
+    return int(raw) if field.type == "integer" else float(raw)
+
+
+def _check_floor_start(settings: Settings, text: str, problems: list[Problem]) -> None:
+    if settings.stockpile_from is None:
+        return
+    horizon = settings.horizon
+    if not horizon[0] <= settings.stockpile_from <= horizon[-1]:
+        problems.append(
+            Problem(
+                SETTINGS_FILE,
+                _line_of(text, "policy.stockpile_from"),
+                "policy.stockpile_from",
+                f"{settings.stockpile_from} is outside the horizon {horizon[0]}..{horizon[-1]}",
+            )
+        )
+
+
+def _line_of(text: str, column: str) -> int | None:
+    """Line of ``key = ...`` inside its ``[table]`` in the TOML text, if it can be found."""
+    table, _, key = column.rpartition(".")
+    in_table = table == ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            in_table = header.group(1) == table
+            if in_table and not key:
+                return number
+            continue
+        if in_table and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return number
+    for number, line in enumerate(text.splitlines(), start=1):  # a whole [table]
+        if re.match(rf"^\s*\[\s*{re.escape(column)}\s*\]", line):
+            return number
+    return None

@@ -1,0 +1,120 @@
+"""Solve a scenario: compile it, run an engine, build and re-check the tables, explain failures.
+
+This is the API the CLI is a thin layer over::
+
+    >>> from optimizer import load_scenario, solve
+    >>> result = solve(load_scenario("inputs/india-2026"))  # doctest: +SKIP
+    >>> result.status, result.objective_usd  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from models.data import ModelData, compile_scenario
+from models.highs_engine import SolveOptions, write_model
+from models.solution import Solution, Status
+
+from . import tables
+from .checks import recheck
+from .diagnose import diagnose
+from .result import Result
+from .scenario import Scenario, load_scenario
+from .verify import verify_with_cbc
+
+ENGINES = ("highs", "pyomo")
+ALGORITHMS = ("auto", "simplex", "ipm")
+
+
+def solve(
+    scenario: Scenario | str | Path,
+    *,
+    engine: str = "highs",
+    time_limit_s: float | None = None,
+    algorithm: str | None = None,
+    threads: int | None = None,
+    verify: bool = False,
+    write_model_to: str | Path | None = None,
+    pyomo_solver: str = "highs",
+    verbose: bool = False,
+) -> Result:
+    """Solve ``scenario`` (a :class:`Scenario` or a folder) and return a checked :class:`Result`.
+
+    Arguments left ``None`` take the scenario's ``[solver]`` settings.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}': choose one of {', '.join(ENGINES)}")
+    settings = scenario.settings
+    options = SolveOptions(
+        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+        mip_rel_gap=settings.mip_rel_gap,
+        threads=threads if threads is not None else settings.threads,
+        algorithm=algorithm or settings.algorithm,
+        verbose=verbose,
+    )
+    started = time.perf_counter()
+    data = compile_scenario(scenario)
+    compiled = time.perf_counter()
+    if write_model_to is not None:
+        write_model(data, write_model_to)
+    solution = _run_engine(engine, data, options, pyomo_solver)
+    result = _result(scenario, data, solution)
+    result.timings = {
+        "compile_s": compiled - started,
+        "build_s": solution.build_seconds,
+        "solve_s": solution.solve_seconds,
+    }
+    _report(result, data, solution)
+    if verify:
+        checked = time.perf_counter()
+        result.verification = verify_with_cbc(data, result.objective_usd)
+        result.timings["verify_s"] = time.perf_counter() - checked
+    result.timings["total_s"] = time.perf_counter() - started
+    return result
+
+
+def _run_engine(engine: str, data: ModelData, options: SolveOptions, solver: str) -> Solution:
+    if engine == "pyomo":
+        from models import pyomo_engine  # Pyomo is slow to import; load it only when asked
+
+        return pyomo_engine.solve(data, options, solver=solver)
+    from models import highs_engine
+
+    return highs_engine.solve(data, options)
+
+
+def _result(scenario: Scenario, data: ModelData, solution: Solution) -> Result:
+    return Result(
+        scenario=scenario,
+        status=solution.status,
+        termination=solution.termination,
+        engine=solution.engine,
+        solver=solution.solver,
+        algorithm=solution.algorithm,
+        model_size=solution.size,
+        objective_usd=solution.objective,
+    )
+
+
+def _report(result: Result, data: ModelData, solution: Solution) -> None:
+    """Tables and the independent re-check when there is a plan; a diagnosis when infeasible."""
+    if solution.has_plan:
+        started = time.perf_counter()
+        result.plan = tables.plan_table(data, solution)
+        result.stock = tables.stock_table(data, solution)
+        result.mix = tables.mix_table(data, result.plan)
+        result.constraints = tables.constraints_table(data, solution)
+        result.costs = tables.cost_breakdown(data, solution)
+        extracted = time.perf_counter()
+        result.violations = recheck(
+            result.scenario, result.plan, result.stock, float(solution.objective)
+        )
+        result.timings["extract_s"] = extracted - started
+        result.timings["check_s"] = time.perf_counter() - extracted
+    elif solution.status == Status.INFEASIBLE:
+        started = time.perf_counter()
+        result.diagnosis = diagnose(data)
+        result.timings["diagnose_s"] = time.perf_counter() - started

@@ -1,0 +1,140 @@
+"""The short human summary printed after a solve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.solution import Status
+
+from .result import Result
+
+COST_LABELS = {
+    "purchase_usd": "purchase",
+    "tariff_usd": "import duty",
+    "freight_usd": "freight",
+    "holding_usd": "stock holding",
+    "shortfall_usd": "shortfall penalty",
+}
+WINDOW_WORDS = {"month": "per month", "year": "per calendar year", "horizon": "over the horizon"}
+
+
+def format_summary(result: Result, written_to: Path | None = None) -> str:
+    lines = [_headline(result)]
+    if result.status == Status.INFEASIBLE:
+        lines.append("No plan meets every demand, cap and floor:")
+        lines += [f"  {sentence}" for sentence in result.diagnosis]
+    if result.has_plan:
+        lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result)]
+        lines.append(_recheck(result))
+    if result.verification is not None:
+        lines.append(_verification(result))
+    if written_to is not None:
+        files = ["summary.json", *(f"{stem}.csv" for stem in result.tables())]
+        lines.append(f"Written: {written_to}/ ({', '.join(files)})")
+    return "\n".join(lines)
+
+
+def _headline(result: Result) -> str:
+    size = result.model_size
+    algorithm = {"simplex": "dual simplex", "ipm": "interior point"}.get(
+        result.algorithm, result.algorithm
+    )
+    how = ", ".join(part for part in (result.solver, algorithm) if part)
+    head = (
+        f"{result.scenario.name}: {result.status.value} ({how}; {size.variables:,} variables, "
+        f"{size.constraints:,} rows; solved in {result.timings.get('solve_s', 0):.2f} s)"
+    )
+    if result.status == Status.LIMIT:
+        found = (
+            "a feasible plan was found but not proven optimal"
+            if result.has_plan
+            else "no feasible plan was found"
+        )
+        head += f"\nStopped by a limit ({result.termination}): {found}."
+    elif result.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+        head += f"\nThe solver ended with: {result.termination}."
+    return head
+
+
+def _usd(value: float) -> str:
+    return f"USD {value:>16,.0f}"
+
+
+def _costs(result: Result) -> list[str]:
+    total = result.costs.get("total_usd", 0.0)
+    lines = [f"{'Total cost':<22}{_usd(total)}"]
+    for key, label in COST_LABELS.items():
+        value = result.costs.get(key, 0.0)
+        share = f"{value / total:6.1%}" if total else ""
+        lines.append(f"  {label:<20}{_usd(value)}  {share}")
+    return lines
+
+
+def _shares(result: Result) -> list[str]:
+    """Country shares of each material's arrivals over the whole horizon."""
+    plan = result.plan
+    if plan.empty:
+        return ["Nothing is bought: initial stock covers demand and floors."]
+    tonnes = plan.pivot_table(
+        index="material", columns="country", values="tonnes", aggfunc="sum", fill_value=0.0
+    )
+    order = [m for m in result.scenario.materials["material"] if m in tonnes.index]
+    shares = tonnes.loc[order].div(tonnes.loc[order].sum(axis=1), axis=0)
+    countries = list(tonnes.sum().sort_values(ascending=False, kind="stable").index)
+    width = max(len("material"), *(len(m) for m in order)) + 2
+    lines = ["Share of arrivals by country over the horizon:"]
+    lines.append("  " + "material".ljust(width) + "".join(f"{c:>8}" for c in countries))
+    for material in order:
+        cells = "".join(
+            f"{shares.at[material, c]:>8.1%}" if shares.at[material, c] > 0 else f"{'-':>8}"
+            for c in countries
+        )
+        lines.append("  " + material.ljust(width) + cells)
+    return lines
+
+
+def _policy(result: Result) -> list[str]:
+    settings = result.scenario.settings
+    caps = result.binding_caps()
+    if caps.empty:
+        lines = ["Binding caps: none"]
+    else:
+        grouped = caps.groupby(["country", "material"], sort=False)["window"].apply(list)
+        described = [f"{c} on {m} ({', '.join(w)})" for (c, m), w in grouped.items()]
+        lines = [f"Binding caps ({WINDOW_WORDS[settings.cap_window]}): " + "; ".join(described)]
+    floors = result.stock[result.stock["floor_applies"]]
+    if floors.empty:
+        lines.append("Stockpile floor: none applies")
+    else:
+        lines.append(
+            f"Stockpile floor: held in every month from {settings.floor_from} "
+            f"(default cover {settings.stockpile_cover_months:g} months of demand)"
+        )
+    below = result.months_below_cover()
+    if below:
+        listed = ", ".join(f"{m} {n}" for m, n in below.items())
+        lines.append(f"Months below the cover target before the floor applies: {listed}")
+    shortfall = result.shortfall_t()
+    lines.append(
+        "Shortfall: none"
+        if not shortfall
+        else "Shortfall: " + ", ".join(f"{m} {t:,.2f} t" for m, t in shortfall.items())
+    )
+    return lines
+
+
+def _recheck(result: Result) -> str:
+    if not result.violations:
+        return (
+            "Re-check from the tables (balances, capacities, lead times, caps, floors, cost): "
+            "passed"
+        )
+    listed = "\n".join(f"  {v}" for v in result.violations)
+    return f"Re-check from the tables FAILED:\n{listed}"
+
+
+def _verification(result: Result) -> str:
+    v = result.verification
+    found = "infeasible" if v.objective_usd is None else f"USD {v.objective_usd:,.2f}"
+    verdict = "agrees" if v.agrees else "DISAGREES"
+    return f"Verification: {v.solver} {verdict} ({v.status}, {found}; {v.seconds:.2f} s)"

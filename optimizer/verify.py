@@ -1,0 +1,57 @@
+"""A second opinion: the written model re-solved with PuLP's bundled CBC."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pulp
+
+from models.data import ModelData
+from models.highs_engine import write_model
+
+RELATIVE_AGREEMENT = 1e-6
+
+
+@dataclass(frozen=True)
+class Verification:
+    solver: str
+    status: str  # PuLP's words: Optimal, Infeasible, ...
+    objective_usd: float | None
+    agrees: bool
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def verify_with_cbc(data: ModelData, objective_usd: float | None) -> Verification:
+    """Write the model as MPS, solve it with CBC and compare the optimum with ours.
+
+    ``objective_usd`` is ``None`` when our engine found the model infeasible; CBC agrees when it
+    finds the same.
+    """
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sourcing-verify-") as folder:
+        path = Path(folder) / "model.mps"
+        write_model(data, path, names=False)
+        _, problem = pulp.LpProblem.fromMPS(str(path))
+        solver = pulp.PULP_CBC_CMD(msg=False)
+        problem.solve(solver)
+    status = pulp.LpStatus[problem.status]
+    objective = pulp.value(problem.objective) if status == "Optimal" else None
+    if objective_usd is None:
+        agrees = status == "Infeasible"
+    else:
+        agrees = objective is not None and abs(
+            objective - objective_usd
+        ) <= RELATIVE_AGREEMENT * max(1.0, abs(objective_usd))
+    return Verification(
+        solver=f"CBC (PuLP {pulp.__version__})",
+        status=status,
+        objective_usd=None if objective is None else float(objective),
+        agrees=agrees,
+        seconds=round(time.perf_counter() - started, 3),
+    )
