@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from . import families as fam
 from .data import ModelData
-from .solution import ModelSize, Solution, Status
+from .solution import ModelSize, Solution, SolveOptions, Status
 
 # Above this many nonzeros a cold solve uses interior point (+ crossover); below, dual simplex.
 # Measured in benchmarks/bench_engines.py; see docs/formulation.md.
@@ -173,30 +173,21 @@ def define_country_share_cap(b: _Builder, data: ModelData) -> None:
     first = b.add_rows(fam.COUNTRY_SHARE_CAP, np.full(len(caps), -np.inf), 0.0)
     cap_rows = first + np.arange(len(caps))
     b.add_entries(cap_rows, b.columns["total"].start + caps["total"].to_numpy(), -caps["max_share"])
+    # Each arrival joins the cap row of its (material, window, country), if there is one.
     arrive = data.arrive
-    keyed = pd.DataFrame(
-        {
-            "m": arrive["m"],
-            "w": data.window_of_month[arrive["t"].to_numpy()],
-            "country": arrive["country"],
-            "col": np.arange(len(arrive)),
-        }
+    countries = pd.Index(caps["country"].unique())
+    n_windows, n_countries = len(data.windows), max(len(countries), 1)
+    lookup = np.full(len(data.materials) * n_windows * n_countries, -1)
+    cap_key = (caps["m"] * n_windows + caps["w"]) * n_countries + countries.get_indexer(
+        caps["country"]
     )
-    members = keyed.merge(caps[["m", "w", "country"]].reset_index(), on=["m", "w", "country"])
-    b.add_entries(
-        first + members["index"].to_numpy(), b.columns["arrive"].start + members["col"], 1.0
-    )
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Solver settings common to the engines (``None``: the solver's default)."""
-
-    time_limit_s: float | None = None
-    mip_rel_gap: float | None = None
-    threads: int | None = None
-    algorithm: str = "auto"  # auto | simplex | ipm
-    verbose: bool = False
+    lookup[cap_key.to_numpy()] = np.arange(len(caps))
+    country = countries.get_indexer(arrive["country"])
+    window = data.window_of_month[arrive["t"].to_numpy()]
+    arrive_key = (arrive["m"].to_numpy() * n_windows + window) * n_countries + country
+    row = np.where(country >= 0, lookup[np.where(country >= 0, arrive_key, 0)], -1)
+    member = np.flatnonzero(row >= 0)
+    b.add_entries(first + row[member], b.columns["arrive"].start + member, 1.0)
 
 
 def choose_algorithm(algorithm: str, nonzeros: int) -> str:

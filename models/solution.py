@@ -24,6 +24,17 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings common to the engines (``None``: the solver's default)."""
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float | None = None
+    threads: int | None = None
+    algorithm: str = "auto"  # auto | simplex | ipm
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
 class ModelSize:
     variables: int
     constraints: int

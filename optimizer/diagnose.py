@@ -17,7 +17,8 @@ import scipy.sparse as sp
 
 from models import families as fam
 from models.data import ModelData
-from models.highs_engine import LinearProgram, SolveOptions, build_model, new_highs, pass_model
+from models.highs_engine import LinearProgram, build_model, new_highs, pass_model
+from models.solution import SolveOptions
 
 IIS_TIME_LIMIT_S = 20.0
 TOL_T = 1e-6

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from models.data import ModelData, compile_scenario
-from models.highs_engine import SolveOptions, write_model
-from models.solution import Solution, Status
+from models.highs_engine import write_model
+from models.solution import Solution, SolveOptions, Status
 
 from . import tables
 from .checks import recheck
