@@ -25,7 +25,7 @@ from .solution import ModelSize, Solution, SolveOptions, Status
 
 # Above this many nonzeros a cold solve uses interior point (+ crossover); below, dual simplex.
 # Measured in benchmarks/bench_engines.py; see docs/formulation.md.
-IPM_ABOVE_NONZEROS = 150_000
+IPM_ABOVE_NONZEROS = 2_000_000
 
 
 @dataclass

@@ -190,7 +190,10 @@ def _window(labels: pd.Series, scenario: Scenario) -> pd.Series:
     if window == "month":
         return labels
     if window == "year":
-        return labels.str[:4]
+        codes, distinct = pd.factorize(labels)
+        return pd.Series(
+            np.asarray([d[:4] for d in distinct], dtype=object)[codes], index=labels.index
+        )
     return pd.Series("horizon", index=labels.index)
 
 

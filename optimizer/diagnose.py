@@ -139,18 +139,17 @@ def _explain_material(
     floor = _floor_at(data, m, int(first["t"]))
     available = data.initial_stock_t[m] + upto["arrivals_t"].sum()
     material, month = data.materials[m], first["month"]
-    need = f"demand of {_t(demand)} t"
-    if floor > 0:
-        need += f" and the stockpile floor of {_t(floor)} t in {month} need {_t(demand + floor)} t"
-    else:
-        need += " needs as much"
     since = f"{data.months[0]}..{month}" if first["t"] > 0 else month
     touches = conflict is not None and _touches(data, m, conflict)
-    reasons = _reasons(data, m, int(first["t"]), conflict if touches else None)
-    return (
-        f"{material} {since}: {need}, but at most {_t(available)} t can be had by then"
-        f" ({'; '.join(reasons)})."
-    )
+    reasons = "; ".join(_reasons(data, m, int(first["t"]), conflict if touches else None))
+    if floor > 0:
+        need = (
+            f"demand of {_t(demand)} t and the stockpile floor of {_t(floor)} t in {month} "
+            f"need {_t(demand + floor)} t, but"
+        )
+    else:
+        need = f"demand of {_t(demand)} t cannot be met:"
+    return f"{material} {since}: {need} at most {_t(available)} t can be had by then ({reasons})."
 
 
 def _touches(data: ModelData, m: int, conflict: Conflict) -> bool:

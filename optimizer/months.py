@@ -31,6 +31,6 @@ def horizon(start: str, months: int) -> list[str]:
 
 
 def ordinals(labels: pd.Series) -> np.ndarray:
-    """Vectorised :func:`ordinal` for a Series of valid labels."""
-    text = labels.astype(str)
-    return text.str[:4].astype(int).to_numpy() * 12 + text.str[5:7].astype(int).to_numpy() - 1
+    """Vectorised :func:`ordinal` for a Series of valid labels (parsed once per distinct one)."""
+    codes, distinct = pd.factorize(labels)
+    return np.array([ordinal(label) for label in distinct], dtype=np.int64)[codes]

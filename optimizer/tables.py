@@ -109,10 +109,10 @@ def constraints_table(data: ModelData, solution: Solution) -> pd.DataFrame:
         _bound_rows(data, solution, fam.OFFER_CAPACITY),
         _bound_rows(data, solution, fam.STORAGE_CAPACITY),
     ]
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if table.empty:
+    parts = [part for part in parts if len(part)]
+    if not parts:
         return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
-    return table.reindex(columns=CONSTRAINT_COLUMNS)
+    return pd.concat(parts, ignore_index=True).reindex(columns=CONSTRAINT_COLUMNS)
 
 
 def _tight(slack: np.ndarray, limit: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +28,17 @@ class Verification:
         return asdict(self)
 
 
+def cbc() -> pulp.LpSolver:
+    """CBC as PuLP ships it: the ``cbcbox`` binary of ``pulp[cbc]`` (PuLP >= 3.3), else the
+    binary bundled inside older PuLP releases."""
+    solver = pulp.COIN_CMD(msg=False)
+    if solver.available():
+        return solver
+    with warnings.catch_warnings():  # PuLP 3.3 deprecates its bundled binary for COIN_CMD
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False)
+
+
 def verify_with_cbc(data: ModelData, objective_usd: float | None) -> Verification:
     """Write the model as MPS, solve it with CBC and compare the optimum with ours.
 
@@ -38,8 +50,7 @@ def verify_with_cbc(data: ModelData, objective_usd: float | None) -> Verificatio
         path = Path(folder) / "model.mps"
         write_model(data, path, names=False)
         _, problem = pulp.LpProblem.fromMPS(str(path))
-        solver = pulp.PULP_CBC_CMD(msg=False)
-        problem.solve(solver)
+        problem.solve(cbc())
     status = pulp.LpStatus[problem.status]
     objective = pulp.value(problem.objective) if status == "Optimal" else None
     if objective_usd is None:

@@ -24,7 +24,8 @@ class UsageError(Exception):
 def report_problems(error: ScenarioError, where: str) -> None:
     problems = error.problems
     for problem in problems[:SHOWN_PROBLEMS]:
-        print(f"{where}/{problem}" if where else str(problem), file=sys.stderr)
+        inside = where and "/" not in problem.file  # a file of the scenario folder
+        print(f"{where}/{problem}" if inside else str(problem), file=sys.stderr)
     if len(problems) > SHOWN_PROBLEMS:
         print(f"... and {len(problems) - SHOWN_PROBLEMS} more problems", file=sys.stderr)
     noun = "problem" if len(problems) == 1 else "problems"

@@ -1,0 +1,204 @@
+"""The CLI driven end to end: exit codes, files written or not written, what is printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import highspy
+import pytest
+from builders import scenario
+
+import optimizer.output
+import optimizer.solving
+from optimizer.cli.main import main
+from optimizer.synthetic import synthetic_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "inputs" / "india-2026"
+RESULT_FILES = ["constraints.csv", "mix.csv", "plan.csv", "stock.csv", "summary.json"]
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_solve_without_a_folder_solves_the_default_into_results(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no inputs/ here: the default is found in the checkout
+    code, out, err = run(capsys, "solve")
+    assert code == 0, err
+    folder = tmp_path / "results" / "india-2026"
+    assert sorted(p.name for p in folder.iterdir()) == RESULT_FILES
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["scenario"] == "india-2026" and summary["status"] == "optimal"
+    assert summary["objective_usd"] == pytest.approx(summary["costs_usd"]["total_usd"])
+    assert {"variables", "constraints", "nonzeros"} <= summary["model_size"].keys()
+    assert summary["solve_seconds"] >= 0 and summary["check"]["passed"]
+    for line in (
+        "india-2026: optimal",
+        "Total cost",
+        "Share of arrivals by country",
+        "Binding caps",
+        "Stockpile floor: held",
+        "Shortfall: none",
+        "passed",
+    ):
+        assert line in out  # fmt: skip
+
+
+def test_result_tables_have_their_documented_columns(tmp_path, capsys):
+    code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r")
+    assert code == 0
+    header = {
+        name: (tmp_path / "r" / name).read_text().splitlines()[0] for name in RESULT_FILES[:4]
+    }
+    assert header["plan.csv"].startswith("material,supplier,country,order_month,month,tonnes,")
+    assert "landed_usd_per_t,cost_usd" in header["plan.csv"]
+    assert header["stock.csv"].startswith("material,month,demand_t,arrivals_t,shortfall_t,stock_t")
+    assert "months_of_cover" in header["stock.csv"]
+    assert header["mix.csv"] == "material,window,country,tonnes,share,max_share"
+    assert header["constraints.csv"].startswith("family,material,country,supplier,window,month")
+    assert "shadow_price_usd_per_t,binding" in header["constraints.csv"]
+
+
+def test_a_second_run_replaces_the_folder_atomically(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an earlier run")
+    assert run(capsys, "solve", DEFAULT, "--out", out)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == RESULT_FILES
+    assert leftovers(tmp_path) == []
+
+
+def test_a_run_that_fails_while_writing_leaves_the_old_folder_and_no_debris(
+    tmp_path, capsys, monkeypatch
+):
+    out = tmp_path / "out"
+    assert run(capsys, "solve", DEFAULT, "--out", out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(optimizer.output.Path, "write_text", broken)
+    code, _, err = run(capsys, "solve", DEFAULT, "--out", out)
+    assert code == 1 and "disk full" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_first_run_leaves_no_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(optimizer.output.Path, "write_text", lambda *a, **k: 1 / 0)
+    code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "out")
+    assert code == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_model_writes_a_file_highs_solves_to_the_same_optimum(tmp_path, capsys):
+    for name in ("model.mps", "model.lp"):
+        code, _, err = run(
+            capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--write-model", tmp_path / name
+        )
+        assert code == 0, err
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.readModel(str(tmp_path / name))
+        highs.run()
+        summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+        objective = highs.getInfo().objective_function_value
+        assert objective == pytest.approx(summary["objective_usd"], rel=1e-9)
+    text = (tmp_path / "model.lp").read_text()
+    assert "arrive(NdPr_oxide,irel,2026_01)" in text and "share_cap(Dy2O3,CN,2026)" in text
+
+
+def test_write_model_needs_a_known_extension(tmp_path, capsys):
+    code, _, err = run(capsys, "solve", DEFAULT, "--write-model", tmp_path / "model.txt")
+    assert code == 2 and "must end in .mps or .lp" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_reports_that_cbc_agrees(tmp_path, capsys):
+    code, out, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--verify")
+    assert code == 0
+    assert "Verification: CBC" in out and "agrees" in out
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["verification"]["agrees"] is True
+
+
+def test_pyomo_engine_gives_the_same_plan_cost(tmp_path, capsys):
+    run(capsys, "solve", DEFAULT, "--out", tmp_path / "fast")
+    code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "pyomo", "--engine", "pyomo")
+    assert code == 0
+    costs = [json.loads((tmp_path / f / "summary.json").read_text())["objective_usd"]
+             for f in ("fast", "pyomo")]  # fmt: skip
+    assert costs[0] == pytest.approx(costs[1], rel=1e-9)
+
+
+def test_a_time_limit_stops_with_exit_code_4(tmp_path, capsys):
+    folder = synthetic_scenario(20, 15, 120).write(tmp_path / "big")
+    code, out, _ = run(capsys, "solve", folder, "--out", tmp_path / "r", "--time-limit", "0.001")
+    assert code == 4
+    assert "Stopped by a limit" in out
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["status"] == "limit"
+    assert ("no feasible plan was found" in out) == (not summary["has_plan"])
+
+
+def test_an_unknown_scenario_folder_is_an_input_error(tmp_path, capsys):
+    code, _, err = run(capsys, "solve", tmp_path / "nowhere")
+    assert code == 2 and "is not a scenario folder" in err
+
+
+def test_a_plan_failing_its_recheck_exits_1(tmp_path, capsys, monkeypatch):
+    real = optimizer.solving.tables.plan_table
+
+    def corrupted(data, solution):
+        plan = real(data, solution)
+        plan.loc[0, "tonnes"] += 1.0
+        return plan
+
+    monkeypatch.setattr(optimizer.solving.tables, "plan_table", corrupted)
+    code, out, err = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r")
+    assert code == 1
+    assert "Re-check from the tables FAILED" in out and "stock-balance" in out
+    assert "failed its re-check" in err
+
+
+def test_solve_of_a_hand_made_folder(tmp_path, capsys):
+    folder = scenario(
+        suppliers=[{"supplier": "A", "country": "AU"}],
+        offers=[{"supplier": "A", "material": "Nd", "price_usd_per_t": 10}],
+        demand={"Nd": [1, 2, 3]},
+    ).write(tmp_path / "hand")
+    code, out, _ = run(capsys, "solve", folder, "--out", tmp_path / "r")
+    assert code == 0 and "USD               60" in out
+
+
+def test_validate_the_default(capsys):
+    code, out, _ = run(capsys, "validate", DEFAULT)
+    assert code == 0 and "valid: 5 materials" in out
+
+
+def test_the_installed_console_script(tmp_path):
+    assert shutil.which("sourcing"), "install the project as the README says"
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    done = subprocess.run(
+        ["sourcing", "solve", str(DEFAULT), "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, env=env, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "india-2026: optimal" in done.stdout and "Running HiGHS" not in done.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "optimizer", "--help"], capture_output=True, text=True, check=False
+    )
+    assert module.returncode == 0 and "solve" in module.stdout
