@@ -228,6 +228,9 @@ def new_highs(options: SolveOptions, algorithm: str) -> highspy.Highs:
     if options.mip_rel_gap is not None:
         highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     if options.threads is not None:
+        # HiGHS keeps one thread pool per process, sized by the first solve; a different size
+        # needs a fresh pool (safe here: solves in one process run one after another).
+        highs.resetGlobalScheduler(True)
         highs.setOptionValue("threads", int(options.threads))
     return highs
 

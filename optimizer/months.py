@@ -7,11 +7,13 @@ import re
 import numpy as np
 import pandas as pd
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Use with fullmatch: "$" alone would accept a trailing newline; [0-9], as \d also matches
+# digits of other scripts.
+MONTH_PATTERN = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 def is_month(text: str) -> bool:
-    return bool(MONTH_PATTERN.match(text))
+    return bool(MONTH_PATTERN.fullmatch(text))
 
 
 def ordinal(label: str) -> int:

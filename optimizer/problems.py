@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r"})
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -16,9 +18,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return (
+        text = (
             f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
         )
+        return text.translate(ONE_LINE)  # a value may hold a line break; keep one problem a line
 
 
 class ScenarioError(Exception):

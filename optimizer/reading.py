@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .problems import Problem
@@ -56,33 +57,64 @@ def parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame | 
     """The table as strings, whitespace stripped, blank rows dropped, with a ``_line`` column.
 
     Returns ``None`` after recording problems when the file has no usable header or rows whose
-    field count differs from the header's.
+    field count differs from the header's (every such row is named).
     """
-    header_line = next(csv.reader(io.StringIO(text)), None)
-    header = [name.strip() for name in header_line or []]
+    rows = _csv_rows(text, label, problems)
+    if rows is None:
+        return None
+    cells, lines = rows
+    header = [name.strip() for name in cells[0]] if cells else []
     if not any(header):
         problems.append(Problem(label, 1, None, "is empty: expected a header row of column names"))
         return None
     if not _header_is_sound(header, label, problems):
         return None
+    body, body_lines = cells[1:], lines[1:]
+    width = np.fromiter(map(len, body), dtype=int, count=len(body))
+    blank = np.fromiter((not "".join(row).strip() for row in body), dtype=bool, count=len(body))
+    ragged = ~blank & (width != len(header))  # pandas would pad a short row with "" silently
+    for index in np.flatnonzero(ragged):
+        message = _ragged_message(body[index], len(header))
+        problems.append(Problem(label, int(body_lines[index]), None, message))
+    if ragged.any():
+        return None
+    kept = np.flatnonzero(~blank)
+    frame = pd.DataFrame([body[index] for index in kept], columns=header, dtype=str)
+    for column in header:
+        frame[column] = frame[column].str.strip()
+    frame[LINE] = body_lines[kept]
+    return frame
+
+
+def _csv_rows(
+    text: str, label: str, problems: list[Problem]
+) -> tuple[list[list[str]], np.ndarray] | None:
+    """Every row's cells and the line it starts on, or ``None`` after recording a CSV error."""
+    reader = csv.reader(io.StringIO(text, newline=None))
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, csv.Error, ValueError):
-        _report_ragged_rows(text, len(header), label, problems)
+        cells = list(reader)
+        if reader.line_num == len(cells):  # one line per row, the common case
+            return cells, np.arange(1, len(cells) + 1)
+    except csv.Error:
+        pass
+    reader = csv.reader(io.StringIO(text, newline=None))  # a quoted cell spans lines: go slowly
+    cells, starts, start = [], [], 1
+    try:
+        for row in reader:
+            cells.append(row)
+            starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(label, start, None, f"is not well-formed CSV: {exc}"))
         return None
-    frame.columns = header
-    frame[LINE] = frame.index.to_numpy() + 2
-    missing = frame[header].isna()  # missing fields read as NaN, empty cells as ""
-    frame = frame[~missing.all(axis=1)]  # blank lines
-    short = missing.any(axis=1) & ~missing.all(axis=1)
-    if short.any():
-        for line in frame.loc[short, LINE]:
-            problems.append(Problem(label, int(line), None, "has fewer fields than the header"))
-        return None
-    frame[header] = frame[header].apply(lambda column: column.str.strip())
-    return frame[(frame[header] != "").any(axis=1)].reset_index(drop=True)
+    return cells, np.array(starts, dtype=int)
+
+
+def _ragged_message(row: list[str], width: int) -> str:
+    message = f"has {len(row)} fields; the header has {width}"
+    if any("\n" in cell for cell in row):
+        message += " (a quoted cell runs over several lines: is a closing quote missing?)"
+    return message
 
 
 def _header_is_sound(header: list[str], label: str, problems: list[Problem]) -> bool:
@@ -97,21 +129,3 @@ def _header_is_sound(header: list[str], label: str, problems: list[Problem]) -> 
             sound = False
         seen.add(name)
     return sound
-
-
-def _report_ragged_rows(text: str, width: int, label: str, problems: list[Problem]) -> None:
-    """Name every row whose field count differs from the header's (pandas names only the first)."""
-    reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    found = False
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row) and len(row) != width:
-                message = f"has {len(row)} fields; the header has {width}"
-                problems.append(Problem(label, reader.line_num, None, message))
-                found = True
-    except csv.Error as exc:
-        problems.append(Problem(label, reader.line_num, None, f"is not well-formed CSV: {exc}"))
-        found = True
-    if not found:
-        problems.append(Problem(label, None, None, "is not a well-formed CSV file"))

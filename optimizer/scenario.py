@@ -48,6 +48,9 @@ class Scenario:
     @classmethod
     def from_frames(cls, settings: Settings | dict[str, Any], **frames: pd.DataFrame) -> Scenario:
         """Validate in-memory tables exactly as files would be; line numbers count from 2."""
+        unknown = sorted(set(frames) - set(TABLES))
+        if unknown:
+            raise TypeError(f"from_frames() got unknown tables {unknown}; expected {[*TABLES]}")
         problems: list[Problem] = []
         if isinstance(settings, dict):
             settings = settings_from_dict(settings, problems)
@@ -139,7 +142,12 @@ def _to_blank_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    ):
         return ""
     if isinstance(value, float | np.floating):
         return repr(float(value))

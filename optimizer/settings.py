@@ -12,7 +12,7 @@ from . import months
 from .problems import Problem
 from .schema import SETTINGS_FILE, Field, table_fields
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def _check_value(field: Field, raw: Any, line: int | None, problems: list[Proble
         if field.choices and raw not in field.choices:
             bad(f"'{raw}' is not one of {', '.join(field.choices)}")
             return None
-        if field.column == "name" and not NAME_PATTERN.match(raw):
+        if field.column == "name" and not NAME_PATTERN.fullmatch(raw):
             bad(f"'{raw}' must be letters, digits, '.', '_' or '-' (it names the output folder)")
             return None
         return raw
@@ -212,7 +212,7 @@ def _line_of(text: str, column: str) -> int | None:
             continue
         if in_table and re.match(rf"^\s*{re.escape(key)}\s*=", line):
             return number
-    for number, line in enumerate(text.splitlines(), start=1):  # a whole [table]
-        if re.match(rf"^\s*\[\s*{re.escape(column)}\s*\]", line):
+    for number, line in enumerate(text.splitlines(), start=1):  # [table] or a dotted key
+        if re.match(rf"^\s*(\[\s*{re.escape(column)}\s*\]|{re.escape(column)}\s*=)", line):
             return number
     return None

@@ -56,7 +56,7 @@ def check_table(
         text = frame[field.column] if field.column in frame else pd.Series([""] * len(frame))
         typed[field.column] = parse_column(spec.file, field, text.to_numpy(), lines, problems)
     check_horizon(spec.file, typed, schema, settings, problems)
-    check_duplicates(spec, typed, problems)
+    check_duplicates(spec, frame, problems)
     return typed
 
 
@@ -96,7 +96,7 @@ def parse_column(
     if field.type == "id":
         return np.where(blank, None, text).astype(object)
     if field.type == "month":
-        malformed = ~blank & ~pd.Series(text).str.match(months.MONTH_PATTERN).to_numpy()
+        malformed = ~blank & ~pd.Series(text).str.fullmatch(months.MONTH_PATTERN).to_numpy()
         report(malformed, lambda value: f"'{value}' is not a month (YYYY-MM)")
         return np.where(blank | malformed, None, text).astype(object)
     return parse_numbers(field, text, blank, report)
@@ -153,15 +153,17 @@ def check_horizon(
             problems.append(Problem(file, int(line), field.column, message))
 
 
-def check_duplicates(spec: Table, typed: pd.DataFrame, problems: list[Problem]) -> None:
-    """No two rows share a key (blank counts as a value: two blank-month offers collide)."""
+def check_duplicates(spec: Table, frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """No two rows share a key, compared as written: blank counts as a value (two blank-month
+    offers collide), and a malformed month collides only with the same text, not with a blank."""
     key = list(spec.key)
-    repeated = typed.duplicated(key, keep="first").to_numpy()
+    keys = frame.reindex(columns=[*key, LINE], fill_value="")  # an absent key column is blank
+    repeated = keys.duplicated(key, keep="first").to_numpy()
     if not repeated.any():
         return
-    first_line = typed.groupby(key, dropna=False, sort=False)[LINE].transform("min").to_numpy()
+    first_line = keys.groupby(key, dropna=False, sort=False)[LINE].transform("min").to_numpy()
     described = ", ".join(key)
-    for line, first in zip(typed[LINE].to_numpy()[repeated], first_line[repeated], strict=True):
+    for line, first in zip(keys[LINE].to_numpy()[repeated], first_line[repeated], strict=True):
         message = f"duplicate of line {first} (same {described})"
         problems.append(Problem(spec.file, int(line), None, message))
 

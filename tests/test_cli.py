@@ -202,3 +202,9 @@ def test_the_installed_console_script(tmp_path):
         [sys.executable, "-m", "optimizer", "--help"], capture_output=True, text=True, check=False
     )
     assert module.returncode == 0 and "solve" in module.stdout
+
+
+def test_changing_the_thread_count_between_solves(tmp_path, capsys):
+    for threads in ("1", "2", "1"):
+        code, _, err = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--threads", threads)
+        assert code == 0, err

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 
 from ..problems import ScenarioError
+from ..schema import SETTINGS_FILE, TABLES
+
+SCENARIO_FILES = {SETTINGS_FILE, *(spec.file for spec in TABLES.values())}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -24,7 +28,7 @@ class UsageError(Exception):
 def report_problems(error: ScenarioError, where: str) -> None:
     problems = error.problems
     for problem in problems[:SHOWN_PROBLEMS]:
-        inside = where and "/" not in problem.file  # a file of the scenario folder
+        inside = where and problem.file in SCENARIO_FILES  # else it names the folder itself
         print(f"{where}/{problem}" if inside else str(problem), file=sys.stderr)
     if len(problems) > SHOWN_PROBLEMS:
         print(f"... and {len(problems) - SHOWN_PROBLEMS} more problems", file=sys.stderr)
@@ -45,6 +49,9 @@ def handles_errors(command: Callable[..., int]) -> Callable[..., int]:
         except UsageError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_INVALID_INPUT
+        except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_ERROR
         except KeyboardInterrupt:
             print("interrupted; nothing was written", file=sys.stderr)
             return EXIT_INTERRUPTED
