@@ -1,0 +1,116 @@
+"""A golden listing per constraint family: the rows the fast engine builds for a small scenario,
+written out term by term. A change to a family's rows shows up as a readable diff.
+
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_golden_rows.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from builders import scenario
+
+from models import families as fam
+from models.data import compile_scenario
+from models.highs_engine import build_model, column_names, row_names
+
+GOLDEN = Path(__file__).parent / "golden"
+# Two materials, two suppliers in two countries (one with a lead time and a dated override),
+# a cap per year over two calendar years, a floor from the second month, a shortfall penalty
+# and a storage limit on one material: every family has rows or bounds.
+SCENARIO = scenario(
+    3,
+    start="2026-11",
+    materials=[
+        {"material": "Dy", "initial_stock_t": 1, "holding_cost_usd_per_t_month": 2},
+        {"material": "Nd", "shortfall_penalty_usd_per_t": 900, "storage_capacity_t": 50},
+    ],
+    suppliers=[
+        {"supplier": "CN-A", "country": "CN", "tariff_pct": 10, "freight_usd_per_t": 5},
+        {"supplier": "AU-B", "country": "AU", "lead_time_months": 1},
+    ],
+    offers=[
+        {"supplier": "CN-A", "material": "Dy", "price_usd_per_t": 100},
+        {"supplier": "CN-A", "material": "Nd", "price_usd_per_t": 50, "capacity_t_per_month": 8},
+        {"supplier": "AU-B", "material": "Dy", "price_usd_per_t": 150, "capacity_t_per_month": 4},
+        {"supplier": "AU-B", "material": "Dy", "month": "2026-12", "price_usd_per_t": 160,
+         "capacity_t_per_month": 2},
+        {"supplier": "AU-B", "material": "Nd", "price_usd_per_t": 70},
+    ],
+    demand={"Dy": [3, 3, 4], "Nd": [5, 6, 7]},
+    caps=[{"country": "CN", "max_share": 0.6}, {"country": "CN", "material": "Nd",
+                                                "max_share": 0.5}],
+    stockpile_cover_months=1.5,
+    stockpile_from="2026-12",
+)  # fmt: skip
+
+
+def _term(value: float, name: str) -> str:
+    return f"{'+' if value >= 0 else '-'} {abs(value):g} {name}"
+
+
+def _bound(lower: float, upper: float) -> str:
+    if lower == upper:
+        return f"= {lower:g}"
+    if np.isinf(upper):
+        return f">= {lower:g}"
+    if np.isinf(lower):
+        return f"<= {upper:g}"
+    return f"in [{lower:g}, {upper:g}]"
+
+
+def listing(family: str) -> str:
+    """The family's rows (or, for a bound family, its finite bounds), one per line."""
+    data = compile_scenario(SCENARIO)
+    lp = build_model(data)
+    columns = column_names(data)
+    if family in fam.BOUND_FAMILIES:
+        block = lp.columns["arrive" if family == fam.OFFER_CAPACITY else "stock"]
+        return "".join(
+            f"{columns[j]} <= {lp.col_upper[j]:g}\n"
+            for j in range(block.start, block.stop)
+            if np.isfinite(lp.col_upper[j])
+        )
+    rows = lp.rows[family]
+    matrix = lp.matrix.tocsr()
+    names = row_names(data)
+    lines = []
+    for i in range(rows.start, rows.stop):
+        start, stop = matrix.indptr[i], matrix.indptr[i + 1]
+        terms = " ".join(
+            _term(v, columns[j])
+            for j, v in zip(matrix.indices[start:stop], matrix.data[start:stop], strict=True)
+        )
+        lines.append(f"{names[i]}: {terms} {_bound(lp.row_lower[i], lp.row_upper[i])}\n")
+    return "".join(lines)
+
+
+def test_objective_listing():
+    data = compile_scenario(SCENARIO)
+    lp = build_model(data)
+    text = "".join(
+        f"{name}: {cost:g}\n" for name, cost in zip(column_names(data), lp.cost, strict=True)
+    )
+    _compare("objective", text)
+
+
+@pytest.mark.parametrize("family", [*fam.ROW_FAMILIES, *fam.BOUND_FAMILIES])
+def test_family_rows_match_their_golden_listing(family):
+    text = listing(family)
+    assert text, f"the scenario should exercise {family}"
+    _compare(family, text)
+
+
+def test_every_family_has_a_golden_listing():
+    expected = {f"{f}.txt" for f in (*fam.ROW_FAMILIES, *fam.BOUND_FAMILIES, "objective")}
+    assert {p.name for p in GOLDEN.glob("*.txt")} == expected
+
+
+def _compare(name: str, text: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, f"{name} changed: see {path}"
