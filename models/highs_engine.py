@@ -272,6 +272,7 @@ def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     solution = read_solution(highs, lp)
     solution.build_seconds = built - started
     solution.solve_seconds = solved - built
+    solution.read_seconds = time.perf_counter() - solved
     solution.algorithm = algorithm
     return solution
 

@@ -317,6 +317,7 @@ def solve(data: ModelData, options: SolveOptions | None = None, solver: str = "h
     )
     if loaded:
         read_solution(model, data, solution)
+    solution.read_seconds = time.perf_counter() - solved
     return solution
 
 

@@ -68,6 +68,7 @@ class Solution:
     size: ModelSize | None = None
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
+    read_seconds: float = 0.0  # reading values and duals back from the solver
     engine: str = ""
     algorithm: str = ""
     solver: str = ""

@@ -139,6 +139,12 @@ def _explain_material(
     floor = _floor_at(data, m, int(first["t"]))
     available = data.initial_stock_t[m] + upto["arrivals_t"].sum()
     material, month = data.materials[m], first["month"]
+    storage = data.stock.loc[data.stock["m"] == m, "storage_capacity_t"].iloc[0]
+    if first["floor_short_t"] > TOL_T and floor > storage + TOL_T:
+        return (
+            f"{material} {month}: the stockpile floor of {_t(floor)} t exceeds the storage "
+            f"capacity of {_t(storage)} t."
+        )
     since = f"{data.months[0]}..{month}" if first["t"] > 0 else month
     touches = conflict is not None and _touches(data, m, conflict)
     reasons = "; ".join(_reasons(data, m, int(first["t"]), conflict if touches else None))

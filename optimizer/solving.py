@@ -66,6 +66,7 @@ def solve(
         "compile_s": compiled - started,
         "build_s": solution.build_seconds,
         "solve_s": solution.solve_seconds,
+        "read_s": solution.read_seconds,
     }
     _report(result, data, solution)
     if verify:

@@ -39,12 +39,13 @@ def synthetic_scenario(
         "stockpile_cover_months": cover_months,
         "stockpile_from": months[min(6, n_months - 1)],
     }
+    demand = _demand(rng, materials, months)
     return Scenario.from_frames(
         settings,
-        materials=_materials(rng, materials),
+        materials=_materials(rng, materials, demand, cover_months),
         suppliers=suppliers,
         offers=offers,
-        demand=_demand(rng, materials, months),
+        demand=demand,
         country_caps=pd.DataFrame(
             {
                 "country": ["C00", "C01", "C01"],
@@ -68,17 +69,23 @@ def _suppliers(rng: np.random.Generator, n_suppliers: int) -> pd.DataFrame:
     )
 
 
-def _materials(rng: np.random.Generator, materials: list[str]) -> pd.DataFrame:
+def _materials(
+    rng: np.random.Generator, materials: list[str], demand: pd.DataFrame, cover: float
+) -> pd.DataFrame:
     n = len(materials)
     penalty = np.where(rng.random(n) < 0.3, np.round(rng.uniform(2e5, 5e5, n), 0), np.nan)
+    cover_months = np.where(rng.random(n) < 0.2, 3.0, np.nan)
+    # Storage, where limited, holds twice the largest floor: it binds only when buying ahead.
+    peak = demand.groupby("material", sort=False)["demand_t"].max().reindex(materials).to_numpy()
+    room = np.ceil(2 * peak * np.fmax(np.nan_to_num(cover_months, nan=cover), 1.0))
     return pd.DataFrame(
         {
             "material": materials,
             "initial_stock_t": np.round(rng.uniform(0, 50, n), 1),
             "holding_cost_usd_per_t_month": np.round(rng.uniform(100, 900, n), 2),
             "shortfall_penalty_usd_per_t": penalty,
-            "cover_months": np.where(rng.random(n) < 0.2, 3.0, np.nan),
-            "storage_capacity_t": np.where(rng.random(n) < 0.2, 5000.0, np.inf),
+            "cover_months": cover_months,
+            "storage_capacity_t": np.where(rng.random(n) < 0.2, room, np.inf),
         }
     )
 

@@ -31,3 +31,12 @@ def test_ci_runs_the_readme_quick_start():
     assert commands == ["pip install -e . && sourcing solve", 'pip install -e ".[test]" && pytest']
     assert "pip install -e . && sourcing solve" in ci
     assert 'pip install -e ".[test]" && pytest' in ci
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python", 1)[1].split("```", 1)[0]
+    (tmp_path / "inputs").symlink_to(ROOT / "inputs")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "results" / "my-run" / "plan.csv").exists()

@@ -77,8 +77,9 @@ def test_a_floor_above_the_storage_capacity():
         )
     )
     assert result.status == Status.INFEASIBLE
-    assert "stockpile floor of 30 t in 2026-01" in result.diagnosis[0]
-    assert "storage capacity 25 t" in result.diagnosis[0]
+    assert result.diagnosis[0] == (
+        "Sm 2026-01: the stockpile floor of 30 t exceeds the storage capacity of 25 t."
+    )
     assert "storage-capacity (Sm)" in result.diagnosis[-1]
 
 
