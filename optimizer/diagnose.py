@@ -20,9 +20,10 @@ from models.data import ModelData
 from models.highs_engine import LinearProgram, build_model, new_highs, pass_model
 from models.solution import SolveOptions
 
+from .settings import CAP_WINDOW_WORDS
+
 IIS_TIME_LIMIT_S = 20.0
 TOL_T = 1e-6
-WINDOW_WORDS = {"month": "per month", "year": "per calendar year", "horizon": "over the horizon"}
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def _cap_reasons(data: ModelData, m: int, conflict: Conflict | None) -> list[str
     caps = data.caps[data.caps["m"] == m]
     if conflict is not None:
         caps = caps[caps.index.isin(conflict.rows[fam.COUNTRY_SHARE_CAP])]
-    per = WINDOW_WORDS[data.cap_window]
+    per = CAP_WINDOW_WORDS[data.cap_window]
     caps = caps.drop_duplicates(["country", "max_share"])
     return [f"{r.country} capped at {r.max_share:.0%} of arrivals {per}" for r in caps.itertuples()]
 

@@ -12,6 +12,12 @@ from . import months
 from .problems import Problem
 from .schema import SETTINGS_FILE, Field, table_fields
 
+# How each policy.cap_window reads in a sentence ("CN capped at 60% of arrivals per ...").
+CAP_WINDOW_WORDS = {
+    "month": "per month",
+    "year": "per calendar year",
+    "horizon": "over the horizon",
+}
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
 
 

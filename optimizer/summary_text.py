@@ -7,6 +7,7 @@ from pathlib import Path
 from models.solution import Status
 
 from .result import Result
+from .settings import CAP_WINDOW_WORDS
 
 COST_LABELS = {
     "purchase_usd": "purchase",
@@ -15,7 +16,6 @@ COST_LABELS = {
     "holding_usd": "stock holding",
     "shortfall_usd": "shortfall penalty",
 }
-WINDOW_WORDS = {"month": "per month", "year": "per calendar year", "horizon": "over the horizon"}
 
 
 def format_summary(result: Result, written_to: Path | None = None) -> str:
@@ -101,7 +101,7 @@ def _policy(result: Result) -> list[str]:
     else:
         grouped = caps.groupby(["country", "material"], sort=False)["window"].apply(list)
         described = [f"{c} on {m} ({', '.join(w)})" for (c, m), w in grouped.items()]
-        lines = [f"Binding caps ({WINDOW_WORDS[settings.cap_window]}): " + "; ".join(described)]
+        lines = [f"Binding caps ({CAP_WINDOW_WORDS[settings.cap_window]}): " + "; ".join(described)]
     floors = result.stock[result.stock["floor_applies"]]
     if floors.empty:
         lines.append("Stockpile floor: none applies")
