@@ -50,7 +50,8 @@ def compile_scenario(scenario: Scenario) -> ModelData:
     materials = scenario.materials["material"].tolist()
     labels = _window_labels(months, settings.cap_window)
     windows = list(dict.fromkeys(labels))
-    window_of_month = np.array([windows.index(label) for label in labels])
+    position = {label: w for w, label in enumerate(windows)}
+    window_of_month = np.array([position[label] for label in labels])
     arrive = _arrivals(scenario, months, materials)
     stock = _stock(scenario, months, materials)
     caps, totals = _caps(scenario, arrive, materials, windows, window_of_month)
