@@ -272,7 +272,7 @@ def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     solution = read_solution(highs, lp)
     solution.build_seconds = built - started
     solution.solve_seconds = solved - built
-    solution.read_seconds = time.perf_counter() - solved
+    solution.read_seconds = time.perf_counter() - solved - solution.ranging_seconds
     solution.algorithm = algorithm
     return solution
 
@@ -336,7 +336,20 @@ def read_solution(highs: highspy.Highs, lp: LinearProgram) -> Solution:
             solution.bound_duals[family] = _upper_bound_dual(
                 values[cols], lp.col_upper[cols], col_dual[cols]
             )
+        _read_cost_ranging(highs, lp, solution)
     return solution
+
+
+def _read_cost_ranging(highs: highspy.Highs, lp: LinearProgram, solution: Solution) -> None:
+    """Cost ranging of the arrive columns, when HiGHS has a basis to range from."""
+    started = time.perf_counter()
+    status, ranging = highs.getRanging()
+    solution.ranging_seconds = time.perf_counter() - started
+    if status != highspy.HighsStatus.kOk or not ranging.valid:
+        return
+    arrive = lp.columns["arrive"]
+    solution.arrive_cost_low = np.asarray(ranging.col_cost_dn.value_)[arrive]
+    solution.arrive_cost_high = np.asarray(ranging.col_cost_up.value_)[arrive]
 
 
 def _upper_bound_dual(values: np.ndarray, upper: np.ndarray, reduced: np.ndarray) -> np.ndarray:

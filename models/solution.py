@@ -65,10 +65,15 @@ class Solution:
     shortfall: np.ndarray | None = None
     row_duals: dict[str, np.ndarray] = field(default_factory=dict)
     bound_duals: dict[str, np.ndarray] = field(default_factory=dict)
+    # Cost ranging of the arrive variables (landed USD/t): the interval of each one's cost over
+    # which the optimal basis stays optimal. Only engines that can range (HiGHS) fill it.
+    arrive_cost_low: np.ndarray | None = None
+    arrive_cost_high: np.ndarray | None = None
     size: ModelSize | None = None
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     read_seconds: float = 0.0  # reading values and duals back from the solver
+    ranging_seconds: float = 0.0  # the solver's cost ranging (HiGHS's own work, after solving)
     engine: str = ""
     algorithm: str = ""
     solver: str = ""

@@ -29,6 +29,7 @@ class Result:
     stock: pd.DataFrame | None = None
     mix: pd.DataFrame | None = None
     constraints: pd.DataFrame | None = None
+    policy: pd.DataFrame | None = None  # see policy_costs()
     violations: list[str] = field(default_factory=list)
     diagnosis: list[str] = field(default_factory=list)
     verification: Verification | None = None
@@ -54,7 +55,14 @@ class Result:
             "stock": self.stock,
             "mix": self.mix,
             "constraints": self.constraints,
+            "policy_costs": self.policy,
         }
+
+    def policy_costs(self) -> pd.DataFrame | None:
+        """The price of each policy: per cap, the cost of one percentage point less; per
+        stockpile floor, of one more month of cover; per offer, the price range keeping the
+        plan's basis optimal (``optimizer.policy``)."""
+        return self.policy
 
     def shortfall_t(self) -> dict[str, float]:
         if self.stock is None:

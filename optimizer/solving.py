@@ -19,6 +19,7 @@ from models.solution import Solution, SolveOptions, Status
 from . import tables
 from .checks import recheck
 from .diagnose import diagnose
+from .policy import policy_costs_table
 from .result import Result
 from .scenario import Scenario, load_scenario
 from .verify import verify_with_cbc
@@ -66,6 +67,7 @@ def solve(
         "compile_s": compiled - started,
         "build_s": solution.build_seconds,
         "solve_s": solution.solve_seconds,
+        "ranging_s": solution.ranging_seconds,
         "read_s": solution.read_seconds,
     }
     _report(result, data, solution)
@@ -108,6 +110,7 @@ def _report(result: Result, data: ModelData, solution: Solution) -> None:
         result.stock = tables.stock_table(data, solution)
         result.mix = tables.mix_table(data, result.plan)
         result.constraints = tables.constraints_table(data, solution)
+        result.policy = policy_costs_table(data, solution)
         result.costs = tables.cost_breakdown(data, solution)
         extracted = time.perf_counter()
         result.violations = recheck(

@@ -25,6 +25,7 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
         lines += [f"  {sentence}" for sentence in result.diagnosis]
     if result.has_plan:
         lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result)]
+        lines += ["", *_policy_costs(result), ""]
         lines.append(_recheck(result))
     if result.verification is not None:
         lines.append(_verification(result))
@@ -121,6 +122,49 @@ def _policy(result: Result) -> list[str]:
         else "Shortfall: " + ", ".join(f"{m} {t:,.2f} t" for m, t in shortfall.items())
     )
     return lines
+
+
+SHOWN_CAPS = 8
+SHOWN_OFFERS = 3
+TIED_BELOW = 5e-4  # a cut under 0.05% of the price marks an offer tied with the plan's choice
+
+
+def _policy_costs(result: Result) -> list[str]:
+    """The price of each policy: what tightening it by one unit would add to the total cost."""
+    table = result.policy
+    lines = ["Price of each policy (added cost of tightening it by one unit):"]
+    caps = table[(table["policy"] == "country-share-cap") & (table["marginal_cost_usd"] > 0)]
+    caps = caps.sort_values("marginal_cost_usd", ascending=False, kind="stable")
+    for r in caps.head(SHOWN_CAPS).itertuples():
+        lines.append(
+            f"  {r.country} cap {r.setting:.0%} on {r.material} in {r.window}: "
+            f"USD {r.marginal_cost_usd:,.0f} per percentage point lower"
+        )
+    if len(caps) > SHOWN_CAPS:
+        lines.append(f"  ... and {len(caps) - SHOWN_CAPS} more binding caps in policy_costs.csv")
+    floors = table[table["policy"] == "stockpile-floor"]
+    for r in floors.itertuples():
+        lines.append(
+            f"  {r.material} stockpile of {r.setting:g} months ({r.window}): "
+            f"USD {r.marginal_cost_usd:,.0f} per month more cover"
+        )
+    lines += _closest_offers(table)
+    return lines
+
+
+def _closest_offers(table) -> list[str]:
+    """Unused offers that would enter the plan after the smallest relative price cut."""
+    offers = table[(table["policy"] == "offer-price") & table["cheaper_to_enter_usd_per_t"].notna()]
+    if offers.empty:
+        return []
+    offers = offers.assign(cut=offers["cheaper_to_enter_usd_per_t"] / offers["price_usd_per_t"])
+    offers = offers[offers["cut"] >= TIED_BELOW].sort_values("cut", kind="stable")
+    offers = offers.drop_duplicates(["material", "supplier"]).head(SHOWN_OFFERS)
+    return [
+        f"  {r.supplier} would enter {r.material} in {r.month} at {r.cut:.1%} below its price "
+        f"of USD {r.price_usd_per_t:,.0f}/t"
+        for r in offers.itertuples()
+    ]
 
 
 def _recheck(result: Result) -> str:

@@ -20,7 +20,9 @@ from optimizer.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"
-RESULT_FILES = ["constraints.csv", "mix.csv", "plan.csv", "stock.csv", "summary.json"]
+RESULT_FILES = [
+    "constraints.csv", "mix.csv", "plan.csv", "policy_costs.csv", "stock.csv", "summary.json"
+]  # fmt: skip
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -59,9 +61,8 @@ def test_solve_without_a_folder_solves_the_default_into_results(tmp_path, capsys
 def test_result_tables_have_their_documented_columns(tmp_path, capsys):
     code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r")
     assert code == 0
-    header = {
-        name: (tmp_path / "r" / name).read_text().splitlines()[0] for name in RESULT_FILES[:4]
-    }
+    tables = [name for name in RESULT_FILES if name.endswith(".csv")]
+    header = {name: (tmp_path / "r" / name).read_text().splitlines()[0] for name in tables}
     assert header["plan.csv"].startswith("material,supplier,country,order_month,month,tonnes,")
     assert "landed_usd_per_t,cost_usd" in header["plan.csv"]
     assert header["stock.csv"].startswith("material,month,demand_t,arrivals_t,shortfall_t,stock_t")
@@ -69,6 +70,10 @@ def test_result_tables_have_their_documented_columns(tmp_path, capsys):
     assert header["mix.csv"] == "material,window,country,tonnes,share,max_share"
     assert header["constraints.csv"].startswith("family,material,country,supplier,window,month")
     assert "shadow_price_usd_per_t,binding" in header["constraints.csv"]
+    assert header["policy_costs.csv"].startswith("policy,material,country,supplier,window,month")
+    assert "marginal_cost_usd" in header["policy_costs.csv"]
+    assert header["policy_costs.csv"].startswith("policy,material,country,supplier,window,month")
+    assert "marginal_cost_usd" in header["policy_costs.csv"]
 
 
 def test_a_second_run_replaces_the_folder_atomically(tmp_path, capsys):

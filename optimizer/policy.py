@@ -1,0 +1,126 @@
+"""The price of each policy, from the duals and HiGHS's cost ranging (``policy_costs.csv``).
+
+Sign convention: ``marginal_cost_usd`` is what total cost would rise by if the policy were
+tightened by one unit: a country's cap lowered by one percentage point, or one more month of
+stockpile cover. It is zero for a policy that does not bind and never negative. For offers, the
+price range is the interval of the offer's price (before duty and freight) over which the
+plan's optimal basis stays optimal; an unused offer's ``cheaper_to_enter_usd_per_t`` is how far
+its price must fall before it can enter the plan. See ``docs/formulation.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import families as fam
+from models.data import ModelData
+from models.solution import Solution
+
+from .tables import clean
+
+CAP_UNIT = "USD per percentage point lower cap"
+FLOOR_UNIT = "USD per month more cover"
+OFFER_POLICY = "offer-price"
+COLUMNS = [
+    "policy", "material", "country", "supplier", "window", "month", "setting",
+    "marginal_cost_usd", "marginal_unit", "tonnes", "price_usd_per_t",
+    "price_low_usd_per_t", "price_high_usd_per_t", "cheaper_to_enter_usd_per_t",
+]  # fmt: skip
+
+
+def policy_costs_table(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """One row per cap row, per material with a stockpile floor and per offer in effect."""
+    parts = [_caps(data, solution), _floors(data, solution), _offers(data, solution)]
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def _caps(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Row sum_c - share * total <= 0 with dual y <= 0: d cost / d share = y * total, so one
+    percentage point less costs -y * total / 100."""
+    caps = data.caps
+    duals = solution.row_duals.get(fam.COUNTRY_SHARE_CAP)
+    window = data.window_of_month[data.arrive["t"].to_numpy()]
+    totals = np.bincount(
+        data.arrive["m"].to_numpy() * len(data.windows) + window,
+        weights=solution.arrive,
+        minlength=len(data.materials) * len(data.windows),
+    )
+    total = totals[caps["m"].to_numpy() * len(data.windows) + caps["w"].to_numpy()]
+    marginal = -duals * total / 100 if duals is not None else np.full(len(caps), np.nan)
+    return pd.DataFrame(
+        {
+            "policy": fam.COUNTRY_SHARE_CAP,
+            "material": caps["material"],
+            "country": caps["country"],
+            "window": caps["window"],
+            "setting": caps["max_share"],
+            "marginal_cost_usd": np.round(marginal, 2) + 0.0,
+            "marginal_unit": CAP_UNIT,
+        }
+    )
+
+
+def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Rows stock >= cover * demand with duals y >= 0: one more month of cover raises each
+    right-hand side by that month's demand, so it costs sum_t y_t * demand_t."""
+    floors = data.floors
+    duals = solution.row_duals.get(fam.STOCKPILE_FLOOR)
+    if floors.empty:
+        return pd.DataFrame()
+    cell = floors["m"].to_numpy() * data.shape[1] + floors["t"].to_numpy()
+    demand = data.stock["demand_t"].to_numpy()[cell]
+    per_row = duals * demand if duals is not None else np.full(len(floors), np.nan)
+    grouped = floors.assign(per_row=per_row).groupby("material", sort=False)
+    summary = grouped.agg(
+        first=("month", "min"),
+        last=("month", "max"),
+        cover=("cover_months", "first"),
+        marginal=("per_row", lambda v: v.sum(min_count=1)),
+    ).reset_index()
+    return pd.DataFrame(
+        {
+            "policy": fam.STOCKPILE_FLOOR,
+            "material": summary["material"],
+            "window": summary["first"] + ".." + summary["last"],
+            "setting": summary["cover"],
+            "marginal_cost_usd": np.round(summary["marginal"].to_numpy(dtype=float), 2) + 0.0,
+            "marginal_unit": FLOOR_UNIT,
+        }
+    )
+
+
+def _offers(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Each offer in effect: its tonnes, the price range keeping the basis optimal, and for an
+    unused offer the price cut it needs to enter. Ranges are converted from landed cost to the
+    offer's price: price = (landed - freight) / (1 + tariff / 100)."""
+    arrive = data.arrive
+    tonnes = clean(solution.arrive)
+    scale = 1 + arrive["tariff_pct"].to_numpy() / 100
+    freight = arrive["freight_usd_per_t"].to_numpy()
+    price = arrive["price_usd_per_t"].to_numpy()
+    if solution.arrive_cost_low is None:
+        low = high = enter = np.full(len(arrive), np.nan)
+    else:
+        low = np.maximum((solution.arrive_cost_low - freight) / scale, 0.0)
+        high = (solution.arrive_cost_high - freight) / scale
+        enter = np.where(tonnes > 0, np.nan, np.maximum(price - low, 0.0))
+        low = np.where(tonnes > 0, low, np.nan)  # an unused offer's range is its entry price
+        high = np.where(tonnes > 0, high, np.nan)
+    return pd.DataFrame(
+        {
+            "policy": OFFER_POLICY,
+            "material": arrive["material"],
+            "country": arrive["country"],
+            "supplier": arrive["supplier"],
+            "month": arrive["month"],
+            "tonnes": tonnes,
+            "price_usd_per_t": price,
+            "price_low_usd_per_t": np.round(low, 2) + 0.0,
+            "price_high_usd_per_t": np.round(high, 2) + 0.0,
+            "cheaper_to_enter_usd_per_t": np.round(enter, 2) + 0.0,
+        }
+    )

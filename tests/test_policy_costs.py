@@ -1,0 +1,195 @@
+"""The price of each policy: hand-derived on tiny instances, and checked against finite
+differences (re-solving with the cap, the cover or a price moved a little) on the default
+scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builders import scenario
+from test_hand_solved import CAPPED
+
+from optimizer import Status, load_scenario, solve
+
+DEFAULT = Path(__file__).resolve().parents[1] / "inputs" / "india-2026"
+
+
+def rows(result, policy):
+    table = result.policy_costs()
+    return table[table["policy"] == policy].reset_index(drop=True)
+
+
+def resolve(sc) -> float:
+    result = solve(sc)
+    assert result.status == Status.OPTIMAL
+    return result.objective_usd
+
+
+def with_cap(sc, country, material, share):
+    caps = pd.concat(
+        [sc.country_caps, pd.DataFrame([{"country": country, "material": material,
+                                         "max_share": share}])],
+        ignore_index=True,
+    ).drop_duplicates(["country", "material"], keep="last")  # fmt: skip
+    return sc.with_changes(country_caps=caps)
+
+
+def with_price(sc, supplier, material, month, price):
+    """A dated offer row overriding one month's price (capacity as in effect)."""
+    offers = sc.offers
+    current = offers[(offers["supplier"] == supplier) & (offers["material"] == material)]
+    dated = current[current["month"] == month]
+    base = dated.iloc[0] if len(dated) else current[current["month"].isna()].iloc[0]
+    row = {**base.to_dict(), "month": month, "price_usd_per_t": price}
+    rest = offers.drop(dated.index)
+    return sc.with_changes(offers=pd.concat([rest, pd.DataFrame([row])], ignore_index=True))
+
+
+def test_cap_price_by_hand():
+    # The 4,200 optimum of test_hand_solved: X = 35 t, China's cap of 60% binds with dual -50.
+    # One percentage point less moves 0.35 t from A (100) to B (150): +17.5 USD.
+    sc = scenario(**CAPPED)
+    result = solve(sc)
+    cap = rows(result, "country-share-cap").iloc[0]
+    assert cap["marginal_cost_usd"] == pytest.approx(17.5)
+    assert cap["marginal_unit"] == "USD per percentage point lower cap"
+    assert resolve(with_cap(sc, "CN", "Dy", 0.59)) - result.objective_usd == pytest.approx(17.5)
+
+
+def test_floor_price_by_hand():
+    # From test_hand_solved: floors of 2 months (20 t) in months 2-3 with duals 5 and 105.
+    # A third month of cover raises both floors by 10 t: 5 x 10 + 105 x 10 = 1,100 USD,
+    # and indeed the optimum moves from 5,200 to 6,300.
+    sc = scenario(
+        materials=[{"material": "Sm", "holding_cost_usd_per_t_month": 5}],
+        suppliers=[{"supplier": "A", "country": "CN"}],
+        offers=[{"supplier": "A", "material": "Sm", "price_usd_per_t": 100}],
+        demand={"Sm": [10, 10, 10]},
+        stockpile_cover_months=2.0,
+        stockpile_from="2026-02",
+    )
+    result = solve(sc)
+    floor = rows(result, "stockpile-floor").iloc[0]
+    assert (floor["material"], floor["window"], floor["setting"]) == ("Sm", "2026-02..2026-03", 2)
+    assert floor["marginal_cost_usd"] == pytest.approx(1100)
+    more = sc.with_changes(settings=sc.settings.with_changes(stockpile_cover_months=3.0))
+    assert resolve(more) == pytest.approx(6300)
+
+
+def test_offer_price_ranges_by_hand():
+    # From test_hand_solved: A sells at 200, B at 100 but only from month 3 (lead time 2).
+    # B in month 3 stays in the plan up to A's 200, and down to 99: below that, buying month
+    # 4's needs in month 3 too and holding them (1 USD) beats B's 100 in month 4. B in month 4
+    # stays down to any price, up to 101: above that, buying it in month 3 and holding is cheaper.
+    # A is unused in months 3-4 and must fall by 100 to tie with B.
+    sc = scenario(
+        4,
+        materials=[{"material": "Nd", "holding_cost_usd_per_t_month": 1}],
+        suppliers=[{"supplier": "A", "country": "IN"},
+                   {"supplier": "B", "country": "RU", "lead_time_months": 2}],
+        offers=[{"supplier": "A", "material": "Nd", "price_usd_per_t": 200},
+                {"supplier": "B", "material": "Nd", "price_usd_per_t": 100}],
+        demand={"Nd": [10, 10, 10, 10]},
+    )  # fmt: skip
+    offers = rows(solve(sc), "offer-price").set_index(["supplier", "month"])
+    assert offers.loc[("B", "2026-03"), "price_low_usd_per_t"] == pytest.approx(99)
+    assert offers.loc[("B", "2026-03"), "price_high_usd_per_t"] == pytest.approx(200)
+    assert offers.loc[("B", "2026-04"), "price_low_usd_per_t"] == 0
+    assert offers.loc[("B", "2026-04"), "price_high_usd_per_t"] == pytest.approx(101)
+    assert offers.loc[("A", "2026-04"), "tonnes"] == 0
+    assert offers.loc[("A", "2026-04"), "cheaper_to_enter_usd_per_t"] == pytest.approx(100)
+    assert pd.isna(offers.loc[("B", "2026-04"), "cheaper_to_enter_usd_per_t"])
+
+
+@pytest.fixture(scope="module")
+def default():
+    result = solve(load_scenario(DEFAULT))
+    assert result.status == Status.OPTIMAL
+    return result
+
+
+def test_every_binding_cap_and_floor_is_priced(default):
+    caps = rows(default, "country-share-cap")
+    binding = default.binding_caps()
+    assert len(caps) == len(default.constraints.query("family == 'country-share-cap'"))
+    priced = caps[caps["marginal_cost_usd"] > 0]
+    assert set(zip(priced["material"], priced["window"], strict=True)) <= set(
+        zip(binding["material"], binding["window"], strict=True)
+    )
+    assert (caps["marginal_cost_usd"] >= 0).all()
+    floors = rows(default, "stockpile-floor")
+    assert set(floors["material"]) == set(default.scenario.materials["material"])
+    assert (floors["marginal_cost_usd"] > 0).all()
+
+
+@pytest.mark.parametrize("material", ["Dy2O3", "NdFeB-magnet"])
+def test_cap_prices_match_finite_differences(default, material):
+    # The material's cap moves 0.01 percentage point lower in every window at once.
+    caps = rows(default, "country-share-cap")
+    caps = caps[(caps["material"] == material) & (caps["country"] == "CN")]
+    share = caps["setting"].iloc[0]
+    predicted = caps["marginal_cost_usd"].sum() * 0.01
+    moved = resolve(with_cap(default.scenario, "CN", material, share - 0.0001))
+    assert predicted > 0
+    assert moved - default.objective_usd == pytest.approx(predicted, rel=2e-3)
+
+
+@pytest.mark.parametrize("material", ["Dy2O3", "NdFeB-magnet", "Sm2O3"])
+def test_floor_prices_match_finite_differences(default, material):
+    floor = rows(default, "stockpile-floor").set_index("material").loc[material]
+    sc = default.scenario
+    materials = sc.materials.copy()
+    materials.loc[materials["material"] == material, "cover_months"] = floor["setting"] + 1e-3
+    moved = resolve(sc.with_changes(materials=materials))
+    predicted = floor["marginal_cost_usd"] * 1e-3
+    assert moved - default.objective_usd == pytest.approx(predicted, rel=2e-3)
+
+
+def test_a_price_inside_its_range_keeps_the_plan_and_outside_changes_it(default):
+    offers = rows(default, "offer-price")
+    used = offers[(offers["tonnes"] > 0) & (offers["price_high_usd_per_t"] < 1e12)]
+    used = used.assign(room=used["price_high_usd_per_t"] - used["price_usd_per_t"])
+    offer = used[used["room"] > 1].sort_values("tonnes", ascending=False).iloc[0]
+    key = (offer["supplier"], offer["material"], offer["month"])
+    tariff = default.scenario.suppliers.set_index("supplier").loc[offer["supplier"], "tariff_pct"]
+
+    inside = offer["price_usd_per_t"] + offer["room"] / 2
+    result = solve(with_price(default.scenario, *key, inside))
+    plan = result.plan.set_index(["supplier", "material", "month"])
+    assert plan.loc[key, "tonnes"] == pytest.approx(offer["tonnes"])
+    delta = offer["tonnes"] * (inside - offer["price_usd_per_t"]) * (1 + tariff / 100)
+    assert result.objective_usd - default.objective_usd == pytest.approx(delta, rel=1e-6)
+
+    outside = offer["price_high_usd_per_t"] * 1.01 + 1
+    plan = solve(with_price(default.scenario, *key, outside)).plan
+    plan = plan.set_index(["supplier", "material", "month"])
+    assert plan["tonnes"].get(key, 0.0) < offer["tonnes"] - 1e-6
+
+
+def test_an_unused_offer_enters_once_cheap_enough(default):
+    offers = rows(default, "offer-price")
+    unused = offers[offers["cheaper_to_enter_usd_per_t"] > 100].sort_values(
+        "cheaper_to_enter_usd_per_t"
+    )
+    offer = unused.iloc[0]
+    key = (offer["supplier"], offer["material"], offer["month"])
+    cut = offer["cheaper_to_enter_usd_per_t"]
+    almost = solve(with_price(default.scenario, *key, offer["price_usd_per_t"] - 0.5 * cut))
+    assert key not in set(zip(almost.plan["supplier"], almost.plan["material"],
+                              almost.plan["month"], strict=True))  # fmt: skip
+    beyond = solve(with_price(default.scenario, *key, offer["price_usd_per_t"] - 1.05 * cut))
+    assert key in set(zip(beyond.plan["supplier"], beyond.plan["material"],
+                          beyond.plan["month"], strict=True))  # fmt: skip
+    assert beyond.objective_usd < default.objective_usd
+
+
+def test_pyomo_gives_the_same_cap_and_floor_prices_without_ranging(default):
+    other = solve(load_scenario(DEFAULT), engine="pyomo")
+    for policy in ("country-share-cap", "stockpile-floor"):
+        mine, theirs = rows(default, policy), rows(other, policy)
+        assert theirs["marginal_cost_usd"].tolist() == pytest.approx(
+            mine["marginal_cost_usd"].tolist(), rel=1e-6, abs=0.02
+        )
+    assert rows(other, "offer-price")["price_high_usd_per_t"].isna().all()
