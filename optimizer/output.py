@@ -10,17 +10,25 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .result import Result
+from .compare import MANIFEST, PLANS_FOLDER, Comparison, PlanView, write_plan_tables
+from .readable import readable_tables
+from .result import TIMING_KEYS, Result
 
 
 def write_result(result: Result, folder: str | Path) -> Path:
     """Write ``summary.json`` and, when there is a plan, the result tables into ``folder``."""
     folder = Path(folder)
     with atomic_folder(folder) as staging:
-        for stem, table in result.tables().items():
+        tables = result.tables()
+        for stem, table in tables.items():
             table.to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-        text = json.dumps(result.summary(), indent=2, sort_keys=False, allow_nan=False)
+        summary = result.summary()
+        text = json.dumps(summary, indent=2, sort_keys=False, allow_nan=False)
         (staging / "summary.json").write_text(text + "\n", encoding="utf-8")
+        if tables:
+            sheets, notes = readable_tables(tables)
+            steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS} | notes
+            _write_workbook(staging / "plan.xlsx", sheets, summary=steady)
     return folder
 
 
@@ -28,6 +36,31 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_comparison(comparison: Comparison, plans: list[PlanView], folder: str | Path) -> Path:
+    """``compare.csv`` (headline), ``compare_detail.csv``, ``compare.xlsx``, the manifest and
+    every plan's tables under ``plans/<name>/`` (so the report can be drawn from the folder)."""
+    folder = Path(folder)
+    with atomic_folder(folder) as staging:
+        comparison.headline.to_csv(staging / "compare.csv", index=False, lineterminator="\n")
+        comparison.detail.to_csv(staging / "compare_detail.csv", index=False, lineterminator="\n")
+        _write_workbook(
+            staging / "compare.xlsx",
+            {"headline": comparison.headline, "detail": comparison.detail},
+        )
+        by_name = dict(zip(comparison.plans, plans, strict=True))
+        for name, plan in by_name.items():
+            write_plan_tables(plan, staging / PLANS_FOLDER / name)
+        manifest = {"plans": comparison.plans, "baseline": comparison.baseline}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def _write_workbook(path: Path, sheets: dict, summary: dict | None = None) -> None:
+    from .workbook import write_tables_workbook  # openpyxl: loaded only when writing
+
+    write_tables_workbook(path, sheets, summary=summary)
 
 
 @contextmanager

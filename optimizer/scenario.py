@@ -69,10 +69,21 @@ class Scenario:
             )
         return folder
 
+    def write_workbook(self, path: str | Path) -> Path:
+        """Write the scenario as one ``.xlsx`` workbook that :func:`load_scenario` reads back."""
+        from .workbook import write_scenario_workbook  # workbook.py imports this module
+
+        return write_scenario_workbook(self, path)
+
 
 def load_scenario(folder: str | Path) -> Scenario:
-    """Read and validate a scenario folder; raise :class:`ScenarioError` listing every problem."""
+    """Read and validate a scenario folder, or an ``.xlsx`` workbook (any file that is not a
+    folder is read as one); raise :class:`ScenarioError` listing every problem."""
     folder = Path(folder)
+    if _is_workbook(folder):
+        from .workbook import read_scenario_workbook  # workbook.py imports this module
+
+        return read_scenario_workbook(folder)
     problems: list[Problem] = []
     if not folder.is_dir():
         raise ScenarioError([Problem(str(folder), None, None, "is not a scenario folder")])
@@ -86,6 +97,10 @@ def load_scenario(folder: str | Path) -> Scenario:
         text = read_text(path, spec.file, problems)
         texts[name] = None if text is None else parse_csv(text, spec.file, problems)
     return _assemble(settings, texts, problems, source=folder)
+
+
+def _is_workbook(path: Path) -> bool:
+    return not path.is_dir() and (path.is_file() or path.suffix.lower() in (".xlsx", ".xlsm"))
 
 
 def _read_settings(folder: Path, problems: list[Problem]) -> Settings | None:
@@ -105,6 +120,11 @@ def _assemble(
     tables = check_tables(texts, settings, problems)
     if problems or settings is None:
         raise ScenarioError(problems)
+    return _scenario(settings, tables, source)
+
+
+def _scenario(settings: Settings, tables: dict[str, pd.DataFrame], source: Path | None) -> Scenario:
+    """The scenario of checked tables: integer columns as integers, line numbers dropped."""
     for name, table in tables.items():
         for field in table_fields(TABLES[name].file):
             if field.type == "integer":

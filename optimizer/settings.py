@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from typing import Any
 
 from . import months
@@ -19,6 +21,7 @@ CAP_WINDOW_WORDS = {
     "horizon": "over the horizon",
 }
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
+LineOf = Callable[[str], int | None]  # the line (or row) where a key is written, if known
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class Settings:
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
+    def by_key(self) -> dict[str, Any]:
+        """Every value by its ``scenario.toml`` key (``horizon.start``); ``None`` where unset."""
+        return {
+            field.column: getattr(self, _attribute(field)) for field in table_fields(SETTINGS_FILE)
+        }
+
     def to_toml(self) -> str:
         """The settings as ``scenario.toml`` text (unset optional keys left out)."""
         lines: list[str] = []
@@ -78,22 +87,56 @@ def _toml_value(value: Any) -> str:
     return str(value)
 
 
-def settings_from_toml(document: dict, text: str, problems: list[Problem]) -> Settings | None:
-    """Check a parsed ``scenario.toml``; record every problem; ``None`` if any was found."""
+def settings_from_toml(
+    document: dict,
+    text: str,
+    problems: list[Problem],
+    *,
+    file: str = SETTINGS_FILE,
+    line_of: LineOf | None = None,
+) -> Settings | None:
+    """Check a parsed ``scenario.toml``; record every problem; ``None`` if any was found.
+
+    Problems name ``file`` and the line ``line_of(key)`` gives (by default the key's line in
+    the TOML ``text``), so settings read from elsewhere (a workbook sheet) are located there.
+    """
+    locate = line_of or partial(_line_of, text)
     found = len(problems)
     values: dict[str, Any] = {}
-    known = {field.column: field for field in table_fields(SETTINGS_FILE)}
-    _report_unknown_keys(document, known, text, problems)
+    known = _known_keys()
+    _report_unknown_keys(document, known, file, locate, problems)
     for column, field in known.items():
         raw = _lookup(document, column)
-        value = _check_value(field, raw, _line_of(text, column), problems)
+        value = _check_value(field, raw, file, locate(column), problems)
         if value is not None:
             values[_attribute(field)] = value
     if len(problems) > found:
         return None
     settings = Settings(**values)
-    _check_floor_start(settings, text, problems)
+    _check_floor_start(settings, file, locate, problems)
     return settings if len(problems) == found else None
+
+
+def settings_from_keys(
+    values: dict[str, Any], problems: list[Problem], *, file: str, line_of: LineOf
+) -> Settings | None:
+    """Check settings given by their dotted keys (``{"horizon.start": "2026-01"}``), e.g. the
+    rows of a workbook sheet; unknown keys are problems. ``None`` if any problem was found."""
+    found = len(problems)
+    known = _known_keys()
+    document: dict[str, Any] = {}
+    for column, value in values.items():
+        if column not in known:
+            _unknown(column, [*known], file, line_of, problems)
+            continue
+        table, _, leaf = column.rpartition(".")
+        (document.setdefault(table, {}) if table else document)[leaf] = value
+    settings = settings_from_toml(document, "", problems, file=file, line_of=line_of)
+    return settings if len(problems) == found else None
+
+
+def _known_keys() -> dict[str, Field]:
+    return {field.column: field for field in table_fields(SETTINGS_FILE)}
 
 
 def settings_from_dict(values: dict[str, Any], problems: list[Problem]) -> Settings | None:
@@ -124,31 +167,33 @@ def _lookup(document: dict, column: str) -> Any:
 
 
 def _report_unknown_keys(
-    document: dict, known: dict[str, Field], text: str, problems: list[Problem]
+    document: dict, known: dict[str, Field], file: str, locate: LineOf, problems: list[Problem]
 ) -> None:
     tables = {column.rpartition(".")[0] for column in known} - {""}
     for key, value in document.items():
         if key in tables and not isinstance(value, dict):
-            problems.append(
-                Problem(SETTINGS_FILE, _line_of(text, key), key, f"must be a table: [{key}]")
-            )
+            problems.append(Problem(file, locate(key), key, f"must be a table: [{key}]"))
         elif key in tables:
             for leaf in value:
                 if f"{key}.{leaf}" not in known:
-                    _unknown(f"{key}.{leaf}", [*known], text, problems)
+                    _unknown(f"{key}.{leaf}", [*known], file, locate, problems)
         elif key not in known:
-            _unknown(key, [*known, *tables], text, problems)
+            _unknown(key, [*known, *tables], file, locate, problems)
 
 
-def _unknown(column: str, candidates: list[str], text: str, problems: list[Problem]) -> None:
+def _unknown(
+    column: str, candidates: list[str], file: str, locate: LineOf, problems: list[Problem]
+) -> None:
     close = difflib.get_close_matches(column, candidates, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    problems.append(Problem(SETTINGS_FILE, _line_of(text, column), column, f"unknown key{hint}"))
+    problems.append(Problem(file, locate(column), column, f"unknown key{hint}"))
 
 
-def _check_value(field: Field, raw: Any, line: int | None, problems: list[Problem]) -> Any:
+def _check_value(
+    field: Field, raw: Any, file: str, line: int | None, problems: list[Problem]
+) -> Any:
     def bad(message: str) -> None:
-        problems.append(Problem(SETTINGS_FILE, line, field.column, message))
+        problems.append(Problem(file, line, field.column, message))
 
     if raw is None:
         if field.blank == "error":
@@ -190,15 +235,17 @@ def _check_number(field: Field, raw: Any, bad) -> Any:
     return int(raw) if field.type == "integer" else float(raw)
 
 
-def _check_floor_start(settings: Settings, text: str, problems: list[Problem]) -> None:
+def _check_floor_start(
+    settings: Settings, file: str, locate: LineOf, problems: list[Problem]
+) -> None:
     if settings.stockpile_from is None:
         return
     horizon = settings.horizon
     if not horizon[0] <= settings.stockpile_from <= horizon[-1]:
         problems.append(
             Problem(
-                SETTINGS_FILE,
-                _line_of(text, "policy.stockpile_from"),
+                file,
+                locate("policy.stockpile_from"),
                 "policy.stockpile_from",
                 f"{settings.stockpile_from} is outside the horizon {horizon[0]}..{horizon[-1]}",
             )

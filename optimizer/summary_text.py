@@ -30,7 +30,9 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
     if result.verification is not None:
         lines.append(_verification(result))
     if written_to is not None:
-        files = ["summary.json", *(f"{stem}.csv" for stem in result.tables())]
+        tables = result.tables()
+        files = ["summary.json", *(f"{stem}.csv" for stem in tables)]
+        files += ["plan.xlsx"] if tables else []
         lines.append(f"Written: {written_to}/ ({', '.join(files)})")
     return "\n".join(lines)
 

@@ -21,7 +21,8 @@ from optimizer.synthetic import synthetic_scenario
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"
 RESULT_FILES = [
-    "constraints.csv", "mix.csv", "plan.csv", "policy_costs.csv", "stock.csv", "summary.json"
+    "constraints.csv", "mix.csv", "plan.csv", "plan.xlsx", "policy_costs.csv", "stock.csv",
+    "summary.json",
 ]  # fmt: skip
 
 
@@ -213,3 +214,19 @@ def test_changing_the_thread_count_between_solves(tmp_path, capsys):
     for threads in ("1", "2", "1"):
         code, _, err = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--threads", threads)
         assert code == 0, err
+
+
+def test_template_then_solve_the_filled_workbook(tmp_path, capsys):
+    from optimizer import load_scenario
+
+    out = tmp_path / "template.xlsx"
+    assert run(capsys, "template", out)[0] == 0
+    assert run(capsys, "template", out)[0] == 2  # no overwrite without --force
+    assert run(capsys, "template", out, "--force")[0] == 0
+    code, _, err = run(capsys, "validate", out)
+    assert code == 2 and "template.xlsx[scenario]" in err and "required" in err
+    book = tmp_path / "india.xlsx"
+    load_scenario(DEFAULT).write_workbook(book)
+    code, out_text, _ = run(capsys, "solve", book, "--out", tmp_path / "r")
+    assert code == 0 and "india-2026: optimal" in out_text
+    assert run(capsys, "template", tmp_path / "t.csv")[0] == 2

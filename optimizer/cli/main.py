@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import solve_command, validate_command
+from . import (
+    compare_command,
+    report_command,
+    solve_command,
+    template_command,
+    validate_command,
+)
 
-SUBCOMMANDS = (solve_command, validate_command)
+SUBCOMMANDS = (solve_command, validate_command, compare_command, report_command, template_command)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,59 @@
+"""``sourcing compare PLAN PLAN [...]``: plans side by side, with differences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..compare import compare, load_plan
+from ..compare_text import format_comparison
+from ..output import write_comparison
+from .errors import EXIT_OK, UsageError, handles_errors
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "compare",
+        help="compare two or more plans side by side",
+        description="Compare result folders (or scenario folders/workbooks, solved first): "
+        "headline figures side by side with differences, then per-material detail. Writes "
+        "compare.csv, compare_detail.csv, compare.xlsx and the plans' tables to --out.",
+    )
+    sub.add_argument(
+        "plans",
+        nargs="+",
+        metavar="PLAN",
+        help="a result folder, or a scenario folder or .xlsx to solve",
+    )
+    sub.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="show every plan as a difference from this plan (a scenario name)",
+    )
+    sub.add_argument(
+        "--out",
+        metavar="DIR",
+        default=str(Path("results") / "compare"),
+        help="output folder (default: results/compare)",
+    )
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    if len(args.plans) < 2:
+        raise UsageError("compare needs at least two plans")
+    plans = []
+    for source in args.plans:
+        if not Path(source).exists():
+            raise UsageError(f"{source}: no such result folder or scenario")
+        args.scenario_label = source
+        plans.append(load_plan(source))
+    try:
+        comparison = compare(plans, baseline=args.baseline)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    folder = write_comparison(comparison, plans, Path(args.out))
+    print(format_comparison(comparison, only_differences=args.baseline is not None))
+    print(f"\nWritten: {folder}/ (compare.csv, compare_detail.csv, compare.xlsx, plans/)")
+    return EXIT_OK

@@ -1,0 +1,36 @@
+"""``sourcing template OUT.xlsx``: an empty scenario workbook, documented from the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import EXIT_OK, UsageError, handles_errors
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "template",
+        help="write an empty, documented scenario workbook",
+        description="Write an empty scenario workbook: one sheet per input table with its "
+        "columns (descriptions and units in the header comments and the README sheet) and "
+        "a scenario sheet of settings. Fill it in, then `sourcing solve OUT.xlsx`.",
+    )
+    sub.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
+    sub.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    from ..workbook import write_template  # openpyxl: loaded only when writing
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"the template must be an .xlsx file, not '{out}'")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; use --force to overwrite it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_template(out)
+    print(f"Written: {out} (fill it in, then: sourcing solve {out})")
+    return EXIT_OK

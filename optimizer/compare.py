@@ -1,0 +1,270 @@
+"""Plans side by side: headline figures with differences, then per-material detail.
+
+A plan is a solved :class:`Result`, a result folder (``summary.json`` and the CSV tables) or a
+scenario (a folder or workbook, solved first). Every figure is computed from the result tables
+alone, so plans from different runs and machines compare alike.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .result import Result
+from .tables import COST_COMPONENTS
+
+TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs")
+KEY_COLUMNS = ["section", "metric", "material", "unit"]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What a comparison needs of one plan: its summary and its tables."""
+
+    name: str
+    summary: dict
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def materials(self) -> list[str]:
+        stock = self.tables.get("stock")
+        return [] if stock is None else list(dict.fromkeys(stock["material"]))
+
+    def _renamed(self, name: str) -> PlanView:
+        return PlanView(name, self.summary, self.tables)
+
+    @classmethod
+    def from_result(cls, result: Result) -> PlanView:
+        return cls(result.scenario.name, result.summary(), result.tables())
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> PlanView:
+        folder = Path(folder)
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        tables = {
+            stem: pd.read_csv(folder / f"{stem}.csv", keep_default_na=True)
+            for stem in TABLE_STEMS
+            if (folder / f"{stem}.csv").exists()
+        }
+        return cls(summary["scenario"], summary, tables)
+
+
+def is_result_folder(path: str | Path) -> bool:
+    return (Path(path) / "summary.json").is_file()
+
+
+def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanView:
+    """A plan from a result, a result folder, or a scenario folder/workbook (solved here)."""
+    if isinstance(source, PlanView):
+        return source
+    if isinstance(source, Result):
+        return PlanView.from_result(source)
+    if is_result_folder(source):
+        return PlanView.from_folder(source)
+    from .solving import solve  # a scenario: solve it first
+
+    return PlanView.from_result(solve(source, **solve_options))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``headline``: one row per figure (section, metric, material, unit), one column per plan,
+    then one ``Δ <plan>`` column per plan other than the baseline. ``detail``: per material and
+    country, the tonnes and share of each plan."""
+
+    plans: list[str]
+    baseline: str
+    headline: pd.DataFrame
+    detail: pd.DataFrame
+
+    @property
+    def differences(self) -> list[str]:
+        return [f"Δ {name}" for name in self.plans if name != self.baseline]
+
+
+def compare(
+    sources: list[Result | PlanView | str | Path], baseline: str | None = None
+) -> Comparison:
+    """Compare two or more plans; differences are taken against ``baseline`` (a plan name;
+    default: the first plan)."""
+    plans = _unique_names([load_plan(source) for source in sources])
+    if len(plans) < 2:
+        raise ValueError("compare needs at least two plans")
+    names = [plan.name for plan in plans]
+    baseline = baseline or names[0]
+    if baseline not in names:
+        raise ValueError(f"no plan named '{baseline}' to compare against: {', '.join(names)}")
+    rows = _row_keys(plans)
+    figures = {plan.name: _figures(plan) for plan in plans}
+    headline = pd.DataFrame(
+        {name: [figures[name].get(key, _absent(key)) for key in rows] for name in names}
+    )
+    headline = pd.concat([pd.DataFrame(rows, columns=KEY_COLUMNS), headline], axis=1)
+    for name in names:
+        if name != baseline:
+            headline[f"Δ {name}"] = np.round(headline[name] - headline[baseline], 6)
+    return Comparison(names, baseline, headline, _detail(plans))
+
+
+def _unique_names(plans: list[PlanView]) -> list[PlanView]:
+    """Plans of the same scenario (another engine, another run) get #2, #3 ... suffixes."""
+    seen: dict[str, int] = {}
+    unique = []
+    for plan in plans:
+        seen[plan.name] = seen.get(plan.name, 0) + 1
+        name = plan.name if seen[plan.name] == 1 else f"{plan.name}#{seen[plan.name]}"
+        unique.append(plan._renamed(name))
+    return unique
+
+
+COST_ROWS = [
+    ("cost", key.removesuffix("_usd"), "", "USD") for key in (*COST_COMPONENTS, "total_usd")
+]
+MATERIAL_METRICS = [
+    ("largest country share", "share"),
+    ("HHI", "0-10000"),
+    ("months of cover (lowest under the floor)", "months"),
+    ("first month at the cover target", "month no."),
+    ("shortfall", "t"),
+]
+
+
+def _row_keys(plans: list[PlanView]) -> list[tuple[str, str, str, str]]:
+    """Costs, then per material (in every plan's order): each country's share (every country
+    any plan buys from), then the material's other figures."""
+    rows = [
+        ("cost", key.removesuffix("_usd"), "", "USD") for key in (*COST_COMPONENTS, "total_usd")
+    ]
+    rows.append(("policy", "binding caps", "", "count"))
+    materials = list(dict.fromkeys(m for plan in plans for m in plan.materials))
+    for material in materials:
+        countries = dict.fromkeys(
+            c for plan in plans for c in _shares(plan.tables["plan"], material).index
+        )
+        rows += [("material", f"share {c}", material, "share") for c in countries]
+        rows += [("material", metric, material, unit) for metric, unit in MATERIAL_METRICS]
+    return rows
+
+
+def _absent(key: tuple[str, str, str, str]) -> float:
+    """A figure a plan does not have: no tonnes from that country is a share of 0."""
+    return 0.0 if key[1].startswith("share ") else np.nan
+
+
+def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
+    costs = plan.summary.get("costs_usd", {})
+    figures = {
+        row: float(costs.get(key, np.nan))
+        for row, key in zip(COST_ROWS, (*COST_COMPONENTS, "total_usd"), strict=True)
+    }
+    constraints = plan.tables.get("constraints")
+    if constraints is not None:
+        caps = constraints["family"] == "country-share-cap"
+        binding = float((caps & constraints["binding"].astype(bool)).sum())
+        figures[("policy", "binding caps", "", "count")] = binding
+    for material in plan.materials:
+        figures.update(_material_figures(plan, material))
+    return figures
+
+
+def _material_figures(plan: PlanView, material: str) -> dict:
+    shares = _shares(plan.tables["plan"], material)
+    stock = plan.tables["stock"]
+    stock = stock[stock["material"] == material]
+    figures = {("material", f"share {c}", material, "share"): float(v) for c, v in shares.items()}
+    cover, first = _cover(stock)
+    values = [
+        float(shares.max()) if len(shares) else 0.0,
+        float((shares**2).sum() * 10_000),
+        cover,
+        first,
+        float(stock["shortfall_t"].sum()),
+    ]
+    for (metric, unit), value in zip(MATERIAL_METRICS, values, strict=True):
+        figures[("material", metric, material, unit)] = value
+    return figures
+
+
+def _shares(plan: pd.DataFrame, material: str) -> pd.Series:
+    """Country shares of the material's arrivals over the horizon, largest first."""
+    tonnes = plan[plan["material"] == material].groupby("country")["tonnes"].sum()
+    total = tonnes.sum()
+    shares = tonnes / total if total > 0 else tonnes
+    return shares.sort_values(ascending=False, kind="stable")
+
+
+def _cover(stock: pd.DataFrame) -> tuple[float, float]:
+    """The cover the plan guarantees (lowest months of cover while the floor applies) and the
+    first month (1 = the horizon's first) the stock reaches the cover target."""
+    applies = stock["floor_applies"].astype(bool)
+    cover = float(stock.loc[applies, "months_of_cover"].min()) if applies.any() else np.nan
+    reached = stock[(stock["floor_t"] > 0) & (stock["stock_t"] >= stock["floor_t"] - 1e-6)]
+    if reached.empty:
+        return cover, np.nan
+    return cover, _month_number(reached["month"].min(), stock["month"].min())
+
+
+def _month_number(month: str, start: str) -> float:
+    """1 for the horizon's first month, 2 for the next, ..."""
+    year, mon = int(month[:4]), int(month[5:7])
+    first_year, first_mon = int(start[:4]), int(start[5:7])
+    return float((year - first_year) * 12 + mon - first_mon + 1)
+
+
+def _detail(plans: list[PlanView]) -> pd.DataFrame:
+    """Per material and country: tonnes and share of each plan, plus cost per material."""
+    frames = []
+    for plan in plans:
+        table = plan.tables["plan"]
+        by_country = table.groupby(["material", "country"], sort=False).agg(
+            tonnes=("tonnes", "sum"), cost_usd=("cost_usd", "sum")
+        )
+        totals = by_country.groupby(level="material")["tonnes"].transform("sum")
+        by_country["share"] = np.round(by_country["tonnes"] / totals, 9)
+        by_country["landed_usd_per_t"] = np.round(by_country["cost_usd"] / by_country["tonnes"], 2)
+        frames.append(by_country.assign(plan=plan.name).reset_index())
+    detail = pd.concat(frames, ignore_index=True)
+    wide = detail.pivot_table(
+        index=["material", "country"],
+        columns="plan",
+        values=["tonnes", "share", "landed_usd_per_t"],
+        sort=False,
+    )
+    wide.columns = [f"{value} {plan}" for value, plan in wide.columns]
+    ordered = [f"{v} {p.name}" for v in ("tonnes", "share", "landed_usd_per_t") for p in plans]
+    wide = wide.reindex(columns=ordered)
+    bought = [c for c in ordered if not c.startswith("landed")]
+    wide[bought] = wide[bought].fillna(0.0)  # nothing from that country in that plan
+    return wide.reset_index()
+
+
+MANIFEST = "compare.json"
+PLANS_FOLDER = "plans"
+
+
+def write_plan_tables(plan: PlanView, folder: Path) -> None:
+    """A plan's summary and tables, as a result folder holds them (read by ``from_folder``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(plan.summary, indent=2, allow_nan=False)
+    (folder / "summary.json").write_text(text + "\n", encoding="utf-8")
+    for stem, table in plan.tables.items():
+        table.to_csv(folder / f"{stem}.csv", index=False, lineterminator="\n")
+
+
+def is_comparison_folder(path: str | Path) -> bool:
+    return (Path(path) / MANIFEST).is_file()
+
+
+def load_comparison(folder: str | Path) -> tuple[Comparison, list[PlanView]]:
+    """A comparison folder written by ``sourcing compare``: recomputed from its plans."""
+    folder = Path(folder)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    plans = [
+        PlanView.from_folder(folder / PLANS_FOLDER / name)._renamed(name)
+        for name in manifest["plans"]
+    ]
+    return compare(plans, baseline=manifest["baseline"]), plans
