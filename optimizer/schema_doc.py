@@ -53,6 +53,13 @@ def render() -> str:
         "is the same as leaving every cell blank. Unknown columns are errors (a misspelt "
         "column would otherwise be silently ignored).",
         "",
+        "A scenario may also be one Excel workbook (`sourcing solve plan.xlsx`): one sheet per "
+        "table, named like the file without `.csv` (`materials`, `offers`, ...), and a "
+        "`scenario` sheet of `key | value` rows with the keys below. It is validated exactly "
+        "like a folder; problems name the sheet, row and column "
+        "(`plan.xlsx[offers]:4: price_usd_per_t: ...`). `sourcing template OUT.xlsx` writes an "
+        "empty workbook documented from this same schema.",
+        "",
         f"## `{SETTINGS_FILE}`",
         "",
         *_table(table_fields(SETTINGS_FILE), "key"),
