@@ -10,7 +10,8 @@ from .compare import Comparison
 LABEL_WIDTH = 44
 
 
-def _value(value: float, unit: str, difference: bool = False) -> str:
+def format_figure(value: float, unit: str, difference: bool = False) -> str:
+    """A headline figure (or a difference from the baseline) in its unit."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
     sign = "+" if difference else ""
@@ -47,8 +48,8 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
             lines += ["", material]
         if row["section"] == "cost" and row["metric"] == "purchase":
             lines.append("Cost by component")
-        cells = [_value(row[c], row["unit"]) for c in shown]
-        cells += [_value(row[c], row["unit"], difference=True) for c in deltas]
+        cells = [format_figure(row[c], row["unit"]) for c in shown]
+        cells += [format_figure(row[c], row["unit"], difference=True) for c in deltas]
         label = _label(row)[: LABEL_WIDTH - 1]
         lines.append(f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines + ["", *format_detail(comparison)])

@@ -1,0 +1,260 @@
+"""The HTML reports: self-contained, every chart a real PNG embedded in the page, identical on a
+second write, and every chart rendered by a real headless Chromium without a console error."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from optimizer import solve, write_result
+from optimizer.cli.main import main
+from optimizer.compare import PlanView, compare
+from optimizer.output import write_comparison
+from optimizer.report import COUNTRY_COLOURS, _page, country_colour
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT, STRICT = ROOT / "inputs" / "india-2026", ROOT / "inputs" / "india-2026-strict"
+CHROMIUM = Path("/usr/bin/chromium")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+PLAN_HEADINGS = [
+    "Import mix by country",
+    "Country shares per material",
+    "Stock against the floor",
+    "Cost breakdown",
+    "Headline costs",
+    "Policy costs",
+    "Binding caps",
+    "Unused offers closest to entering",
+]
+COMPARISON_HEADINGS = [
+    "Plans",
+    "Cost components",
+    "Country shares",
+    "Concentration",
+    "Cover and shortfall",
+    "Headline figures",
+]
+KINDS = {  # report kind: (folder key, charts, headings, names it must show)
+    "plan": ("default", {"imports", "stock", "costs", "policy"}, PLAN_HEADINGS, ["india-2026"]),
+    "strict plan": (
+        "strict",
+        {"imports", "stock", "costs", "policy"},
+        PLAN_HEADINGS,
+        ["india-2026-strict", "shortfall"],
+    ),
+    "comparison": (
+        "comparison",
+        {"costs", "shares", "concentration", "cover"},
+        COMPARISON_HEADINGS,
+        ["india-2026", "india-2026-strict", "baseline"],
+    ),
+}
+VOID = {"meta", "img", "br", "hr", "link", "input", "source", "wbr", "col", "area", "base"}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """report.html and every chart, by relative path."""
+    files = [folder / "report.html", *sorted((folder / "charts").iterdir())]
+    return {str(f.relative_to(folder)): f.read_bytes() for f in files}
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    """A result folder per scenario and a comparison folder of both, as the CLI writes them."""
+    root = tmp_path_factory.mktemp("reports")
+    default = write_result(solve(DEFAULT), root / "india-2026")
+    strict = write_result(solve(STRICT), root / "india-2026-strict")
+    plans = [PlanView.from_folder(default), PlanView.from_folder(strict)]
+    comparison = write_comparison(compare(plans), plans, root / "compare")
+    return {"default": default, "strict": strict, "comparison": comparison}
+
+
+@pytest.fixture(scope="module")
+def written(folders) -> dict[str, dict[str, bytes]]:
+    """Every report written once through the API: what each folder then holds."""
+    from optimizer.report import write_comparison_report, write_plan_report
+
+    out = {}
+    for kind, (key, *_) in KINDS.items():
+        write = write_comparison_report if kind == "comparison" else write_plan_report
+        path = write(folders[key])
+        assert path == folders[key] / "report.html"
+        out[kind] = snapshot(folders[key])
+    return out
+
+
+class Page(HTMLParser):
+    """The parts of a page the checks need, and whether its elements nest properly."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []  # (tag, name, value)
+        self.images: list[dict[str, str]] = []
+        self.headings: list[str] = []
+        self.ids: list[str] = []
+        self._heading: list[str] | None = None
+        self.feed(text)
+        self.close()
+        if self.open:
+            self.problems.append(f"never closed: {self.open}")
+
+    def handle_starttag(self, tag, attrs):
+        values = {name: value or "" for name, value in attrs}
+        self.attributes += [(tag, name, value) for name, value in values.items()]
+        self.ids += [values["id"]] if "id" in values else []
+        if tag == "img":
+            self.images.append(values)
+        if tag in ("h1", "h2", "h3"):
+            self._heading = []
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+            return
+        self.open.pop()
+        if tag in ("h1", "h2", "h3") and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+
+    def handle_data(self, data):
+        if self._heading is not None:
+            self._heading.append(data)
+
+
+def page_of(written, kind) -> tuple[str, Page]:
+    text = written[kind]["report.html"].decode("utf-8")
+    return text, Page(text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_report_is_a_valid_self_contained_page(written, kind):
+    text, page = page_of(written, kind)
+    _, _, headings, names = KINDS[kind]
+    assert text.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert '<meta charset="utf-8">' in text[:1024]
+    assert not page.problems, page.problems
+    assert len(page.ids) == len(set(page.ids))
+    assert [h for h in headings if h not in page.headings] == []
+    for name in names:
+        assert name in text
+    for tag, name, value in page.attributes:
+        if name in ("src", "href"):
+            assert not re.match(r"\s*(https?:)?//", value, re.I), (tag, name, value[:80])
+        if name == "src":
+            assert value.startswith("data:image/png;base64,"), (tag, value[:80])
+        if name == "href":
+            assert value.startswith("#"), value
+    assert not re.search(r"<link\b|<script\b[^>]*\bsrc=|@import|url\(", text, re.I)
+    assert "Content-Security-Policy" in text and "default-src &#x27;none&#x27;" in text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_chart_is_a_real_png_embedded_in_the_page(written, kind):
+    _, page = page_of(written, kind)
+    charts = {path: data for path, data in written[kind].items() if path.startswith("charts/")}
+    assert {Path(p).stem for p in charts} == KINDS[kind][1]
+    embedded = {img["src"].removeprefix("data:image/png;base64,") for img in page.images}
+    assert len(page.images) == len(charts)
+    for path, data in charts.items():
+        assert data.startswith(PNG_MAGIC), path
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        assert image.format == "PNG" and "Software" not in image.info
+        width, height = image.size
+        assert 1000 <= width <= 2000 and 250 <= height <= 2000, (path, image.size)
+        assert base64.b64encode(data).decode("ascii") in embedded, path
+        img = next(i for i in page.images if i["src"].endswith(base64.b64encode(data).decode()))
+        assert (int(img["width"]), int(img["height"])) == (width, height)
+        assert img["alt"]
+
+
+def test_the_comparison_table_formats_money_shares_and_differences(written):
+    text, _ = page_of(written, "comparison")
+    assert "+232,947,176" in text  # the strict plan's total cost, less the default's
+    assert "60.0%" in text and "−10.0 pp" in text  # China's share of Dy2O3, and its change
+
+
+@pytest.mark.parametrize("kind", ["plan", "comparison"])
+def test_a_second_write_through_the_cli_is_byte_identical(folders, written, kind, capsys):
+    folder = folders[KINDS[kind][0]]
+    assert main(["report", str(folder)]) == 0
+    assert "report.html" in capsys.readouterr().out
+    again = snapshot(folder)
+    assert again.keys() == written[kind].keys()
+    assert [path for path in again if again[path] != written[kind][path]] == []
+
+
+def test_report_rejects_a_folder_that_is_neither(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a result folder" in capsys.readouterr().err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_every_country_has_its_own_colour():
+    known = list(COUNTRY_COLOURS)
+    assert len({country_colour(c) for c in known}) == len(known)
+    assert country_colour("ZZ") == country_colour("ZZ")
+
+
+def chromium(html: Path, profile: Path) -> tuple[int, str, str]:
+    """Open a page in headless Chromium: exit code, the DOM once loaded, the browser log."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the reports are checked in a real browser; install "
+            "Debian's chromium (sudo apt-get install chromium)"
+        )
+    done = subprocess.run(
+        [
+            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+            "--enable-logging=stderr", "--v=0", "--dump-dom", html.as_uri(),
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def script_errors(log: str) -> list[str]:
+    """Console messages (the page logs none) and JavaScript errors in Chromium's log."""
+    pattern = re.compile(r"Uncaught|ERROR:CONSOLE|:CONSOLE|JavaScript|Content Security Policy")
+    return [line for line in log.splitlines() if pattern.search(line)]
+
+
+@pytest.mark.parametrize("kind", ["plan", "comparison"])
+def test_chromium_renders_every_chart(folders, written, kind, tmp_path):
+    _, page = page_of(written, kind)
+    code, dom, log = chromium(folders[KINDS[kind][0]] / "report.html", tmp_path / "profile")
+    assert code == 0, log[-2000:]
+    assert f'data-rendered="{len(page.images)}"' in dom, dom[-500:]
+    assert len(page.images) == len(KINDS[kind][1])
+    assert script_errors(log) == []
+
+
+def test_chromium_check_catches_a_broken_chart(tmp_path, written):
+    """The check above is not vacuous: an undecodable image is not counted, and an image from
+    the network is blocked by the page's policy and logged."""
+    good = written["plan"]["charts/costs.png"]
+    images = (
+        f'<img src="data:image/png;base64,{base64.b64encode(good).decode()}" alt="good">'
+        '<img src="data:image/png;base64,bm90IGEgcG5n" alt="broken">'
+        '<img src="https://example.invalid/chart.png" alt="remote">'
+    )
+    html = tmp_path / "broken.html"
+    html.write_text(_page("broken", images, [], "footer"), encoding="utf-8")
+    code, dom, log = chromium(html, tmp_path / "profile")
+    assert code == 0
+    assert 'data-rendered="1"' in dom
+    assert any("example.invalid" in line for line in script_errors(log))
