@@ -109,6 +109,7 @@ def _arrivals(scenario: Scenario, months: list[str], materials: list[str]) -> pd
     month_names = np.asarray(months, dtype=object)
     return pd.DataFrame(
         {
+            "offer_row": row,  # the offers.csv row in effect (position in scenario.offers)
             "material": np.asarray(materials, dtype=object)[m],
             "supplier": suppliers["supplier"].to_numpy(dtype=object)[s],
             "country": suppliers["country"].to_numpy(dtype=object)[s],
@@ -180,7 +181,7 @@ def _caps(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cap rows (material, window, country) below 100% where the country can supply in the
     window, and the window-total variables they refer to."""
-    caps = scenario.country_caps
+    caps = scenario.country_caps.assign(share_row=np.arange(len(scenario.country_caps)))
     general = caps[caps["material"].isna()].drop(columns="material")
     spread = general.merge(pd.DataFrame({"material": materials}), how="cross")
     resolved = pd.concat([caps[caps["material"].notna()], spread], ignore_index=True)
@@ -202,5 +203,6 @@ def _caps(
     totals = rows[["material", "window", "m", "w"]].drop_duplicates().reset_index(drop=True)
     total_of = pd.Series(totals.index, index=totals["m"] * n_windows + totals["w"])
     rows["total"] = total_of.loc[rows["m"] * n_windows + rows["w"]].to_numpy()
-    caps_columns = ["material", "country", "window", "m", "w", "total", "max_share"]
+    # share_row: the country_caps.csv row whose max_share applies (position in the table)
+    caps_columns = ["material", "country", "window", "m", "w", "total", "max_share", "share_row"]
     return rows[caps_columns], totals

@@ -306,8 +306,9 @@ def status_of(highs: highspy.Highs) -> tuple[Status, str]:
     return Status.ERROR, words
 
 
-def read_solution(highs: highspy.Highs, lp: LinearProgram) -> Solution:
-    """Values and duals by family; no plan unless the solution is primal feasible."""
+def read_solution(highs: highspy.Highs, lp: LinearProgram, ranging: bool = True) -> Solution:
+    """Values and duals by family (and cost ranging unless ``ranging`` is false); no plan
+    unless the solution is primal feasible."""
     status, words = status_of(highs)
     info = highs.getInfo()
     feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -336,7 +337,8 @@ def read_solution(highs: highspy.Highs, lp: LinearProgram) -> Solution:
             solution.bound_duals[family] = _upper_bound_dual(
                 values[cols], lp.col_upper[cols], col_dual[cols]
             )
-        _read_cost_ranging(highs, lp, solution)
+        if ranging:
+            _read_cost_ranging(highs, lp, solution)
     return solution
 
 

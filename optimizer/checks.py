@@ -65,11 +65,13 @@ def _offers_in_effect(scenario: Scenario, plan: pd.DataFrame) -> pd.DataFrame:
     )
     joined = plan.copy()
     for column in columns:
-        joined[column] = dated[column].fillna(every[column]).to_numpy()
+        joined[column] = dated[column].fillna(every[column]).to_numpy(dtype=float)
     joined["has_offer"] = (dated["offer_price"].notna() | every["offer_price"].notna()).to_numpy()
     suppliers = scenario.suppliers.set_index("supplier")
     for column in ("country", "lead_time_months", "freight_usd_per_t", "tariff_pct"):
         joined["supplier_" + column] = joined["supplier"].map(suppliers[column])
+    for column in ("lead_time_months", "freight_usd_per_t", "tariff_pct"):  # typed if empty
+        joined["supplier_" + column] = joined["supplier_" + column].astype(float)
     return joined
 
 

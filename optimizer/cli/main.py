@@ -9,11 +9,21 @@ from . import (
     compare_command,
     report_command,
     solve_command,
+    sweep_command,
+    sweep_report_command,
     template_command,
     validate_command,
 )
 
-SUBCOMMANDS = (solve_command, validate_command, compare_command, report_command, template_command)
+SUBCOMMANDS = (
+    solve_command,
+    validate_command,
+    compare_command,
+    report_command,
+    template_command,
+    sweep_command,
+    sweep_report_command,
+)
 
 
 def parser() -> argparse.ArgumentParser:

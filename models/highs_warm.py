@@ -1,0 +1,226 @@
+"""Re-solving one model many times: a sweep's points differ from the base scenario only in
+numbers, so one HiGHS instance is kept and, for each point, only the costs, bounds, right-hand
+sides and cap coefficients that differ are changed; HiGHS then starts from the previous
+optimal basis (a warm start). A point that changes the model's structure (a variable or row
+that must appear, a lead time, ...) rebuilds it.
+
+The numbers are recomputed from the point's input tables through index maps taken from the
+base :class:`ModelData` — the same resolution as ``compile_scenario`` (offers in effect, cap
+overrides, cover x demand), done with numpy gathers instead of a fresh compile.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import families as fam
+from .data import ModelData, compile_scenario
+from .highs_engine import LinearProgram, build_model, new_highs, pass_model, read_solution
+from .solution import Solution, SolveOptions
+
+if TYPE_CHECKING:
+    from optimizer.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Every number of the LP that a sweep may change."""
+
+    cost: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cap_coefficient: np.ndarray  # -max_share of each cap row, on its total column
+
+
+class WarmModel:
+    """A HiGHS model kept across solves of scenarios that share the base's structure."""
+
+    def __init__(self, scenario: Scenario, options: SolveOptions | None = None):
+        self.options = options or SolveOptions()
+        self.rebuilds = 0
+        self._build(scenario)
+
+    def _build(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.data = compile_scenario(scenario)
+        self.lp = build_model(self.data)
+        self.highs = new_highs(self.options, "simplex")  # simplex: it can start from a basis
+        pass_model(self.highs, self.lp)
+        self.numbers = _numbers_of(self.lp)
+        self._cap_entries = _cap_entries(self.lp, self.data)
+
+    def solve(self, scenario: Scenario) -> tuple[Solution, bool]:
+        """Solve ``scenario``; the flag says whether it was a warm re-solve (else a rebuild)."""
+        started = time.perf_counter()
+        numbers = numbers_for(scenario, self.scenario, self.data, self.lp)
+        warm = numbers is not None
+        if warm:
+            self._change(numbers)
+        else:
+            self.rebuilds += 1
+            self._build(scenario)
+        changed = time.perf_counter()
+        self.highs.run()
+        solved = time.perf_counter()
+        solution = read_solution(self.highs, self.lp, ranging=False)
+        solution.build_seconds = changed - started
+        solution.solve_seconds = solved - changed
+        solution.read_seconds = time.perf_counter() - solved
+        solution.algorithm = "simplex"
+        return solution, warm
+
+    def _change(self, new: Numbers) -> None:
+        """Push only what differs; HiGHS keeps its basis across these changes."""
+        old, highs = self.numbers, self.highs
+        cost = np.flatnonzero(new.cost != old.cost).astype(np.int32)
+        if len(cost):
+            highs.changeColsCost(len(cost), cost, new.cost[cost])
+        upper = np.flatnonzero(new.col_upper != old.col_upper).astype(np.int32)
+        if len(upper):
+            highs.changeColsBounds(
+                len(upper), upper, self.lp.col_lower[upper], new.col_upper[upper]
+            )
+        rows = np.flatnonzero((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper))
+        if len(rows):
+            rows = rows.astype(np.int32)
+            highs.changeRowsBounds(len(rows), rows, new.row_lower[rows], new.row_upper[rows])
+        for k in np.flatnonzero(new.cap_coefficient != old.cap_coefficient):
+            row, col = self._cap_entries[k]
+            highs.changeCoeff(int(row), int(col), float(new.cap_coefficient[k]))
+        self.numbers = new
+
+
+def _numbers_of(lp: LinearProgram) -> Numbers:
+    matrix = lp.matrix
+    caps, total = lp.rows[fam.COUNTRY_SHARE_CAP], lp.columns["total"]
+    coefficient = np.asarray(
+        matrix[caps.start : caps.stop, total.start : total.stop].sum(axis=1)
+    ).ravel()
+    return Numbers(lp.cost.copy(), lp.col_upper.copy(), lp.row_lower.copy(),
+                   lp.row_upper.copy(), coefficient)  # fmt: skip
+
+
+def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
+    """(row, column) of each cap row's entry on its window-total variable."""
+    rows = lp.rows[fam.COUNTRY_SHARE_CAP].start + np.arange(len(data.caps))
+    cols = lp.columns["total"].start + data.caps["total"].to_numpy()
+    return np.column_stack([rows, cols])
+
+
+def numbers_for(
+    scenario: Scenario, base: Scenario, data: ModelData, lp: LinearProgram
+) -> Numbers | None:
+    """The LP's numbers for ``scenario`` on ``data``'s structure, or ``None`` when the scenario
+    needs another structure (then the model must be rebuilt)."""
+    if _structure_changes(scenario, base, data):
+        return None
+    arrive, stock = data.arrive, data.stock
+    offers, suppliers, materials = scenario.offers, scenario.suppliers, scenario.materials
+    offer_row, s = arrive["offer_row"].to_numpy(), arrive["s"].to_numpy()
+    price = offers["price_usd_per_t"].to_numpy(dtype=float)[offer_row]
+    tariff = suppliers["tariff_pct"].to_numpy(dtype=float)[s]
+    freight = suppliers["freight_usd_per_t"].to_numpy(dtype=float)[s]
+    stock_m = stock["m"].to_numpy()
+    short_m = data.shortfall["m"].to_numpy()
+    cost = np.concatenate(
+        [
+            price * (1 + tariff / 100) + freight,
+            materials["holding_cost_usd_per_t_month"].to_numpy(dtype=float)[stock_m],
+            materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)[short_m],
+            np.zeros(len(data.totals)),
+        ]
+    )
+    upper = lp.col_upper.copy()
+    upper[lp.columns["arrive"]] = offers["capacity_t_per_month"].to_numpy(dtype=float)[offer_row]
+    upper[lp.columns["stock"]] = materials["storage_capacity_t"].to_numpy(dtype=float)[stock_m]
+    demand = _demand_cells(scenario, data)
+    lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    balance = lp.rows[fam.STOCK_BALANCE]
+    rhs = -demand
+    rhs[:: data.shape[1]] += materials["initial_stock_t"].to_numpy(dtype=float)
+    lower[balance], row_upper[balance] = rhs, rhs
+    floor_cells = data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()
+    lower[lp.rows[fam.STOCKPILE_FLOOR]] = (
+        _cover(scenario)[data.floors["m"].to_numpy()] * (demand[floor_cells])
+    )
+    share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
+    return Numbers(cost, upper, lower, row_upper, -share)
+
+
+def _cover(scenario: Scenario) -> np.ndarray:
+    cover = scenario.materials["cover_months"].to_numpy(dtype=float)
+    return np.where(np.isnan(cover), scenario.settings.stockpile_cover_months, cover)
+
+
+def _demand_cells(scenario: Scenario, data: ModelData) -> np.ndarray:
+    """Demand per (material, month) cell, material-major, zero where demand.csv has no row."""
+    demand = scenario.demand
+    m = pd.Index(data.materials).get_indexer(demand["material"])
+    t = pd.Index(data.months).get_indexer(demand["month"])
+    cells = m * data.shape[1] + t
+    return np.bincount(cells, weights=demand["demand_t"].to_numpy(dtype=float),
+                       minlength=len(data.stock))  # fmt: skip
+
+
+def _structure_changes(scenario: Scenario, base: Scenario, data: ModelData) -> bool:
+    """Whether ``scenario`` needs variables or rows that ``data`` lacks, or drops some."""
+    if _settings_differ(scenario, base) or _tables_reshaped(scenario, base):
+        return True
+    if not scenario.suppliers["lead_time_months"].equals(base.suppliers["lead_time_months"]):
+        return True
+    penalty = scenario.materials["shortfall_penalty_usd_per_t"].isna()
+    if not penalty.equals(base.materials["shortfall_penalty_usd_per_t"].isna()):
+        return True
+    return (
+        _offer_appears(scenario, base)
+        or _floor_appears(scenario, data)
+        or _cap_appears(scenario, base, data)
+    )
+
+
+def _settings_differ(scenario: Scenario, base: Scenario) -> bool:
+    """Any setting but the default cover changes the structure."""
+    return (
+        scenario.settings.with_changes(stockpile_cover_months=base.settings.stockpile_cover_months)
+        != base.settings
+    )
+
+
+def _tables_reshaped(scenario: Scenario, base: Scenario) -> bool:
+    names = ("materials", "suppliers", "offers", "demand", "country_caps")
+    return any(len(scenario.table(n)) != len(base.table(n)) for n in names)
+
+
+def _offer_appears(scenario: Scenario, base: Scenario) -> bool:
+    """An offer row whose zero capacity (no variables) becomes positive."""
+    before = base.offers["capacity_t_per_month"].to_numpy(dtype=float)
+    after = scenario.offers["capacity_t_per_month"].to_numpy(dtype=float)
+    return bool(((before <= 0) & (after > 0)).any())
+
+
+def _floor_appears(scenario: Scenario, data: ModelData) -> bool:
+    """A month from stockpile_from on whose floor becomes positive without a floor row."""
+    demand = _demand_cells(scenario, data)
+    floor = _cover(scenario)[data.stock["m"].to_numpy()] * demand
+    applies = (data.stock["month"] >= scenario.settings.floor_from).to_numpy()
+    has_row = np.zeros(len(demand), dtype=bool)
+    has_row[data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()] = True
+    return bool((applies & (floor > 0) & ~has_row).any())
+
+
+def _cap_appears(scenario: Scenario, base: Scenario, data: ModelData) -> bool:
+    """A cap that was 100% or more (no rows) and now is below: it needs rows."""
+    before = base.country_caps["max_share"].to_numpy(dtype=float)
+    after = scenario.country_caps["max_share"].to_numpy(dtype=float)
+    newly = (before >= 1) & (after < 1)
+    if not newly.any():
+        return False
+    has_rows = np.zeros(len(before), dtype=bool)
+    has_rows[data.caps["share_row"].to_numpy()] = True
+    return bool((newly & ~has_rows).any())

@@ -1,0 +1,78 @@
+"""``sourcing sweep FILE``: solve every point of a sweep, in parallel, resumably."""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "sweep",
+        help="run a sensitivity sweep described in a TOML file",
+        description="Solve every point of a sweep file on local worker processes (one per "
+        "core by default) or an existing Dask cluster. Finished points are saved as they "
+        "finish: run the same command again after an interruption and only the missing "
+        "points are solved. Results: results/sweeps/<name>/results.parquet and results.csv.",
+    )
+    sub.add_argument("file", metavar="FILE", help="the sweep file (.toml)")
+    sub.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
+    )
+    sub.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the points to this Dask scheduler instead, e.g. tcp://host:8786",
+    )
+    sub.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<name>)")
+    sub.add_argument(
+        "--restart", action="store_true", help="discard the points already in the results folder"
+    )
+    sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    from ..sweep.run import SweepMismatch, results_folder, run_sweep
+    from ..sweep.spec import load_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    sweep = load_sweep(args.file)
+    folder = results_folder(sweep, args.out)
+    try:
+        outcome = run_sweep(
+            sweep,
+            folder,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            restart=args.restart,
+            progress=not args.no_progress,
+        )
+    except SweepMismatch as error:
+        raise UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished points are kept in {folder}; run the same command "
+            "again to solve the rest",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
+    rate = outcome.ran / outcome.seconds if outcome.seconds > 0 else 0.0
+    print(
+        f"{sweep.name}: {outcome.total} points ({statuses}); {outcome.already_done} were "
+        f"already done, {outcome.ran} solved now in {outcome.seconds:.1f} s "
+        f"({rate:.1f} points/s)"
+    )
+    print(f"Written: {folder}/ (results.parquet, results.csv, points.jsonl)")
+    if outcome.failed:
+        print(
+            f"error: {outcome.failed} chunks of points failed; run again to retry them",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return EXIT_OK

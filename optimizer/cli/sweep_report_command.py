@@ -1,0 +1,36 @@
+"""``sourcing sweep-report RESULTS``: charts of a sweep's results, as PNG files and HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import EXIT_OK, UsageError, handles_errors
+
+
+def register(commands):
+    sub = commands.add_parser(
+        "sweep-report",
+        help="draw a sweep's cost/concentration frontier, tornado and line charts",
+        description="Write report.html (self-contained) and charts/*.png into a sweep's "
+        "results folder: the cost/concentration frontier, a tornado chart for "
+        "one-at-a-time designs and line charts for each varied parameter.",
+    )
+    sub.add_argument("folder", metavar="RESULTS", help="a sweep results folder")
+    sub.set_defaults(run=run)
+    return sub
+
+
+@handles_errors
+def run(args) -> int:
+    from ..sweep.report import write_sweep_report  # matplotlib: loaded only here
+    from ..sweep.run import MANIFEST, TABLE
+
+    folder = Path(args.folder)
+    if not (folder / MANIFEST).is_file() or not (folder / TABLE).is_file():
+        raise UsageError(
+            f"{folder}: not a sweep results folder (no {MANIFEST} and {TABLE}); "
+            "run `sourcing sweep FILE` first"
+        )
+    html = write_sweep_report(folder)
+    print(f"Written: {html} (charts in {html.parent / 'charts'}/)")
+    return EXIT_OK

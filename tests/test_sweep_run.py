@@ -1,0 +1,215 @@
+"""Running sweeps: warm re-solves agree with cold solves, results hold one row per point, and an
+interrupted sweep (Ctrl-C, a killed process, a killed worker) resumes with the missing points
+only — on local workers and on a Dask cluster started on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.highs_warm import WarmModel
+from models.solution import SolveOptions
+from optimizer import Status, load_scenario, solve
+from optimizer.cli.main import main
+from optimizer.sweep import apply_point, load_sweep
+from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
+from optimizer.synthetic import synthetic_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = ROOT / "inputs" / "sweeps" / "china-cap-and-cover.toml"
+TORNADO = ROOT / "inputs" / "sweeps" / "tornado.toml"
+
+
+def test_warm_re_solves_match_cold_solves():
+    # Random changes to prices, caps, cover, demand, capacities and holding costs: the warm
+    # model's optimum equals a fresh solve's, and a zero capacity made positive forces a rebuild.
+    base = synthetic_scenario(4, 5, 24, seed=5)
+    model = WarmModel(base, SolveOptions(threads=1))
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        offers = base.offers.assign(
+            price_usd_per_t=base.offers["price_usd_per_t"]
+            * rng.uniform(0.7, 1.3, len(base.offers)),
+            capacity_t_per_month=base.offers["capacity_t_per_month"] * rng.uniform(0.5, 1.5),
+        )
+        materials = base.materials.copy()
+        materials["holding_cost_usd_per_t_month"] *= 2
+        point = base.with_changes(
+            offers=offers,
+            materials=materials,
+            country_caps=base.country_caps.assign(
+                max_share=base.country_caps["max_share"] * rng.uniform(0.7, 1.0)
+            ),
+            demand=base.demand.assign(demand_t=base.demand["demand_t"] * rng.uniform(0.8, 1.2)),
+            settings=base.settings.with_changes(stockpile_cover_months=float(rng.integers(0, 4))),
+        )
+        solution, warm = model.solve(point)
+        cold = solve(point)
+        assert warm and solution.status == cold.status
+        assert solution.objective == pytest.approx(cold.objective_usd, rel=1e-9)
+    offers = base.offers.copy()
+    offers.loc[0, "capacity_t_per_month"] = 0.0
+    closed = base.with_changes(offers=offers)
+    model = WarmModel(closed, SolveOptions(threads=1))
+    solution, warm = model.solve(base)  # the closed offer reopens: new variables
+    assert not warm and model.rebuilds == 1
+    assert solution.objective == pytest.approx(solve(base).objective_usd, rel=1e-9)
+
+
+def test_tornado_sweep_in_process(tmp_path):
+    sweep = load_sweep(TORNADO)
+    outcome = run_sweep(sweep, tmp_path / "t", workers=2, progress=False)
+    table = pd.read_parquet(tmp_path / "t" / "results.parquet")
+    assert outcome.total == len(sweep.points()) == len(table) == outcome.ran
+    assert table["point"].tolist() == list(range(len(table)))
+    base = solve(load_scenario(sweep.scenario_path))
+    assert table.loc[0, "objective_usd"] == pytest.approx(base.objective_usd, rel=1e-9)
+    for _, row in table.iloc[[1, 5, 10]].iterrows():  # a cold solve of the same point agrees
+        values = {p.name: row[p.name] for p in sweep.parameters}
+        cold = solve(apply_point(sweep.scenario, sweep.parameters, values))
+        assert row["status"] == cold.status.value
+        if cold.status == Status.OPTIMAL:
+            assert row["objective_usd"] == pytest.approx(cold.objective_usd, rel=1e-9)
+    infeasible = table[table["status"] == "infeasible"]
+    assert infeasible["diagnosis"].str.contains("irel capacity").all()
+    csv = pd.read_csv(tmp_path / "t" / "results.csv")
+    assert len(csv) == len(table) and list(csv.columns) == list(table.columns)
+    shares = table.loc[0, [c for c in table.columns if c.startswith("share_Dy2O3_")]]
+    assert shares.sum() == pytest.approx(1.0)
+
+
+def _sweep_command(out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "optimizer",
+        "sweep",
+        str(GRID),
+        "--out",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
+
+
+def _wait_for_points(out: Path, count: int, process: subprocess.Popen, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        journal = out / JOURNAL
+        if journal.exists() and len(journal.read_text().splitlines()) >= count:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the sweep made no progress")
+
+
+def _finish_and_check(out: Path, capsys) -> str:
+    code = main(["sweep", str(GRID), "--out", str(out), "--no-progress"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    table = pd.read_parquet(out / "results.parquet")
+    assert len(table) == 210 and table["point"].is_unique
+    assert sorted(table["point"]) == list(range(210))
+    return printed
+
+
+def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
+    out = tmp_path / "grid"
+    process = subprocess.Popen(
+        _sweep_command(out, "--workers", "1"),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_points(out, 20, process)
+    os.killpg(process.pid, signal.SIGKILL)  # the coordinator and its workers, mid-run
+    process.wait()
+    with (out / JOURNAL).open("a") as journal:
+        journal.write('{"point": 3, "sta')  # a line torn by the kill
+    done = len(read_journal(out))
+    assert 20 <= done < 210
+    printed = _finish_and_check(out, capsys)
+    assert f"{done} were already done, {210 - done} solved now" in printed
+
+
+def test_ctrl_c_keeps_the_finished_points(tmp_path, capsys):
+    out = tmp_path / "grid"
+    process = subprocess.Popen(
+        _sweep_command(out, "--workers", "1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_points(out, 10, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "finished points are kept" in err
+    done = len(read_journal(out))
+    assert "already done" in _finish_and_check(out, capsys) and done >= 10
+
+
+def test_a_changed_sweep_refuses_to_resume(tmp_path, capsys):
+    out = tmp_path / "t"
+    assert main(["sweep", str(TORNADO), "--out", str(out), "--no-progress"]) == 0
+    changed = tmp_path / "tornado.toml"
+    text = TORNADO.read_text().replace(
+        'scenario = "../india-2026"', f'scenario = "{ROOT / "inputs" / "india-2026"}"'
+    )
+    changed.write_text(text.replace("values = [0.5, 1.5]", "values = [0.6, 1.5]", 1))
+    capsys.readouterr()
+    assert main(["sweep", str(changed), "--out", str(out), "--no-progress"]) == 2
+    assert "different sweep or scenario" in capsys.readouterr().err
+    assert main(["sweep", str(changed), "--out", str(out), "--no-progress", "--restart"]) == 0
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["fingerprint"] == load_sweep(changed).fingerprint
+
+
+def test_a_bad_sweep_file_is_an_input_error(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'scenario = "{ROOT / "inputs" / "india-2026"}"\n[[parameter]]\n'
+        'name = "x"\npath = "offers.prize_usd_per_t"\nvalues = [1]\n'
+    )
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "bad.toml:4: parameter[1].path" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_dask_cluster_with_a_killed_worker(tmp_path, capsys):
+    from dask.distributed import Client, LocalCluster
+
+    out = tmp_path / "grid"
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        process = subprocess.Popen(
+            _sweep_command(out, "--scheduler", cluster.scheduler_address),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for_points(out, 10, process)
+        with Client(cluster) as client:
+            victim = next(iter(client.run(os.getpid).values()))
+        os.kill(victim, signal.SIGKILL)  # the nanny restarts it; its points are rescheduled
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    assert "210 points" in stdout
+    table = pd.read_parquet(out / "results.parquet")
+    assert len(table) == 210 and table["point"].is_unique
