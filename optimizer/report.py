@@ -8,6 +8,10 @@ so it reads the same without a network. The charts are also written as PNG files
 backend and no figure left registered anywhere), in matplotlib's default style whatever the
 user's matplotlibrc says, and without timestamps: writing the same folder twice gives
 byte-identical files. Every country has one colour in every chart of every report.
+
+The sweep report (:mod:`optimizer.sweep.report`) is built from the same parts: ``render_chart``
+and ``new_figure`` draw, ``page``, ``Section``, ``html_table``, ``figure_html``, ``facts`` and
+``paragraph`` compose the page, ``write_report`` writes it, and ``country_colour`` colours.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import re
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,14 +133,14 @@ def write_plan_report(folder: Path) -> Path:
     folder = Path(folder)
     plan = PlanView.from_folder(folder)
     charts, sections = _plan_sections(plan)
-    page = _page(
+    document = page(
         title=f"Sourcing plan: {plan.name}",
         header=_plan_header(plan),
         sections=sections,
         footer="Drawn by `sourcing report` from this result folder's summary.json and CSV "
         "tables (plan, stock, mix, constraints, policy_costs), where every figure can be traced.",
     )
-    return _write(folder, charts, page)
+    return _write(folder, charts, document)
 
 
 def write_comparison_report(folder: Path) -> Path:
@@ -144,14 +148,14 @@ def write_comparison_report(folder: Path) -> Path:
     folder = Path(folder)
     comparison, plans = load_comparison(folder)
     charts, sections = _comparison_sections(comparison, plans)
-    page = _page(
+    document = page(
         title="Plan comparison: " + " vs ".join(comparison.plans),
         header=_comparison_header(comparison),
         sections=sections,
         footer="Drawn by `sourcing report` from this comparison folder: compare.json and the "
         "plans' tables under plans/ (the same figures as compare.csv and compare_detail.csv).",
     )
-    return _write(folder, charts, page)
+    return _write(folder, charts, document)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +176,9 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Figure | None]) -> Chart | None:
+def render_chart(
+    stem: str, alt: str, caption: str, draw: Callable[[], Figure | None]
+) -> Chart | None:
     """Draw a figure in a fixed style and render it to PNG bytes (None: nothing to draw)."""
     with style.context("default"), mpl.rc_context(RC):
         fig = draw()
@@ -186,7 +192,7 @@ def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Figure | None])
     return Chart(stem, alt, caption, png, width, height)
 
 
-def _figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
+def new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -290,21 +296,27 @@ def _value_labels(ax, bars, texts: Sequence[str], horizontal: bool, **style_) ->
             )
 
 
-def _write(folder: Path, charts: list[Chart], page: str) -> Path:
+def _write(folder: Path, charts: list[Chart], document: str) -> Path:
+    return write_report(folder, charts, document, {*PLAN_CHARTS, *COMPARISON_CHARTS})
+
+
+def write_report(folder: Path, charts: list[Chart], document: str, stems: Iterable[str]) -> Path:
+    """``folder/charts/<stem>.png`` for each chart and ``folder/report.html``; charts named in
+    ``stems`` but not drawn this time (left by an earlier run) are removed. The HTML path."""
     chart_folder = folder / CHARTS_FOLDER
     chart_folder.mkdir(parents=True, exist_ok=True)
     written = set()
     for chart in charts:
-        _write_atomic(chart_folder / f"{chart.stem}.png", chart.png)
+        write_atomic(chart_folder / f"{chart.stem}.png", chart.png)
         written.add(chart.stem)
-    for stem in sorted({*PLAN_CHARTS, *COMPARISON_CHARTS} - written):  # left by an earlier run
+    for stem in sorted(set(stems) - written):  # left by an earlier run
         (chart_folder / f"{stem}.png").unlink(missing_ok=True)
     path = folder / REPORT_FILE
-    _write_atomic(path, page.encode("utf-8"))
+    write_atomic(path, document.encode("utf-8"))
     return path
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write a sibling temporary file, then rename it over ``path`` (readers never see half)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -371,7 +383,7 @@ class Section:
     body: str  # HTML
 
 
-def _table(columns: Sequence[str], rows: Sequence, align: str, caption: str = "") -> str:
+def html_table(columns: Sequence[str], rows: Sequence, align: str, caption: str = "") -> str:
     """A table of escaped text. ``align``: one letter per column, l or r. A row is a list of
     cells, or ``(cells, css_class)``; a row of one cell spans the table (a group heading)."""
     head = "".join(
@@ -396,7 +408,7 @@ def _table(columns: Sequence[str], rows: Sequence, align: str, caption: str = ""
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _figure_html(chart: Chart | None, missing: str) -> str:
+def figure_html(chart: Chart | None, missing: str) -> str:
     if chart is None:
         return f'<p class="note">{html.escape(missing)}</p>'
     return (
@@ -406,14 +418,14 @@ def _figure_html(chart: Chart | None, missing: str) -> str:
     )
 
 
-def _facts(items: Sequence[tuple[str, str]]) -> str:
+def facts(items: Sequence[tuple[str, str]]) -> str:
     cells = "".join(
         f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd></div>" for k, v in items
     )
     return f'<dl class="facts">{cells}</dl>'
 
 
-def _paragraph(text: str, css: str = "") -> str:
+def paragraph(text: str, css: str = "") -> str:
     attribute = f' class="{css}"' if css else ""
     return f"<p{attribute}>{html.escape(text)}</p>" if text else ""
 
@@ -481,7 +493,7 @@ def _csp_hash(text: str) -> str:
     )
 
 
-def _page(title: str, header: str, sections: list[Section], footer: str) -> str:
+def page(title: str, header: str, sections: list[Section], footer: str) -> str:
     """The whole document: nothing but data: images, this CSS and this script may load."""
     policy = (
         f"default-src 'none'; img-src data:; style-src {_csp_hash(CSS)}; "
@@ -517,6 +529,9 @@ def _page(title: str, header: str, sections: list[Section], footer: str) -> str:
 """
 
 
+_page = page  # the name the report tests use
+
+
 # ---------------------------------------------------------------------------------------------
 # The plan report
 
@@ -535,7 +550,7 @@ def _plan_header(plan: PlanView) -> str:
     floor = f"{cover:g} months of demand from {policy.get('stockpile_from') or 'the start'}"
     shortfall = summary.get("shortfall_t") or {}
     size = summary.get("model_size") or {}
-    facts = [
+    items = [
         ("Status", status),
         ("Total cost", _usd(costs.get("total_usd"))),
         (
@@ -557,8 +572,8 @@ def _plan_header(plan: PlanView) -> str:
     ]
     return (
         f"<h1>Sourcing plan: {html.escape(plan.name)}</h1>"
-        + _paragraph(summary.get("description", ""), "description")
-        + _facts(facts)
+        + paragraph(summary.get("description", ""), "description")
+        + facts(items)
     )
 
 
@@ -566,30 +581,30 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
     if not plan.summary.get("has_plan") or "plan" not in plan.tables:
         diagnosis = plan.summary.get("diagnosis") or []
         items = "".join(f"<li>{html.escape(line)}</li>" for line in diagnosis)
-        body = _paragraph(
+        body = paragraph(
             f"The solve ended with status {plan.summary.get('status')} "
             f"({plan.summary.get('termination', '')}) and wrote no plan."
         ) + (f"<ul>{items}</ul>" if items else "")
         return [], [Section("No plan", body)]
-    imports = _chart(
+    imports = render_chart(
         "imports",
         "Tonnes arriving per month by country, one panel per material",
         _imports_caption(plan),
         lambda: _draw_imports(plan),
     )
-    stock = _chart(
+    stock = render_chart(
         "stock",
         "Stock against the cover target, one panel per material",
         _stock_caption(plan),
         lambda: _draw_stock(plan),
     )
-    costs = _chart(
+    costs = render_chart(
         "costs",
         "Total cost by component",
         _costs_caption(plan.summary),
         lambda: _draw_costs(plan.summary),
     )
-    policy = _chart(
+    policy = render_chart(
         "policy",
         "Added cost of tightening each binding policy by one unit",
         _policy_caption(plan),
@@ -598,20 +613,20 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
     sections = [
         Section(
             "Import mix by country",
-            _figure_html(imports, "Nothing is bought: initial stock covers demand and floors.")
+            figure_html(imports, "Nothing is bought: initial stock covers demand and floors.")
             + "<h3>Country shares per material</h3>"
             + _shares_table(plan),
         ),
-        Section("Stock against the floor", _figure_html(stock, "No stock table.")),
+        Section("Stock against the floor", figure_html(stock, "No stock table.")),
         Section(
             "Cost breakdown",
-            _figure_html(costs, "No costs.")
+            figure_html(costs, "No costs.")
             + "<h3>Headline costs</h3>"
             + _costs_table(plan.summary),
         ),
         Section(
             "Policy costs",
-            _figure_html(policy, "No cap or floor adds to the cost: none binds.")
+            figure_html(policy, "No cap or floor adds to the cost: none binds.")
             + "<h3>Binding caps</h3>"
             + _binding_caps_table(plan)
             + "<h3>Unused offers closest to entering</h3>"
@@ -632,7 +647,7 @@ def _countries(tonnes: pd.DataFrame) -> list[str]:
     return list(totals.sort_values(ascending=False, kind="stable").index)
 
 
-def _headed_legend(fig: Figure, handles: list, title: str, ncols: int | None = None) -> None:
+def headed_legend(fig: Figure, handles: list, title: str, ncols: int | None = None) -> None:
     """The figure's title with its legend below it, above the panels (a suptitle and an
     outside legend would share, and overlap in, the same top margin)."""
     fig.legend(
@@ -652,7 +667,7 @@ def _legend_columns(handles: list, most: int) -> int:
 
 def _country_legend(fig: Figure, countries: list[str], title: str) -> None:
     handles = [Patch(color=country_colour(c), label=c) for c in countries]
-    _headed_legend(fig, handles, title)
+    headed_legend(fig, handles, title)
 
 
 def _draw_imports(plan: PlanView) -> Figure | None:
@@ -662,7 +677,7 @@ def _draw_imports(plan: PlanView) -> Figure | None:
     months, materials = _months(plan), plan.materials
     countries = _countries(table)
     ncols = _columns(len(materials))
-    fig = _figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
+    fig = new_figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
     x = np.arange(len(months))
     for ax, material in zip(_panels(fig, len(materials), ncols), materials, strict=True):
         rows = table[table["material"] == material]
@@ -706,7 +721,7 @@ def _draw_stock(plan: PlanView) -> Figure | None:
     stock = plan.tables["stock"]
     months, materials = _months(plan), plan.materials
     ncols = _columns(len(materials))
-    fig = _figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
+    fig = new_figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
     x = np.arange(len(months))
     any_short = False
     for ax, material in zip(_panels(fig, len(materials), ncols), materials, strict=True):
@@ -735,7 +750,7 @@ def _draw_stock(plan: PlanView) -> Figure | None:
     ]
     if any_short:
         handles.append(Patch(color=SHORT_COLOUR, label="shortfall (demand left unmet)"))
-    _headed_legend(fig, handles, "Stock against the stockpile floor, tonnes")
+    headed_legend(fig, handles, "Stock against the stockpile floor, tonnes")
     return fig
 
 
@@ -774,7 +789,7 @@ def _draw_costs(summary: dict) -> Figure | None:
         return None
     values = _cost_values(costs)
     total = float(costs.get("total_usd") or sum(values))
-    fig = _figure(2.8)
+    fig = new_figure(2.8)
     ax = fig.subplots()
     y = np.arange(len(values))
     bars = ax.barh(y, values, color=[COST_COLOURS[k] for k in COST_COMPONENTS], height=0.65)
@@ -853,7 +868,7 @@ def _draw_policy(plan: PlanView) -> Figure | None:
     if not panels:
         return None
     heights = [len(p[0]) + 2.2 for p in panels]
-    fig = _figure(0.5 + 0.25 * sum(heights))
+    fig = new_figure(0.5 + 0.25 * sum(heights))
     axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=heights)[:, 0]
     for ax, (rows, labels, colours, title, unit) in zip(axes, panels, strict=True):
         values = rows["marginal_cost_usd"].to_numpy(dtype=float)
@@ -896,14 +911,14 @@ def _policy_caption(plan: PlanView) -> str:
 def _shares_table(plan: PlanView) -> str:
     table = plan.tables["plan"]
     if table.empty:
-        return _paragraph("Nothing is bought.", "note")
+        return paragraph("Nothing is bought.", "note")
     countries = _countries(table)
     rows = []
     for material in plan.materials:
         shares = country_shares(table, material)
         cells = [f"{shares[c]:.1%}" if shares.get(c, 0) > 0 else NO_DATA for c in countries]
         rows.append([material, *cells, f"{(shares**2).sum() * 10_000:,.0f}"])
-    return _table(
+    return html_table(
         ["Material", *countries, "HHI"],
         rows,
         "l" + "r" * (len(countries) + 1),
@@ -919,18 +934,18 @@ def _costs_table(summary: dict) -> str:
     for key, value in zip(COST_COMPONENTS, _cost_values(costs), strict=True):
         rows.append([_cost_label(key), f"{value:,.0f}", _part(value, total) if total else ""])
     rows.append((["total", f"{total:,.0f}", "100.0%" if total else ""], "total"))
-    return _table(["Component", "USD", "Share of total"], rows, "lrr")
+    return html_table(["Component", "USD", "Share of total"], rows, "lrr")
 
 
 def _binding_caps_table(plan: PlanView) -> str:
     constraints = plan.tables.get("constraints")
     if constraints is None or constraints.empty:
-        return _paragraph("No constraints table.", "note")
+        return paragraph("No constraints table.", "note")
     binding = constraints[
         (constraints["family"] == CAP_POLICY) & constraints["binding"].astype(bool)
     ].copy()
     if binding.empty:
-        return _paragraph("No country cap binds.", "note")
+        return paragraph("No country cap binds.", "note")
     policy = plan.tables.get("policy_costs")
     costs = {}
     if policy is not None:
@@ -949,7 +964,7 @@ def _binding_caps_table(plan: PlanView) -> str:
                 NO_DATA if _missing(cost) else f"{cost:,.0f}",
             ]
         )
-    return _table(
+    return html_table(
         ["Material", "Country", "Window", "Cap", "Share reached", "USD per point lower cap"],
         rows,
         "lllrrr",
@@ -961,13 +976,13 @@ def _offers_table(plan: PlanView) -> str:
     """Unused offers that would enter after the smallest cut relative to their price."""
     table = plan.tables.get("policy_costs")
     if table is None or table.empty:
-        return _paragraph("No policy costs table.", "note")
+        return paragraph("No policy costs table.", "note")
     offers = table[(table["policy"] == OFFER_POLICY) & table["cheaper_to_enter_usd_per_t"].notna()]
     offers = offers.assign(cut=offers["cheaper_to_enter_usd_per_t"] / offers["price_usd_per_t"])
     offers = offers[offers["cut"] >= TIED_BELOW].sort_values("cut", kind="stable")
     offers = offers.drop_duplicates(["material", "supplier"]).head(SHOWN_OFFERS)
     if offers.empty:
-        return _paragraph("No unused offer has a price cut that would bring it in.", "note")
+        return paragraph("No unused offer has a price cut that would bring it in.", "note")
     rows = [
         [
             r.material,
@@ -980,7 +995,7 @@ def _offers_table(plan: PlanView) -> str:
         ]
         for r in offers.itertuples()
     ]
-    return _table(
+    return html_table(
         [
             "Material",
             "Supplier",
@@ -1023,7 +1038,7 @@ def _cost_row(comparison: Comparison, metric: str) -> pd.Series:
 
 def _comparison_header(comparison: Comparison) -> str:
     others = [p for p in comparison.plans if p != comparison.baseline]
-    return f"<h1>Plan comparison: {html.escape(' vs '.join(comparison.plans))}</h1>" + _paragraph(
+    return f"<h1>Plan comparison: {html.escape(' vs '.join(comparison.plans))}</h1>" + paragraph(
         f"{len(comparison.plans)} plans side by side; differences (Δ) are "
         f"{', '.join(others)} minus the baseline {comparison.baseline}.",
         "description",
@@ -1051,7 +1066,7 @@ def _plans_table(comparison: Comparison, plans: list[PlanView]) -> str:
                 f"caps {window}; floor {floor}",
             ]
         )
-    table = _table(
+    table = html_table(
         ["Plan", "Status", "Total cost USD", "Δ total USD", "Horizon", "Policy"], rows, "llrrll"
     )
     descriptions = "".join(
@@ -1066,13 +1081,13 @@ def _plans_table(comparison: Comparison, plans: list[PlanView]) -> str:
 def _comparison_sections(
     comparison: Comparison, plans: list[PlanView]
 ) -> tuple[list[Chart], list[Section]]:
-    costs = _chart(
+    costs = render_chart(
         "costs",
         "Cost components per plan",
         _compare_costs_caption(comparison),
         lambda: _draw_compare_costs(comparison),
     )
-    shares = _chart(
+    shares = render_chart(
         "shares",
         "Country shares per material per plan",
         "Each bar is one plan's arrivals of the material over the whole horizon, split by "
@@ -1080,7 +1095,7 @@ def _comparison_sections(
         "horizon share can sit below a cap that binds in some windows.",
         lambda: _draw_compare_shares(comparison),
     )
-    concentration = _chart(
+    concentration = render_chart(
         "concentration",
         "Largest-country share and HHI per material per plan",
         "Left: the largest single country's share of each material's arrivals over the horizon. "
@@ -1088,7 +1103,7 @@ def _comparison_sections(
         "(10,000 is a single source; lower is more diversified).",
         lambda: _draw_concentration(comparison),
     )
-    cover = _chart(
+    cover = render_chart(
         "cover",
         "Months of cover and shortfall per material per plan",
         "Left: the lowest months of cover (stock ÷ that month's demand) while the stockpile "
@@ -1098,10 +1113,10 @@ def _comparison_sections(
     )
     sections = [
         Section("Plans", _plans_table(comparison, plans)),
-        Section("Cost components", _figure_html(costs, "No costs.")),
-        Section("Country shares", _figure_html(shares, "Nothing is bought in any plan.")),
-        Section("Concentration", _figure_html(concentration, "No materials.")),
-        Section("Cover and shortfall", _figure_html(cover, "No materials.")),
+        Section("Cost components", figure_html(costs, "No costs.")),
+        Section("Country shares", figure_html(shares, "Nothing is bought in any plan.")),
+        Section("Concentration", figure_html(concentration, "No materials.")),
+        Section("Cover and shortfall", figure_html(cover, "No materials.")),
         Section("Headline figures", _headline_table(comparison)),
     ]
     charts = [c for c in (costs, shares, concentration, cover) if c is not None]
@@ -1113,7 +1128,7 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
     values = {m: _cost_row(comparison, m) for m in COST_METRICS}
     totals = _cost_row(comparison, "total")
     per_group = 0.8 / len(names)
-    fig = _figure(1.1 + len(COST_METRICS) * (0.22 * len(names) + 0.22))
+    fig = new_figure(1.1 + len(COST_METRICS) * (0.22 * len(names) + 0.22))
     ax = fig.subplots()
     y = np.arange(len(COST_METRICS))
     for j, name in enumerate(names):
@@ -1134,7 +1149,7 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
     ax.set_xlabel("USD million")
     ax.grid(False, axis="y")
     handles, _ = ax.get_legend_handles_labels()
-    _headed_legend(fig, handles, "Cost by component, per plan", min(len(names), 3))
+    headed_legend(fig, handles, "Cost by component, per plan", min(len(names), 3))
     return fig
 
 
@@ -1168,7 +1183,7 @@ def _draw_compare_shares(comparison: Comparison) -> Figure | None:
     tonnes = detail.assign(tonnes=detail[[f"tonnes {p}" for p in names]].sum(axis=1))
     countries = _countries(tonnes)
     ncols = _columns(len(materials))
-    fig = _figure(0.9 + (0.95 + 0.3 * len(names)) * math.ceil(len(materials) / ncols))
+    fig = new_figure(0.9 + (0.95 + 0.3 * len(names)) * math.ceil(len(materials) / ncols))
     y = np.arange(len(names))
     for ax, material in zip(_panels(fig, len(materials), ncols), materials, strict=True):
         rows = detail[detail["material"] == material].set_index("country")
@@ -1231,12 +1246,12 @@ def _grouped(ax, comparison: Comparison, table: pd.DataFrame, label: Callable[[f
 
 def _plan_legend(fig: Figure, comparison: Comparison, title: str) -> None:
     handles = [Patch(color=_plan_colour(comparison, p), label=p) for p in comparison.plans]
-    _headed_legend(fig, handles, title, min(len(handles), 6))
+    headed_legend(fig, handles, title, min(len(handles), 6))
 
 
 def _pair(comparison: Comparison, rows: int) -> tuple:
     """Two panels side by side, sharing the materials down the left."""
-    fig = _figure(1.3 + rows * (0.2 * len(comparison.plans) + 0.22))
+    fig = new_figure(1.3 + rows * (0.2 * len(comparison.plans) + 0.22))
     left, right = fig.subplots(1, 2, sharey=True)
     right.tick_params(axis="y", labelleft=False)
     return fig, left, right
@@ -1322,7 +1337,7 @@ def _headline_table(comparison: Comparison) -> str:
         cells += [_figure_value(row[n], unit) for n in names]
         cells += [_figure_value(row[d], unit, difference=True) for d in deltas]
         rows.append((cells, "total" if row["metric"] == "total" else ""))
-    return _table(
+    return html_table(
         ["Figure", "Unit", *names, *deltas],
         rows,
         "ll" + "r" * (len(names) + len(deltas)),
