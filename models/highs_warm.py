@@ -12,7 +12,7 @@ overrides, cover x demand), done with numpy gathers instead of a fresh compile.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,21 +47,23 @@ class WarmModel:
         self._build(scenario)
 
     def _build(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.data = compile_scenario(scenario)
+        self.scenario = scenario  # the scenario whose structure the model has
+        self.data = self.point = compile_scenario(scenario)
         self.lp = build_model(self.data)
         self.highs = new_highs(self.options, "simplex")  # simplex: it can start from a basis
         pass_model(self.highs, self.lp)
-        self.numbers = _numbers_of(self.lp)
+        self.numbers = numbers_for(self.data, self.lp)
         self._cap_entries = _cap_entries(self.lp, self.data)
 
     def solve(self, scenario: Scenario) -> tuple[Solution, bool]:
-        """Solve ``scenario``; the flag says whether it was a warm re-solve (else a rebuild)."""
+        """Solve ``scenario``; the flag says whether it was a warm re-solve (else a rebuild).
+        Afterwards ``point`` is the model data with this scenario's numbers (for its figures)."""
         started = time.perf_counter()
-        numbers = numbers_for(scenario, self.scenario, self.data, self.lp)
-        warm = numbers is not None
+        point = point_data(scenario, self.scenario, self.data)
+        warm = point is not None
         if warm:
-            self._change(numbers)
+            self._change(numbers_for(point, self.lp))
+            self.point = point
         else:
             self.rebuilds += 1
             self._build(scenario)
@@ -96,16 +98,6 @@ class WarmModel:
         self.numbers = new
 
 
-def _numbers_of(lp: LinearProgram) -> Numbers:
-    matrix = lp.matrix
-    caps, total = lp.rows[fam.COUNTRY_SHARE_CAP], lp.columns["total"]
-    coefficient = np.asarray(
-        matrix[caps.start : caps.stop, total.start : total.stop].sum(axis=1)
-    ).ravel()
-    return Numbers(lp.cost.copy(), lp.col_upper.copy(), lp.row_lower.copy(),
-                   lp.row_upper.copy(), coefficient)  # fmt: skip
-
-
 def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
     """(row, column) of each cap row's entry on its window-total variable."""
     rows = lp.rows[fam.COUNTRY_SHARE_CAP].start + np.arange(len(data.caps))
@@ -113,44 +105,74 @@ def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
     return np.column_stack([rows, cols])
 
 
-def numbers_for(
-    scenario: Scenario, base: Scenario, data: ModelData, lp: LinearProgram
-) -> Numbers | None:
-    """The LP's numbers for ``scenario`` on ``data``'s structure, or ``None`` when the scenario
-    needs another structure (then the model must be rebuilt)."""
+def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData | None:
+    """``data`` with ``scenario``'s numbers (prices, capacities, demand, covers, shares, ...),
+    or ``None`` when the scenario needs another structure (then the model must be rebuilt)."""
     if _structure_changes(scenario, base, data):
         return None
-    arrive, stock = data.arrive, data.stock
     offers, suppliers, materials = scenario.offers, scenario.suppliers, scenario.materials
-    offer_row, s = arrive["offer_row"].to_numpy(), arrive["s"].to_numpy()
+    offer_row, s = data.arrive["offer_row"].to_numpy(), data.arrive["s"].to_numpy()
     price = offers["price_usd_per_t"].to_numpy(dtype=float)[offer_row]
     tariff = suppliers["tariff_pct"].to_numpy(dtype=float)[s]
     freight = suppliers["freight_usd_per_t"].to_numpy(dtype=float)[s]
-    stock_m = stock["m"].to_numpy()
-    short_m = data.shortfall["m"].to_numpy()
+    arrive = data.arrive.assign(
+        price_usd_per_t=price,
+        tariff_pct=tariff,
+        freight_usd_per_t=freight,
+        landed_usd_per_t=price * (1 + tariff / 100) + freight,
+        capacity_t_per_month=offers["capacity_t_per_month"].to_numpy(dtype=float)[offer_row],
+    )
+    m = data.stock["m"].to_numpy()
+    cover = _cover(scenario)
+    demand = _demand_cells(scenario, data)
+    stock = data.stock.assign(
+        demand_t=demand,
+        holding_cost_usd_per_t_month=materials["holding_cost_usd_per_t_month"].to_numpy(float)[m],
+        storage_capacity_t=materials["storage_capacity_t"].to_numpy(dtype=float)[m],
+        cover_months=cover[m],
+        cover_target_t=cover[m] * demand,
+    )
+    floor_cells = data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()
+    penalty = materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)
+    share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
+    return replace(
+        data,
+        initial_stock_t=materials["initial_stock_t"].to_numpy(dtype=float),
+        arrive=arrive,
+        stock=stock,
+        shortfall=data.shortfall.assign(
+            shortfall_penalty_usd_per_t=penalty[data.shortfall["m"].to_numpy()]
+        ),
+        floors=data.floors.assign(
+            cover_months=cover[data.floors["m"].to_numpy()],
+            floor_t=stock["cover_target_t"].to_numpy()[floor_cells],
+        ),
+        caps=data.caps.assign(max_share=share),
+    )
+
+
+def numbers_for(data: ModelData, lp: LinearProgram) -> Numbers:
+    """The LP's numbers from ``data`` (laid out as ``lp``): what ``build_model`` would put in
+    the costs, bounds, right-hand sides and cap coefficients."""
+    stock = data.stock
     cost = np.concatenate(
         [
-            price * (1 + tariff / 100) + freight,
-            materials["holding_cost_usd_per_t_month"].to_numpy(dtype=float)[stock_m],
-            materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)[short_m],
+            data.arrive["landed_usd_per_t"].to_numpy(dtype=float),
+            stock["holding_cost_usd_per_t_month"].to_numpy(dtype=float),
+            data.shortfall["shortfall_penalty_usd_per_t"].to_numpy(dtype=float),
             np.zeros(len(data.totals)),
         ]
     )
     upper = lp.col_upper.copy()
-    upper[lp.columns["arrive"]] = offers["capacity_t_per_month"].to_numpy(dtype=float)[offer_row]
-    upper[lp.columns["stock"]] = materials["storage_capacity_t"].to_numpy(dtype=float)[stock_m]
-    demand = _demand_cells(scenario, data)
+    upper[lp.columns["arrive"]] = data.arrive["capacity_t_per_month"].to_numpy(dtype=float)
+    upper[lp.columns["stock"]] = stock["storage_capacity_t"].to_numpy(dtype=float)
     lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    rhs = -stock["demand_t"].to_numpy(dtype=float)
+    rhs[:: data.shape[1]] += data.initial_stock_t
     balance = lp.rows[fam.STOCK_BALANCE]
-    rhs = -demand
-    rhs[:: data.shape[1]] += materials["initial_stock_t"].to_numpy(dtype=float)
     lower[balance], row_upper[balance] = rhs, rhs
-    floor_cells = data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()
-    lower[lp.rows[fam.STOCKPILE_FLOOR]] = (
-        _cover(scenario)[data.floors["m"].to_numpy()] * (demand[floor_cells])
-    )
-    share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
-    return Numbers(cost, upper, lower, row_upper, -share)
+    lower[lp.rows[fam.STOCKPILE_FLOOR]] = data.floors["floor_t"].to_numpy(dtype=float)
+    return Numbers(cost, upper, lower, row_upper, -data.caps["max_share"].to_numpy(dtype=float))
 
 
 def _cover(scenario: Scenario) -> np.ndarray:

@@ -22,6 +22,7 @@ from models.solution import SolveOptions
 from optimizer import Status, load_scenario, solve
 from optimizer.cli.main import main
 from optimizer.sweep import apply_point, load_sweep
+from optimizer.sweep.figures import COST_COLUMNS, point_figures
 from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
 from optimizer.synthetic import synthetic_scenario
 
@@ -57,6 +58,11 @@ def test_warm_re_solves_match_cold_solves():
         cold = solve(point)
         assert warm and solution.status == cold.status
         assert solution.objective == pytest.approx(cold.objective_usd, rel=1e-9)
+        figures = point_figures(model.point, solution)  # priced with the point's numbers
+        costs = sum(figures[c] for c in COST_COLUMNS)
+        assert costs == pytest.approx(solution.objective, rel=1e-9)
+        for column in COST_COLUMNS:
+            assert figures[column] == pytest.approx(cold.costs[column], rel=1e-6, abs=0.01)
     offers = base.offers.copy()
     offers.loc[0, "capacity_t_per_month"] = 0.0
     closed = base.with_changes(offers=offers)
@@ -84,6 +90,9 @@ def test_tornado_sweep_in_process(tmp_path):
     assert infeasible["diagnosis"].str.contains("irel capacity").all()
     csv = pd.read_csv(tmp_path / "t" / "results.csv")
     assert len(csv) == len(table) and list(csv.columns) == list(table.columns)
+    optimal = table[table["status"] == "optimal"]
+    costs = optimal[list(COST_COLUMNS)].sum(axis=1)
+    assert np.allclose(costs, optimal["objective_usd"], rtol=1e-9)
     shares = table.loc[0, [c for c in table.columns if c.startswith("share_Dy2O3_")]]
     assert shares.sum() == pytest.approx(1.0)
 

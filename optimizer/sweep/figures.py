@@ -4,6 +4,7 @@ solver's arrays (no result tables are built per point)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from models.data import ModelData
 from models.solution import Solution
@@ -38,7 +39,7 @@ def _shares(data: ModelData, solution: Solution) -> list[dict[str, float]]:
     """Per material: {country: share of arrivals over the horizon}, for every country able to
     supply it (0 where it supplies nothing), so every point has the same columns."""
     arrive = data.arrive
-    countries, code = np.unique(arrive["country"].to_numpy(dtype=object), return_inverse=True)
+    code, countries = pd.factorize(arrive["country"], sort=True)
     n_countries = len(countries)
     m = arrive["m"].to_numpy()
     tonnes = np.bincount(m * n_countries + code, weights=solution.arrive,

@@ -288,7 +288,7 @@ def solve_point(sweep: Sweep, model: WarmModel, record: dict) -> dict:
         solution, warm = model.solve(scenario)
         row |= {"status": solution.status.value, "termination": solution.termination,
                 "objective_usd": solution.objective, "warm": warm}  # fmt: skip
-        row |= point_figures(model.data, solution)
+        row |= point_figures(model.point, solution)
         if solution.status == Status.INFEASIBLE:
             row["diagnosis"] = " ".join(diagnose(compile_scenario(scenario)))
     except Exception as error:  # one bad point must not stop the sweep: it is a row too
