@@ -8,11 +8,13 @@ nothing are left out (zero capacity, a 100% cap, a zero floor).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from .chain import ChainData, compile_chain, contract_arrivals
 
 if TYPE_CHECKING:  # only for annotations: optimizer imports models at run time
     from optimizer.scenario import Scenario
@@ -37,10 +39,15 @@ class ModelData:
     floors: pd.DataFrame  # material month m t floor_t cover_months
     totals: pd.DataFrame  # material window m w: one window-total variable each
     caps: pd.DataFrame  # material country window m w total max_share: one cap row each
+    chain: ChainData = field(default_factory=ChainData)  # processing, options, contracts, ...
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.materials), len(self.months)
+
+    @property
+    def is_mip(self) -> bool:
+        return self.chain.has_decisions
 
 
 def compile_scenario(scenario: Scenario) -> ModelData:
@@ -52,9 +59,19 @@ def compile_scenario(scenario: Scenario) -> ModelData:
     windows = list(dict.fromkeys(labels))
     position = {label: w for w, label in enumerate(windows)}
     window_of_month = np.array([position[label] for label in labels])
+    chain = compile_chain(scenario, months, materials)
     arrive = _arrivals(scenario, months, materials)
+    contracted = contract_arrivals(scenario, chain.contracts, months, materials)
+    arrive = (
+        pd.concat(
+            [arrive.assign(contract_k=-1), contracted[arrive.columns.tolist() + ["contract_k"]]],
+            ignore_index=True,
+        )
+        if len(contracted)
+        else arrive.assign(contract_k=-1)
+    )
     stock = _stock(scenario, months, materials)
-    caps, totals = _caps(scenario, arrive, materials, windows, window_of_month)
+    caps, totals = _caps(scenario, arrive, chain, materials, windows, window_of_month)
     return ModelData(
         name=settings.name,
         cap_window=settings.cap_window,
@@ -69,6 +86,7 @@ def compile_scenario(scenario: Scenario) -> ModelData:
         floors=_floors(scenario, stock),
         totals=totals,
         caps=caps,
+        chain=chain,
     )
 
 
@@ -175,6 +193,7 @@ def _floors(scenario: Scenario, stock: pd.DataFrame) -> pd.DataFrame:
 def _caps(
     scenario: Scenario,
     arrive: pd.DataFrame,
+    chain: ChainData,
     materials: list[str],
     windows: list[str],
     window_of_month: np.ndarray,
@@ -187,16 +206,19 @@ def _caps(
     resolved = pd.concat([caps[caps["material"].notna()], spread], ignore_index=True)
     resolved = resolved.drop_duplicates(["country", "material"], keep="first")
     resolved = resolved[resolved["max_share"] < 1]
-    countries = pd.Index(scenario.suppliers["country"].unique())
+    countries = pd.Index(
+        pd.concat([scenario.suppliers["country"], chain.units["country"]]).unique()
+    )
     n_windows, n_countries = len(windows), len(countries)
     candidates = resolved.merge(pd.DataFrame({"w": np.arange(n_windows)}), how="cross")
     candidates["m"] = _codes(candidates["material"], pd.Series(materials))
     candidates["c"] = countries.get_indexer(candidates["country"])
     key = (candidates["m"] * n_windows + candidates["w"]) * n_countries + candidates["c"]
-    supplied = np.unique(
-        (arrive["m"].to_numpy() * n_windows + window_of_month[arrive["t"].to_numpy()]) * n_countries
-        + countries.get_indexer(arrive["country"])
-    )
+    bought = (
+        arrive["m"].to_numpy() * n_windows + window_of_month[arrive["t"].to_numpy()]
+    ) * n_countries + countries.get_indexer(arrive["country"])
+    made = _produced_keys(chain, window_of_month, n_windows, countries)
+    supplied = np.unique(np.concatenate([bought, made]))
     rows = candidates[np.isin(key.to_numpy(), supplied)]
     rows = rows.sort_values(["m", "w", "country"], kind="stable").reset_index(drop=True)
     rows["window"] = np.asarray(windows, dtype=object)[rows["w"].to_numpy()]
@@ -206,3 +228,17 @@ def _caps(
     # share_row: the country_caps.csv row whose max_share applies (position in the table)
     caps_columns = ["material", "country", "window", "m", "w", "total", "max_share", "share_row"]
     return rows[caps_columns], totals
+
+
+def _produced_keys(
+    chain: ChainData, window_of_month: np.ndarray, n_windows: int, countries: pd.Index
+) -> np.ndarray:
+    """(material, window, country) keys where a domestic unit can produce the material: its
+    output counts as supply of its country in the share caps."""
+    outputs = chain.recipe[chain.recipe["coefficient"] > 0]
+    if outputs.empty or chain.runs.empty:
+        return np.zeros(0, dtype=np.int64)
+    lines = chain.runs.merge(outputs[["u", "m"]], on="u")
+    country = countries.get_indexer(chain.units["country"].to_numpy()[lines["u"].to_numpy()])
+    window = window_of_month[lines["t"].to_numpy()]
+    return (lines["m"].to_numpy() * n_windows + window) * len(countries) + country

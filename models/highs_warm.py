@@ -112,7 +112,18 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
         return None
     offers, suppliers, materials = scenario.offers, scenario.suppliers, scenario.materials
     offer_row, s = data.arrive["offer_row"].to_numpy(), data.arrive["s"].to_numpy()
-    price = offers["price_usd_per_t"].to_numpy(dtype=float)[offer_row]
+    spot = offer_row >= 0  # contracted tonnes keep their contract's price (no offer row)
+    row = np.maximum(offer_row, 0)
+    price = np.where(
+        spot,
+        offers["price_usd_per_t"].to_numpy(dtype=float)[row],
+        data.arrive["price_usd_per_t"].to_numpy(dtype=float),
+    )
+    capacity = np.where(
+        spot,
+        offers["capacity_t_per_month"].to_numpy(dtype=float)[row],
+        data.arrive["capacity_t_per_month"].to_numpy(dtype=float),
+    )
     tariff = suppliers["tariff_pct"].to_numpy(dtype=float)[s]
     freight = suppliers["freight_usd_per_t"].to_numpy(dtype=float)[s]
     arrive = data.arrive.assign(
@@ -120,7 +131,7 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
         tariff_pct=tariff,
         freight_usd_per_t=freight,
         landed_usd_per_t=price * (1 + tariff / 100) + freight,
-        capacity_t_per_month=offers["capacity_t_per_month"].to_numpy(dtype=float)[offer_row],
+        capacity_t_per_month=capacity,
     )
     m = data.stock["m"].to_numpy()
     cover = _cover(scenario)
@@ -155,9 +166,13 @@ def numbers_for(data: ModelData, lp: LinearProgram) -> Numbers:
     """The LP's numbers from ``data`` (laid out as ``lp``): what ``build_model`` would put in
     the costs, bounds, right-hand sides and cap coefficients."""
     stock = data.stock
-    cost = np.concatenate(
+    arrive = data.arrive
+    contracted = arrive["contract_k"].to_numpy() >= 0
+    cost = lp.cost.copy()  # the chain's costs stay: a chain that changes is rebuilt
+    cost[: lp.columns["total"].stop] = np.concatenate(
         [
-            data.arrive["landed_usd_per_t"].to_numpy(dtype=float),
+            arrive["landed_usd_per_t"].to_numpy(dtype=float)
+            - np.where(contracted, arrive["price_usd_per_t"].to_numpy(dtype=float), 0.0),
             stock["holding_cost_usd_per_t_month"].to_numpy(dtype=float),
             data.shortfall["shortfall_penalty_usd_per_t"].to_numpy(dtype=float),
             np.zeros(len(data.totals)),
@@ -194,6 +209,8 @@ def _structure_changes(scenario: Scenario, base: Scenario, data: ModelData) -> b
     """Whether ``scenario`` needs variables or rows that ``data`` lacks, or drops some."""
     if _settings_differ(scenario, base) or _tables_reshaped(scenario, base):
         return True
+    if _chain_differs(scenario, base):
+        return True
     if not scenario.suppliers["lead_time_months"].equals(base.suppliers["lead_time_months"]):
         return True
     penalty = scenario.materials["shortfall_penalty_usd_per_t"].isna()
@@ -204,6 +221,19 @@ def _structure_changes(scenario: Scenario, base: Scenario, data: ModelData) -> b
         or _floor_appears(scenario, data)
         or _cap_appears(scenario, base, data)
     )
+
+
+CHAIN_TABLES = ("processes", "process_io", "expansions", "contracts")
+OUTLET_COLUMNS = ("sale_price_usd_per_t", "sale_limit_t_per_month", "disposal_cost_usd_per_t")
+
+
+def _chain_differs(scenario: Scenario, base: Scenario) -> bool:
+    """Processing, options, contracts and outlets enter many coefficients (yields, capacities,
+    capital charges): any change to them rebuilds the model (a sweep over them runs cold)."""
+    if any(not scenario.table(name).equals(base.table(name)) for name in CHAIN_TABLES):
+        return True
+    columns = list(OUTLET_COLUMNS)
+    return not scenario.materials[columns].equals(base.materials[columns])
 
 
 def _settings_differ(scenario: Scenario, base: Scenario) -> bool:

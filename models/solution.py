@@ -63,6 +63,12 @@ class Solution:
     arrive: np.ndarray | None = None
     stock: np.ndarray | None = None
     shortfall: np.ndarray | None = None
+    run: np.ndarray | None = None  # the chain's: aligned with ModelData.chain frames
+    sell: np.ndarray | None = None
+    dispose: np.ndarray | None = None
+    paid: np.ndarray | None = None
+    build: np.ndarray | None = None  # 0/1 per option
+    sign: np.ndarray | None = None  # 0/1 per contract
     row_duals: dict[str, np.ndarray] = field(default_factory=dict)
     bound_duals: dict[str, np.ndarray] = field(default_factory=dict)
     # Cost ranging of the arrive variables (landed USD/t): the interval of each one's cost over
@@ -70,6 +76,9 @@ class Solution:
     arrive_cost_low: np.ndarray | None = None
     arrive_cost_high: np.ndarray | None = None
     size: ModelSize | None = None
+    mip_gap: float | None = None  # relative gap reached (MIP only)
+    best_bound: float | None = None  # the best bound on the objective (MIP only)
+    duals_from_fixed_lp: bool = False  # MIP: duals of the LP with the decisions fixed
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     read_seconds: float = 0.0  # reading values and duals back from the solver

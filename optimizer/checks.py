@@ -12,6 +12,7 @@ import pandas as pd
 
 from models import families as fam
 
+from . import checks_chain as chain
 from . import months
 from .scenario import Scenario
 
@@ -28,20 +29,32 @@ def recheck(
     plan: pd.DataFrame,
     stock: pd.DataFrame,
     objective_usd: float,
+    processing: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
     limit: int = 20,
 ) -> list[str]:
     """Every violation found (at most ``limit`` per family), as plain sentences."""
-    offers = _offers_in_effect(scenario, plan)
+    if "contract" not in plan:
+        plan = plan.assign(contract=None)
+    spot = plan[plan["contract"].isna()]
+    offers = _offers_in_effect(scenario, spot)
+    made = chain.flows(scenario, processing)
+    costs = chain.chain_costs(scenario, plan, stock, processing, decisions)
     found: list[str] = []
     for messages in (
         check_offers(offers),
         check_lead_times(scenario, plan),
-        check_stock_balance(scenario, plan, stock),
+        check_stock_balance(scenario, plan, stock, made),
         check_stock_bounds(scenario, stock),
         check_floors(scenario, stock),
-        check_caps(scenario, plan),
+        check_caps(scenario, plan, made),
         check_shortfall(scenario, stock),
-        check_objective(scenario, offers, stock, objective_usd),
+        chain.check_processing(scenario, processing, decisions),
+        chain.check_decisions(scenario, decisions),
+        chain.check_contracts(scenario, plan, decisions),
+        chain.check_outlets(scenario, stock),
+        chain.check_budget(scenario, plan, costs),
+        check_objective(scenario, plan, offers, stock, costs, objective_usd),
     ):
         found.extend(messages[:limit])
         if len(messages) > limit:
@@ -121,8 +134,11 @@ def _demand(scenario: Scenario, index: pd.MultiIndex) -> pd.Series:
     return demand.reindex(index, fill_value=0.0)
 
 
-def check_stock_balance(scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFrame) -> list[str]:
-    """stock = initial + cumulative (arrivals + shortfall - demand), month by month."""
+def check_stock_balance(
+    scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFrame, made: pd.DataFrame
+) -> list[str]:
+    """stock = initial + cumulative (arrivals + produced - consumed - sold - disposed
+    + shortfall - demand), month by month; production recomputed from the recipes."""
     grid = pd.MultiIndex.from_product(
         [scenario.materials["material"], scenario.horizon], names=["material", "month"]
     )
@@ -132,7 +148,10 @@ def check_stock_balance(scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFr
     arrivals = plan.groupby(["material", "month"])["tonnes"].sum().reindex(grid, fill_value=0.0)
     demand = _demand(scenario, grid)
     initial = scenario.materials.set_index("material")["initial_stock_t"]
-    flow = arrivals + table["shortfall_t"].fillna(0.0) - demand
+    produced = made.groupby(["material", "month"])["tonnes"].sum().reindex(grid, fill_value=0.0)
+    produced = produced.astype(float)  # an empty chain gives an untyped column
+    outlets = sum(table[c].fillna(0.0) for c in ("sold_t", "disposed_t") if c in table)
+    flow = arrivals + produced - outlets + table["shortfall_t"].fillna(0.0) - demand
     expected = (
         flow.groupby(level="material", sort=False).cumsum()
         + initial.reindex(grid.get_level_values("material")).to_numpy()
@@ -141,7 +160,7 @@ def check_stock_balance(scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFr
     off = ~missing & ((table["stock_t"] - expected).abs() > _tolerance(scale))
     found += [
         f"{fam.STOCK_BALANCE}: {m} {t}: stock {table.loc[(m, t), 'stock_t']:g} t, but initial "
-        f"stock, arrivals, shortfall and demand give {expected[(m, t)]:g} t"
+        f"stock, arrivals, processing, sales, shortfall and demand give {expected[(m, t)]:g} t"
         for m, t in grid[off]
     ]
     wrong = ~missing & ((table["demand_t"] - demand).abs() > _tolerance(demand))
@@ -199,13 +218,18 @@ def _window(labels: pd.Series, scenario: Scenario) -> pd.Series:
     return pd.Series("horizon", index=labels.index)
 
 
-def check_caps(scenario: Scenario, plan: pd.DataFrame) -> list[str]:
-    """Each capped country's tonnes in a window <= max_share x all tonnes of the material."""
+def check_caps(scenario: Scenario, plan: pd.DataFrame, made: pd.DataFrame) -> list[str]:
+    """Each capped country's tonnes in a window <= max_share x all tonnes of the material:
+    arrivals by the supplier's country plus domestic output by the unit's country."""
     caps = scenario.country_caps
-    if caps.empty or plan.empty:
+    output = made[made["tonnes"] > 0]
+    if caps.empty or (plan.empty and output.empty):
         return []
-    rows = plan.assign(window=_window(plan["month"], scenario))
-    rows["country"] = rows["supplier"].map(scenario.suppliers.set_index("supplier")["country"])
+    bought = plan.assign(
+        country=plan["supplier"].map(scenario.suppliers.set_index("supplier")["country"])
+    )[["material", "month", "country", "tonnes"]]
+    rows = pd.concat([bought, output[["material", "month", "country", "tonnes"]]])
+    rows = rows.assign(window=_window(rows["month"].reset_index(drop=True), scenario).to_numpy())
     by_country = rows.groupby(["material", "window", "country"], as_index=False)["tonnes"].sum()
     by_country["total"] = by_country.groupby(["material", "window"])["tonnes"].transform("sum")
     specific = caps[caps["material"].notna()].set_index(["country", "material"])["max_share"]
@@ -238,13 +262,20 @@ def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
 
 
 def check_objective(
-    scenario: Scenario, offers: pd.DataFrame, stock: pd.DataFrame, objective_usd: float
+    scenario: Scenario,
+    plan: pd.DataFrame,
+    offers: pd.DataFrame,
+    stock: pd.DataFrame,
+    costs: pd.DataFrame,
+    objective_usd: float,
 ) -> list[str]:
     """The solver's objective equals the cost recomputed from prices, duties, freight,
-    holding costs and penalties."""
+    holding costs, penalties and the chain's costs (processing, capital, contracts, take-or-pay,
+    disposal, less sales)."""
     landed = offers["offer_price"] * (1 + offers["supplier_tariff_pct"] / 100)
     landed = landed + offers["supplier_freight_usd_per_t"]
     purchases = float((offers["tonnes"] * landed).sum())
+    purchases += _contracted_cost(scenario, plan)
     per_material = scenario.materials.set_index("material")
     holding = float(
         (
@@ -253,7 +284,7 @@ def check_objective(
     )
     penalty = stock["material"].map(per_material["shortfall_penalty_usd_per_t"]).fillna(0.0)
     shortfall = float((stock["shortfall_t"] * penalty).sum())
-    recomputed = purchases + holding + shortfall
+    recomputed = purchases + holding + shortfall + float(costs["usd"].sum())
     if abs(recomputed - objective_usd) > 1e-6 * max(1.0, abs(objective_usd)) + 1e-3:
         return [
             f"objective: the solver reports USD {objective_usd:,.2f}, the tables give "
@@ -265,3 +296,15 @@ def check_objective(
         f"{r.landed_usd_per_t:g}, the offer gives {x:g}"
         for r, x in zip(offers[landed_gap].itertuples(), landed[landed_gap], strict=True)
     ]
+
+
+def _contracted_cost(scenario: Scenario, plan: pd.DataFrame) -> float:
+    """Contracted tonnes at the contract's price, with the supplier's duty and freight."""
+    rows = plan[plan["contract"].notna()]
+    if rows.empty:
+        return 0.0
+    price = rows["contract"].map(scenario.contracts.set_index("contract")["price_usd_per_t"])
+    suppliers = scenario.suppliers.set_index("supplier")
+    landed = price * (1 + rows["supplier"].map(suppliers["tariff_pct"]) / 100)
+    landed = landed + rows["supplier"].map(suppliers["freight_usd_per_t"])
+    return float((rows["tonnes"] * landed).sum())

@@ -143,7 +143,7 @@ def _row_keys(plans: list[PlanView]) -> list[tuple[str, str, str, str]]:
     materials = list(dict.fromkeys(m for plan in plans for m in plan.materials))
     for material in materials:
         countries = dict.fromkeys(
-            c for plan in plans for c in country_shares(plan.tables["plan"], material).index
+            c for plan in plans for c in country_shares(plan.tables["mix"], material).index
         )
         rows += [("material", f"share {c}", material, "share") for c in countries]
         rows += [("material", metric, material, unit) for metric, unit in MATERIAL_METRICS]
@@ -172,7 +172,7 @@ def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
 
 
 def _material_figures(plan: PlanView, material: str) -> dict:
-    shares = country_shares(plan.tables["plan"], material)
+    shares = country_shares(plan.tables["mix"], material)
     stock = plan.tables["stock"]
     stock = stock[stock["material"] == material]
     figures = {("material", f"share {c}", material, "share"): float(v) for c, v in shares.items()}
@@ -189,9 +189,10 @@ def _material_figures(plan: PlanView, material: str) -> dict:
     return figures
 
 
-def country_shares(plan: pd.DataFrame, material: str) -> pd.Series:
-    """Country shares of the material's arrivals over the horizon, largest first."""
-    tonnes = plan[plan["material"] == material].groupby("country")["tonnes"].sum()
+def country_shares(mix: pd.DataFrame, material: str) -> pd.Series:
+    """Country shares of the material's supply over the horizon (arrivals and domestic
+    output, as ``mix.csv`` counts them), largest first."""
+    tonnes = mix[mix["material"] == material].groupby("country")["tonnes"].sum()
     total = tonnes.sum()
     shares = tonnes / total if total > 0 else tonnes
     return shares.sort_values(ascending=False, kind="stable")

@@ -111,6 +111,7 @@ def elastic_shortage(data: ModelData, lp: LinearProgram) -> pd.DataFrame:
         matrix=sp.hstack([lp.matrix, extra], format="csc"),
         columns=lp.columns,
         rows=lp.rows,
+        integrality=np.zeros(len(lp.cost) + n_cells + n_floors, dtype=np.int32),  # relaxed
     )
     highs = new_highs(SolveOptions(), "simplex")
     pass_model(highs, relaxed)

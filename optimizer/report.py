@@ -711,7 +711,7 @@ def _imports_caption(plan: PlanView) -> str:
         return lead
     parts = []
     for material in plan.materials:
-        shares = country_shares(table, material)
+        shares = country_shares(plan.tables["mix"], material)
         if len(shares):
             parts.append(f"{material} {shares.index[0]} {shares.iloc[0]:.0%}")
     return f"{lead} Largest supplier over the horizon: {', '.join(parts)}."
@@ -915,7 +915,7 @@ def _shares_table(plan: PlanView) -> str:
     countries = _countries(table)
     rows = []
     for material in plan.materials:
-        shares = country_shares(table, material)
+        shares = country_shares(plan.tables["mix"], material)
         cells = [f"{shares[c]:.1%}" if shares.get(c, 0) > 0 else NO_DATA for c in countries]
         rows.append([material, *cells, f"{(shares**2).sum() * 10_000:,.0f}"])
     return html_table(

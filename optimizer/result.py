@@ -30,6 +30,11 @@ class Result:
     mix: pd.DataFrame | None = None
     constraints: pd.DataFrame | None = None
     policy: pd.DataFrame | None = None  # see policy_costs()
+    processing: pd.DataFrame | None = None  # only with processing units
+    decisions: pd.DataFrame | None = None  # only with options or contracts
+    mip_gap: float | None = None
+    best_bound: float | None = None
+    duals_from_fixed_lp: bool = False
     violations: list[str] = field(default_factory=list)
     diagnosis: list[str] = field(default_factory=list)
     verification: Verification | None = None
@@ -50,13 +55,16 @@ class Result:
         """The result tables by file stem (empty when there is no plan)."""
         if not self.has_plan:
             return {}
-        return {
+        tables = {
             "plan": self.plan,
             "stock": self.stock,
             "mix": self.mix,
             "constraints": self.constraints,
             "policy_costs": self.policy,
+            "processing": self.processing,
+            "decisions": self.decisions,
         }
+        return {stem: table for stem, table in tables.items() if table is not None}
 
     def policy_costs(self) -> pd.DataFrame | None:
         """The price of each policy: per cap, the cost of one percentage point less; per
@@ -99,6 +107,25 @@ class Result:
         table = self.constraints
         return table[(table["family"] == "country-share-cap") & table["binding"]]
 
+    def _mip_summary(self) -> dict | None:
+        """The MIP's gap, bound and decisions; None for an LP."""
+        if self.decisions is None and self.mip_gap is None:
+            return None
+        chosen = self.decisions[self.decisions["chosen"]] if self.decisions is not None else None
+        return {
+            "gap": None if self.mip_gap is None else round(self.mip_gap, 9),
+            "best_bound_usd": None if self.best_bound is None else round(self.best_bound, 2),
+            "duals": "of the LP with every yes/no decision fixed at its chosen value"
+            if self.duals_from_fixed_lp
+            else None,
+            "built": []
+            if chosen is None
+            else chosen.loc[chosen["kind"] == "expansion", "name"].tolist(),
+            "signed": []
+            if chosen is None
+            else chosen.loc[chosen["kind"] == "contract", "name"].tolist(),
+        }
+
     def summary(self) -> dict:
         """A JSON-ready digest: headline figures, checks and diagnosis."""
         settings = self.scenario.settings
@@ -128,6 +155,7 @@ class Result:
             "check": {"passed": not self.violations, "violations": self.violations},
             "verification": None if self.verification is None else self.verification.as_dict(),
             "diagnosis": self.diagnosis,
+            "mip": self._mip_summary(),
             "solve_seconds": round(self.timings.get("solve_s", 0.0), 3),
             "timings_s": {key: round(value, 3) for key, value in self.timings.items()},
         }

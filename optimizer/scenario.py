@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,16 @@ class Scenario:
     offers: pd.DataFrame
     demand: pd.DataFrame
     country_caps: pd.DataFrame
+    processes: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("processes"))
+    process_io: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("process_io"))
+    expansions: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("expansions"))
+    contracts: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("contracts"))
     source: Path | None = None
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether the scenario has yes/no decisions (expansions or contracts)."""
+        return len(self.expansions) > 0 or len(self.contracts) > 0
 
     @property
     def name(self) -> str:
@@ -133,6 +143,17 @@ def _scenario(settings: Settings, tables: dict[str, pd.DataFrame], source: Path 
         settings=settings,
         source=source,
         **{name: table.drop(columns=LINE) for name, table in tables.items()},
+    )
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A typed table with no rows (an optional file that is absent)."""
+    dtypes = {"number": float, "share": float, "integer": np.int64}
+    return pd.DataFrame(
+        {
+            f.column: pd.Series([], dtype=dtypes.get(f.type, object))
+            for f in table_fields(TABLES[name].file)
+        }
     )
 
 

@@ -57,7 +57,21 @@ TABLES: dict[str, Table] = {
         "country_caps.csv",
         False,
         ("country", "material"),
-        {"country": ("suppliers.csv", "country"), "material": ("materials.csv", "material")},
+        {"material": ("materials.csv", "material")},  # country: see validation.COUNTRY_TABLES
+    ),
+    "processes": Table("processes.csv", False, ("process",), {}),
+    "process_io": Table(
+        "process_io.csv",
+        False,
+        ("process", "material", "direction"),
+        {"material": ("materials.csv", "material")},
+    ),
+    "expansions": Table("expansions.csv", False, ("option",), {}),
+    "contracts": Table(
+        "contracts.csv",
+        False,
+        ("contract",),
+        {"supplier": ("suppliers.csv", "supplier"), "material": ("materials.csv", "material")},
     ),
 }
 SETTINGS_FILE = "scenario.toml"

@@ -36,6 +36,9 @@ class Settings:
     cap_window: str = "year"
     stockpile_cover_months: float = 0.0
     stockpile_from: str | None = None  # None: from the first month
+    budget_usd_per_year: float | None = None  # None: no budget
+    capital_charge: str = "annualised"  # annualised | upfront
+    discount_rate_pct: float = 8.0
     time_limit_s: float | None = None
     mip_rel_gap: float | None = None
     threads: int | None = None

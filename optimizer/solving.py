@@ -99,6 +99,9 @@ def _result(scenario: Scenario, data: ModelData, solution: Solution) -> Result:
         algorithm=solution.algorithm,
         model_size=solution.size,
         objective_usd=solution.objective,
+        mip_gap=solution.mip_gap,
+        best_bound=solution.best_bound,
+        duals_from_fixed_lp=solution.duals_from_fixed_lp,
     )
 
 
@@ -108,13 +111,22 @@ def _report(result: Result, data: ModelData, solution: Solution) -> None:
         started = time.perf_counter()
         result.plan = tables.plan_table(data, solution)
         result.stock = tables.stock_table(data, solution)
-        result.mix = tables.mix_table(data, result.plan)
+        result.mix = tables.mix_table(data, result.plan, solution)
         result.constraints = tables.constraints_table(data, solution)
         result.policy = policy_costs_table(data, solution)
+        if len(data.chain.units):
+            result.processing = tables.processing_table(data, solution)
+        if data.is_mip:
+            result.decisions = tables.decisions_table(data, solution)
         result.costs = tables.cost_breakdown(data, solution)
         extracted = time.perf_counter()
         result.violations = recheck(
-            result.scenario, result.plan, result.stock, float(solution.objective)
+            result.scenario,
+            result.plan,
+            result.stock,
+            float(solution.objective),
+            processing=result.processing,
+            decisions=result.decisions,
         )
         result.timings["extract_s"] = extracted - started
         result.timings["check_s"] = time.perf_counter() - extracted

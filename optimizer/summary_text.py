@@ -15,7 +15,14 @@ COST_LABELS = {
     "freight_usd": "freight",
     "holding_usd": "stock holding",
     "shortfall_usd": "shortfall penalty",
+    "processing_usd": "processing",
+    "capital_usd": "capital",
+    "contract_fixed_usd": "contract fees",
+    "take_or_pay_usd": "take-or-pay",
+    "disposal_usd": "disposal",
+    "sales_usd": "by-product sales",
 }
+CHAIN_COSTS = tuple(list(COST_LABELS)[5:])  # shown only where a scenario has a chain
 
 
 def format_summary(result: Result, written_to: Path | None = None) -> str:
@@ -25,6 +32,7 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
         lines += [f"  {sentence}" for sentence in result.diagnosis]
     if result.has_plan:
         lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result)]
+        lines += _decisions(result)
         lines += ["", *_policy_costs(result), ""]
         lines.append(_recheck(result))
     if result.verification is not None:
@@ -56,6 +64,9 @@ def _headline(result: Result) -> str:
         head += f"\nStopped by a limit ({result.termination}): {found}."
     elif result.status not in (Status.OPTIMAL, Status.INFEASIBLE):
         head += f"\nThe solver ended with: {result.termination}."
+    if result.mip_gap is not None:
+        bound = "" if result.best_bound is None else f", best bound USD {result.best_bound:,.0f}"
+        head += f"\nMixed-integer solve: gap {result.mip_gap:.3%}{bound}"
     return head
 
 
@@ -66,26 +77,69 @@ def _usd(value: float) -> str:
 def _costs(result: Result) -> list[str]:
     total = result.costs.get("total_usd", 0.0)
     lines = [f"{'Total cost':<22}{_usd(total)}"]
+    chain = result.processing is not None or result.decisions is not None
     for key, label in COST_LABELS.items():
         value = result.costs.get(key, 0.0)
+        if key in CHAIN_COSTS and not chain:
+            continue
         share = f"{value / total:6.1%}" if total else ""
         lines.append(f"  {label:<20}{_usd(value)}  {share}")
     return lines
 
 
+def _decisions(result: Result) -> list[str]:
+    """What was built and signed, and how hard the processing units run."""
+    lines = []
+    decisions = result.decisions
+    if decisions is not None and len(decisions):
+        lines.append("")
+        for kind, title in (("expansion", "Expansions"), ("contract", "Contracts")):
+            rows = decisions[decisions["kind"] == kind]
+            if rows.empty:
+                continue
+            chosen = rows[rows["chosen"]]["name"].tolist()
+            passed = rows[~rows["chosen"]]["name"].tolist()
+            verb = "built" if kind == "expansion" else "signed"
+            lines.append(
+                f"{title}: {verb} {', '.join(chosen) or 'none'}; "
+                f"not {verb}: {', '.join(passed) or 'none'}"
+            )
+        signed = decisions[(decisions["kind"] == "contract") & decisions["chosen"]]
+        for r in signed.itertuples():
+            lines.append(
+                f"  {r.name}: {r.taken_t:,.1f} t taken, {r.paid_not_taken_t:,.1f} t "
+                "paid for but not taken (take-or-pay)"
+            )
+    if result.processing is not None and len(result.processing):
+        by_unit = result.processing.groupby("unit", sort=False).agg(
+            t=("throughput_t", "sum"),
+            capacity=("capacity_t_per_month", "first"),
+            months=("month", "nunique"),
+        )
+        listed = ", ".join(
+            f"{unit} {r.t:,.0f} t ({r.t / (r.capacity * r.months):.0%} of capacity)"
+            for unit, r in by_unit.iterrows()
+        )
+        lines.append(f"Processing over the horizon: {listed}")
+    return lines
+
+
 def _shares(result: Result) -> list[str]:
-    """Country shares of each material's arrivals over the whole horizon."""
-    plan = result.plan
-    if plan.empty:
-        return ["Nothing is bought: initial stock covers demand and floors."]
-    tonnes = plan.pivot_table(
+    """Country shares of each material's supply (arrivals and domestic output) over the
+    whole horizon, as the share caps count them."""
+    mix = result.mix
+    if mix.empty:
+        return ["Nothing is bought or made: initial stock covers demand and floors."]
+    tonnes = mix.pivot_table(
         index="material", columns="country", values="tonnes", aggfunc="sum", fill_value=0.0
     )
     order = [m for m in result.scenario.materials["material"] if m in tonnes.index]
     shares = tonnes.loc[order].div(tonnes.loc[order].sum(axis=1), axis=0)
     countries = list(tonnes.sum().sort_values(ascending=False, kind="stable").index)
     width = max(len("material"), *(len(m) for m in order)) + 2
-    lines = ["Share of arrivals by country over the horizon:"]
+    domestic = result.processing is not None and len(result.processing) > 0
+    what = "supply (arrivals and domestic output)" if domestic else "arrivals"
+    lines = [f"Share of {what} by country over the horizon:"]
     lines.append("  " + "material".ljust(width) + "".join(f"{c:>8}" for c in countries))
     for material in order:
         cells = "".join(
@@ -135,6 +189,8 @@ def _policy_costs(result: Result) -> list[str]:
     """The price of each policy: what tightening it by one unit would add to the total cost."""
     table = result.policy
     lines = ["Price of each policy (added cost of tightening it by one unit):"]
+    if result.duals_from_fixed_lp:
+        lines[0] = lines[0][:-1] + "; duals of the LP with the yes/no decisions fixed):"
     caps = table[(table["policy"] == "country-share-cap") & (table["marginal_cost_usd"] > 0)]
     caps = caps.sort_values("marginal_cost_usd", ascending=False, kind="stable")
     for r in caps.head(SHOWN_CAPS).itertuples():

@@ -29,11 +29,14 @@ def plan_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     tonnes = clean(solution.arrive)
     used = tonnes > 0
     plan = arrive.loc[used, ["material", "supplier", "country", "order_month", "month"]].copy()
+    contracts = data.chain.contracts["contract"].to_numpy(dtype=object)
+    k = arrive.loc[used, "contract_k"].to_numpy(dtype=int)
+    plan.insert(3, "contract", _names_at(contracts, k))
     plan["tonnes"] = tonnes[used]
     plan["price_usd_per_t"] = arrive.loc[used, "price_usd_per_t"].to_numpy()
     plan["landed_usd_per_t"] = clean(arrive.loc[used, "landed_usd_per_t"].to_numpy())
     plan["cost_usd"] = clean(plan["tonnes"] * plan["landed_usd_per_t"])
-    plan = plan.sort_values(["material", "month", "supplier"], kind="stable")
+    plan = plan.sort_values(["material", "month", "supplier", "contract"], kind="stable")
     return plan.reset_index(drop=True)
 
 
@@ -47,6 +50,15 @@ def stock_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     stock["shortfall_t"] = clean(
         np.bincount(short_cell, weights=solution.shortfall, minlength=n_cells)
     )
+    produced, consumed = _chain_flows(data, solution)
+    stock["produced_t"] = clean(produced)
+    stock["consumed_t"] = clean(consumed)
+    for column, frame, values in (
+        ("sold_t", data.chain.sales, solution.sell),
+        ("disposed_t", data.chain.disposals, solution.dispose),
+    ):
+        cell = frame["m"].to_numpy(dtype=int) * data.shape[1] + frame["t"].to_numpy(dtype=int)
+        stock[column] = clean(np.bincount(cell, weights=values, minlength=n_cells))
     stock["stock_t"] = clean(solution.stock)
     applies = np.zeros(n_cells, dtype=bool)
     applies[data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()] = True
@@ -63,10 +75,158 @@ def stock_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     return stock
 
 
-def mix_table(data: ModelData, plan: pd.DataFrame) -> pd.DataFrame:
-    """Tonnes and share of arrivals by (material, window, country), with the cap if any."""
+def _chain_flows(data: ModelData, solution: Solution) -> tuple[np.ndarray, np.ndarray]:
+    """Tonnes produced and consumed by the processing units, per (material, month) cell."""
+    chain = data.chain
+    runs = chain.runs.assign(value=solution.run)
+    lines = runs.merge(chain.recipe[["u", "m", "coefficient"]], on="u", how="inner")
+    cell = lines["m"].to_numpy(dtype=int) * data.shape[1] + lines["t"].to_numpy(dtype=int)
+    flow = lines["value"].to_numpy(dtype=float) * lines["coefficient"].to_numpy(dtype=float)
+    n_cells = len(data.stock)
+    produced = np.bincount(cell, weights=np.maximum(flow, 0.0), minlength=n_cells)
+    consumed = np.bincount(cell, weights=np.maximum(-flow, 0.0), minlength=n_cells)
+    return produced, consumed
+
+
+def processing_table(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """One row per unit and month it runs: throughput and operating cost."""
+    chain = data.chain
+    throughput = clean(solution.run)
+    used = throughput > 0
+    units = chain.units
+    u = chain.runs["u"].to_numpy(dtype=int)[used]
+    table = pd.DataFrame(
+        {
+            "unit": chain.runs["unit"].to_numpy(dtype=object)[used],
+            "process": units["process"].to_numpy(dtype=object)[u],
+            "country": units["country"].to_numpy(dtype=object)[u],
+            "month": chain.runs["month"].to_numpy(dtype=object)[used],
+            "throughput_t": throughput[used],
+            "capacity_t_per_month": units["capacity_t_per_month"].to_numpy(dtype=float)[u],
+        }
+    )
+    table["operating_cost_usd"] = clean(
+        table["throughput_t"] * units["operating_cost_usd_per_t"].to_numpy(dtype=float)[u]
+    )
+    return table
+
+
+DECISION_COLUMNS = [
+    "kind",
+    "name",
+    "process",
+    "supplier",
+    "material",
+    "country",
+    "chosen",
+    "first_month",
+    "capacity_t_per_month",
+    "capital_cost_usd",
+    "cost_in_horizon_usd",
+    "exclusive_group",
+    "requires",
+    "min_t_per_month",
+    "max_t_per_month",
+    "price_usd_per_t",
+    "taken_t",
+    "paid_not_taken_t",
+]
+
+
+def decisions_table(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """One row per yes/no decision: every option and contract, whether it was chosen, what it
+    costs within the horizon and, for contracts, tonnes taken and paid for but not taken."""
+    chain = data.chain
+    options, units, contracts = chain.options, chain.units, chain.contracts
+    u = options["u"].to_numpy(dtype=int)
+    names = options["option"].to_numpy(dtype=object)
+    requires = options["requires"].to_numpy(dtype=int)
+    built = pd.DataFrame(
+        {
+            "kind": "expansion",
+            "name": names,
+            "process": units["process"].to_numpy(dtype=object)[u],
+            "country": units["country"].to_numpy(dtype=object)[u],
+            "chosen": solution.build > 0.5,
+            "first_month": np.asarray(data.months, dtype=object)[
+                np.minimum(units["first_t"].to_numpy(dtype=int)[u], len(data.months) - 1)
+            ],
+            "capacity_t_per_month": units["capacity_t_per_month"].to_numpy(dtype=float)[u],
+            "capital_cost_usd": options["capital_cost_usd"].to_numpy(dtype=float),
+            "cost_in_horizon_usd": np.round(options["capital_in_horizon_usd"].to_numpy(float), 2),
+            "exclusive_group": options["exclusive_group"].to_numpy(dtype=object),
+            "requires": _names_at(names, requires),
+        }
+    )
+    taken, paid = _contract_tonnes(data, solution)
+    signed = pd.DataFrame(
+        {
+            "kind": "contract",
+            "name": contracts["contract"].to_numpy(dtype=object),
+            "supplier": contracts["supplier"].to_numpy(dtype=object),
+            "material": contracts["material"].to_numpy(dtype=object),
+            "country": contracts["country"].to_numpy(dtype=object),
+            "chosen": solution.sign > 0.5,
+            "first_month": np.asarray(data.months, dtype=object)[
+                contracts["first_t"].to_numpy(dtype=int)
+            ],
+            "cost_in_horizon_usd": contracts["fixed_cost_usd"].to_numpy(dtype=float),
+            "min_t_per_month": contracts["min_t_per_month"].to_numpy(dtype=float),
+            "max_t_per_month": contracts["max_t_per_month"].to_numpy(dtype=float),
+            "price_usd_per_t": contracts["price_usd_per_t"].to_numpy(dtype=float),
+            "taken_t": clean(taken),
+            "paid_not_taken_t": clean(paid - taken),
+        }
+    )
+    parts = [part for part in (built, signed) if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    return pd.concat(parts, ignore_index=True).reindex(columns=DECISION_COLUMNS)
+
+
+def _names_at(names: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``names[index]`` where ``index >= 0``, None where it is -1."""
+    if len(names) == 0:
+        return np.full(len(index), None, dtype=object)
+    return np.where(index >= 0, names[np.maximum(index, 0)], None)
+
+
+def _contract_tonnes(data: ModelData, solution: Solution) -> tuple[np.ndarray, np.ndarray]:
+    """Per contract: tonnes taken and tonnes paid for over the horizon."""
+    n = len(data.chain.contracts)
+    k = data.arrive["contract_k"].to_numpy(dtype=int)
+    contracted = k >= 0
+    taken = np.bincount(k[contracted], weights=solution.arrive[contracted], minlength=n)
+    paid = np.bincount(data.chain.paid["k"].to_numpy(dtype=int), weights=solution.paid, minlength=n)
+    return taken, paid
+
+
+def domestic_output(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Tonnes each processing unit yields per material and month, by the unit's country."""
+    chain = data.chain
+    outputs = chain.recipe[chain.recipe["coefficient"] > 0]
+    lines = chain.runs.assign(value=solution.run).merge(outputs, on="u", how="inner")
+    return pd.DataFrame(
+        {
+            "material": np.asarray(data.materials, dtype=object)[lines["m"].to_numpy(dtype=int)],
+            "month": lines["month"].to_numpy(dtype=object),
+            "country": chain.units["country"].to_numpy(dtype=object)[lines["u"].to_numpy(int)],
+            "tonnes": lines["value"].to_numpy(dtype=float) * lines["coefficient"].to_numpy(float),
+        }
+    )
+
+
+def mix_table(data: ModelData, plan: pd.DataFrame, solution: Solution) -> pd.DataFrame:
+    """Tonnes and share of supply by (material, window, country), with the cap if any: the
+    arrivals from each country's suppliers plus the output of its processing units, as the
+    share caps count them."""
     window_of = dict(zip(data.months, (data.windows[w] for w in data.window_of_month), strict=True))
-    rows = plan.assign(window=plan["month"].map(window_of))
+    supply = pd.concat(
+        [plan[["material", "month", "country", "tonnes"]], domestic_output(data, solution)],
+        ignore_index=True,
+    )
+    supply = supply[supply["tonnes"] > 0]
+    rows = supply.assign(window=supply["month"].map(window_of))
     mix = rows.groupby(["material", "window", "country"], as_index=False, sort=False)[
         "tonnes"
     ].sum()
@@ -122,12 +282,22 @@ def _tight(slack: np.ndarray, limit: np.ndarray) -> np.ndarray:
 def _cap_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
     caps = data.caps
     arrive = data.arrive
+    made = domestic_output(data, solution)  # domestic output counts for its unit's country
+    month_index = {month: t for t, month in enumerate(data.months)}
     key = pd.DataFrame(
         {
-            "m": arrive["m"],
-            "w": data.window_of_month[arrive["t"].to_numpy()],
-            "country": arrive["country"],
-            "tonnes": solution.arrive,
+            "m": np.concatenate(
+                [arrive["m"].to_numpy(), pd.Index(data.materials).get_indexer(made["material"])]
+            ),
+            "w": data.window_of_month[
+                np.concatenate(
+                    [arrive["t"].to_numpy(), made["month"].map(month_index).to_numpy(int)]
+                )
+            ],
+            "country": np.concatenate(
+                [arrive["country"].to_numpy(dtype=object), made["country"].to_numpy(dtype=object)]
+            ),
+            "tonnes": np.concatenate([solution.arrive, made["tonnes"].to_numpy(dtype=float)]),
         }
     )
     by_country = key.groupby(["m", "w", "country"])["tonnes"].sum()
@@ -212,14 +382,32 @@ def _duals(duals: dict[str, np.ndarray], family: str, count: int) -> np.ndarray:
     return clean(values) if values is not None else np.full(count, np.nan)
 
 
-COST_COMPONENTS = ("purchase_usd", "tariff_usd", "freight_usd", "holding_usd", "shortfall_usd")
+COST_COMPONENTS = (
+    "purchase_usd",
+    "tariff_usd",
+    "freight_usd",
+    "holding_usd",
+    "shortfall_usd",
+    "processing_usd",
+    "capital_usd",
+    "contract_fixed_usd",
+    "take_or_pay_usd",
+    "disposal_usd",
+    "sales_usd",
+)
+"""Components of the total cost; ``sales_usd`` (by-product revenue) is negative."""
 
 
 def cost_breakdown(data: ModelData, solution: Solution) -> dict[str, float]:
     """Total cost by component; the components sum to the objective."""
-    arrive = data.arrive
+    arrive, chain = data.arrive, data.chain
     tonnes = solution.arrive
     price = arrive["price_usd_per_t"].to_numpy()
+    k = chain.paid["k"].to_numpy(dtype=int)
+    contract_price = chain.contracts["price_usd_per_t"].to_numpy(dtype=float)
+    paid_cost = float(solution.paid @ contract_price[k]) if len(k) else 0.0
+    contracted = arrive["contract_k"].to_numpy() >= 0
+    taken_cost = float(tonnes[contracted] @ price[contracted])
     costs = {
         "purchase_usd": float(tonnes @ price),
         "tariff_usd": float(tonnes @ (price * arrive["tariff_pct"].to_numpy() / 100)),
@@ -229,6 +417,21 @@ def cost_breakdown(data: ModelData, solution: Solution) -> dict[str, float]:
         ),
         "shortfall_usd": float(
             solution.shortfall @ data.shortfall["shortfall_penalty_usd_per_t"].to_numpy()
+        ),
+        "processing_usd": float(
+            solution.run
+            @ chain.units["operating_cost_usd_per_t"].to_numpy(dtype=float)[
+                chain.runs["u"].to_numpy(dtype=int)
+            ]
+        ),
+        "capital_usd": float(solution.build @ chain.options["capital_in_horizon_usd"].to_numpy()),
+        "contract_fixed_usd": float(solution.sign @ chain.contracts["fixed_cost_usd"].to_numpy()),
+        "take_or_pay_usd": paid_cost - taken_cost,
+        "disposal_usd": float(
+            solution.dispose @ chain.disposals["disposal_cost_usd_per_t"].to_numpy(dtype=float)
+        ),
+        "sales_usd": -float(
+            solution.sell @ chain.sales["sale_price_usd_per_t"].to_numpy(dtype=float)
         ),
     }
     costs = {key: round(value, 2) + 0.0 for key, value in costs.items()}

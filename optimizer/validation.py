@@ -19,9 +19,13 @@ from .schema import TABLES, Field, Table, table_fields
 from .settings import Settings
 
 BLANK_MEANS_INFINITY = "inf"
-BLANK_MEANS_ZERO = "0"
 BLANK_IS_ERROR = "error"
+BLANK_IS_EMPTY = "empty"
 NAN_WORDS = {"nan", "+nan", "-nan"}
+# A capped country is one that arrivals can come from: a supplier's, or a process's (a domestic
+# process's output counts for its country), existing or built by an expansion option.
+COUNTRY_TABLES = ("suppliers", "processes", "expansions")
+NEEDS_BOTH = "a recipe needs at least one input and one output"
 
 
 def check_tables(
@@ -40,6 +44,7 @@ def check_tables(
             if table is not None:
                 typed[name] = table
     check_references(typed, problems)
+    check_across_tables(typed, problems)
     return typed
 
 
@@ -95,6 +100,13 @@ def parse_column(
         report(blank, lambda _: "is blank; a value is required")
     if field.type == "id":
         return np.where(blank, None, text).astype(object)
+    if field.type == "text":
+        return np.where(blank, "" if field.blank == BLANK_IS_EMPTY else None, text).astype(object)
+    if field.type == "choice":
+        unknown = ~blank & ~np.isin(text, field.choices)
+        report(unknown, lambda value: f"'{value}' is not one of {', '.join(field.choices)}")
+        default = field.blank if field.blank in field.choices else None
+        return np.where(blank, default, np.where(unknown, None, text)).astype(object)
     if field.type == "month":
         malformed = ~blank & ~pd.Series(text).str.fullmatch(months.MONTH_PATTERN).to_numpy()
         report(malformed, lambda value: f"'{value}' is not a month (YYYY-MM)")
@@ -123,11 +135,19 @@ def parse_numbers(field: Field, text: np.ndarray, blank: np.ndarray, report) -> 
     if field.max is not None:
         above = finite & (values > field.max)
         report(above, lambda v: f"{v} is above {field.max:g}; {noun} must be at most {field.max:g}")
-    if field.blank == BLANK_MEANS_ZERO:
-        values[blank] = 0.0
-    elif unlimited_allowed:
+    if unlimited_allowed:
         values[blank] = np.inf
+    elif _is_number(field.blank):  # "0", "20": a default value
+        values[blank] = float(field.blank)
     return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_horizon(
@@ -169,7 +189,7 @@ def check_duplicates(spec: Table, frame: pd.DataFrame, problems: list[Problem]) 
 
 
 def check_references(typed: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    """Every supplier, material and country named exists in the table that defines it."""
+    """Every supplier and material named exists in the table that defines it."""
     by_file = {spec.file: name for name, spec in TABLES.items()}
     for name, frame in typed.items():
         spec = TABLES[name]
@@ -178,10 +198,281 @@ def check_references(typed: dict[str, pd.DataFrame], problems: list[Problem]) ->
             if target is None:
                 continue  # the defining table is broken; its own problems are reported
             known = set(target[target_column].dropna())
-            values = frame[column]
-            unknown = values.notna() & ~values.isin(known)
-            for line, value in zip(frame.loc[unknown, LINE], values[unknown], strict=True):
-                close = difflib.get_close_matches(str(value), sorted(known), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = f"unknown {target_column} '{value}': not in {target_file}{hint}"
-                problems.append(Problem(spec.file, int(line), column, message))
+            where = f"not in {target_file}"
+            report_unknown(spec.file, frame, column, known, target_column, where, problems)
+
+
+def report_unknown(
+    file: str,
+    frame: pd.DataFrame,
+    column: str,
+    known: set,
+    noun: str,
+    where: str,
+    problems: list[Problem],
+) -> None:
+    """A problem for every value of ``column`` not in ``known``, with the closest known name:
+    ``unknown <noun> '<value>': <where>; did you mean '...'?``."""
+    values = frame[column]
+    unknown = values.notna() & ~values.isin(known)
+    for line, value in zip(frame.loc[unknown, LINE], values[unknown], strict=True):
+        close = difflib.get_close_matches(str(value), sorted(known), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(
+            Problem(file, int(line), column, f"unknown {noun} '{value}': {where}{hint}")
+        )
+
+
+# --- rules across tables ---------------------------------------------------------------------
+
+
+def check_across_tables(typed: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """The rules that tie tables together beyond plain references. Each rule runs only when the
+    tables it reads could be checked (a broken table reports its own problems)."""
+    materials, caps = typed.get("materials"), typed.get("country_caps")
+    processes, recipes = typed.get("processes"), typed.get("process_io")
+    options, contracts = typed.get("expansions"), typed.get("contracts")
+    if materials is not None:
+        check_sale_limits(materials, problems)
+    if caps is not None and all(name in typed for name in COUNTRY_TABLES):
+        check_cap_countries(caps, [typed[name] for name in COUNTRY_TABLES], problems)
+    if processes is not None and options is not None:
+        check_option_names(processes, options, problems)
+        check_new_processes(processes, options, problems)
+        if recipes is not None:
+            check_recipe_processes(recipes, processes, options, problems)
+            check_recipes_complete(recipes, processes, options, problems)
+    if recipes is not None:
+        check_recipe_directions(recipes, problems)
+    if options is not None:
+        check_requirements(options, problems)
+    if contracts is not None:
+        check_contracts(contracts, problems)
+
+
+def already_reported(
+    frame: pd.DataFrame, file: str, column: str, problems: list[Problem]
+) -> np.ndarray:
+    """Rows whose ``column`` already has a problem (a bad value reads as blank: not again)."""
+    lines = [p.line for p in problems if p.file == file and p.column == column]
+    return frame[LINE].isin(lines).to_numpy()
+
+
+def check_sale_limits(materials: pd.DataFrame, problems: list[Problem]) -> None:
+    """A market limit is for selling: a material with a limit has a sale price."""
+    file = TABLES["materials"].file
+    limited = np.isfinite(materials["sale_limit_t_per_month"].to_numpy(dtype=float))
+    unpriced = materials["sale_price_usd_per_t"].isna().to_numpy() & ~already_reported(
+        materials, file, "sale_price_usd_per_t", problems
+    )
+    for line in materials[LINE].to_numpy()[limited & unpriced]:
+        message = "a market limit needs a sale price; sale_price_usd_per_t is blank"
+        problems.append(Problem(file, int(line), "sale_limit_t_per_month", message))
+
+
+def check_cap_countries(
+    caps: pd.DataFrame, sources: list[pd.DataFrame], problems: list[Problem]
+) -> None:
+    """A capped country is a supplier's, a process's or an expansion option's country."""
+    known = set().union(*(set(source["country"].dropna()) for source in sources))
+    files = [TABLES[name].file for name in COUNTRY_TABLES]
+    where = f"not in {', '.join(files[:-1])} or {files[-1]}"
+    report_unknown(TABLES["country_caps"].file, caps, "country", known, "country", where, problems)
+
+
+def check_option_names(
+    processes: pd.DataFrame, options: pd.DataFrame, problems: list[Problem]
+) -> None:
+    """An option is not named like a process: a recipe line naming it would be ambiguous."""
+    clash = options["option"].isin(set(processes["process"].dropna()))
+    for line, option in zip(options.loc[clash, LINE], options.loc[clash, "option"], strict=True):
+        message = (
+            f"'{option}' is also a process of processes.csv; recipe lines naming it would be "
+            "ambiguous"
+        )
+        problems.append(Problem(TABLES["expansions"].file, int(line), "option", message))
+
+
+def new_processes(processes: pd.DataFrame, options: pd.DataFrame) -> np.ndarray:
+    """Options that create a process (one not in processes.csv) rather than expand one."""
+    named = options["process"].notna()
+    return (named & ~options["process"].isin(set(processes["process"].dropna()))).to_numpy()
+
+
+def check_new_processes(
+    processes: pd.DataFrame, options: pd.DataFrame, problems: list[Problem]
+) -> None:
+    """A new process has no process to take its country and operating cost from."""
+    file = TABLES["expansions"].file
+    new = new_processes(processes, options)
+    for column in ("country", "operating_cost_usd_per_t"):
+        blank = (
+            new
+            & options[column].isna().to_numpy()
+            & ~already_reported(options, file, column, problems)
+        )
+        for line, process in zip(
+            options[LINE].to_numpy()[blank], options["process"].to_numpy()[blank], strict=True
+        ):
+            message = f"is blank; a new process needs one ('{process}' is not in processes.csv)"
+            problems.append(Problem(file, int(line), column, message))
+
+
+def check_recipe_processes(
+    recipes: pd.DataFrame, processes: pd.DataFrame, options: pd.DataFrame, problems: list[Problem]
+) -> None:
+    """A recipe line belongs to a process of processes.csv or to an option of expansions.csv."""
+    known = set(processes["process"].dropna()) | set(options["option"].dropna())
+    where = "not a process of processes.csv or an option of expansions.csv"
+    report_unknown(TABLES["process_io"].file, recipes, "process", known, "process", where, problems)
+
+
+def check_recipes_complete(
+    recipes: pd.DataFrame, processes: pd.DataFrame, options: pd.DataFrame, problems: list[Problem]
+) -> None:
+    """Every process has a recipe with an input and an output; so has every option with recipe
+    lines of its own (they replace its process's recipe), and every option creating a process,
+    which has no recipe to take over."""
+    if recipes["process"].isna().any():
+        return  # a line without a process could complete any recipe
+    unsure = set(recipes.loc[recipes["direction"].isna(), "process"])  # unreadable direction
+    inputs = set(recipes.loc[recipes["direction"] == "input", "process"])
+    outputs = set(recipes.loc[recipes["direction"] == "output", "process"])
+    named = set(recipes["process"])
+
+    def report(file: str, frame: pd.DataFrame, column: str, must: np.ndarray, what) -> None:
+        names = frame[column]
+        gap = (
+            must
+            & names.notna().to_numpy()
+            & ~names.isin(unsure).to_numpy()
+            & ~(names.isin(inputs) & names.isin(outputs)).to_numpy()
+        )
+        for line, name in zip(frame[LINE].to_numpy()[gap], names.to_numpy()[gap], strict=True):
+            if name not in named:
+                lacking = "recipe lines"
+            else:
+                lacking = "input" if name not in inputs else "output"
+            message = f"{what(name)} has no {lacking} in process_io.csv; {NEEDS_BOTH}"
+            problems.append(Problem(file, int(line), column, message))
+
+    everyone = np.ones(len(processes), dtype=bool)
+    report(TABLES["processes"].file, processes, "process", everyone, lambda p: f"process '{p}'")
+    new = new_processes(processes, options)
+    own_lines = options["option"].isin(named).to_numpy()
+    creates = dict(zip(options.loc[new, "option"], options.loc[new, "process"], strict=True))
+
+    def option(name: str) -> str:
+        if name in creates:
+            return f"option '{name}' (the new process '{creates[name]}')"
+        return f"option '{name}'"
+
+    report(TABLES["expansions"].file, options, "option", new | own_lines, option)
+
+
+def check_recipe_directions(recipes: pd.DataFrame, problems: list[Problem]) -> None:
+    """A material is not both an input and an output of one recipe."""
+    key = ["process", "material"]
+    known = recipes.dropna(subset=[*key, "direction"])
+    first = known.groupby(key, sort=False)[[LINE, "direction"]].transform("first")
+    both = (known["direction"] != first["direction"]).to_numpy()
+    rows = zip(
+        known[LINE].to_numpy()[both],
+        known["process"].to_numpy()[both],
+        known["material"].to_numpy()[both],
+        first["direction"].to_numpy()[both],
+        first[LINE].to_numpy()[both],
+        strict=True,
+    )
+    for line, process, material, direction, first_line in rows:
+        message = (
+            f"'{material}' is already an {direction} of '{process}' on line {first_line}; "
+            "a material cannot be both an input and an output of one recipe"
+        )
+        problems.append(Problem(TABLES["process_io"].file, int(line), "material", message))
+
+
+def check_requirements(options: pd.DataFrame, problems: list[Problem]) -> None:
+    """``requires`` names another option, not one of its own exclusive group, and requirement
+    chains do not loop."""
+    file = TABLES["expansions"].file
+    names = set(options["option"].dropna())
+    report_unknown(file, options, "requires", names, "option", f"not in {file}", problems)
+    requires = options["requires"]
+    itself = (requires == options["option"]).to_numpy()
+    for line, option in zip(options[LINE].to_numpy()[itself], requires[itself], strict=True):
+        problems.append(
+            Problem(file, int(line), "requires", f"option '{option}' cannot require itself")
+        )
+    group_of = options.drop_duplicates("option").set_index("option")["exclusive_group"]
+    required_group = requires.map(group_of.dropna())
+    same = (required_group.notna() & (required_group == options["exclusive_group"])).to_numpy()
+    same = same & ~itself
+    rows = zip(
+        options[LINE].to_numpy()[same],
+        options["option"].to_numpy()[same],
+        requires.to_numpy()[same],
+        required_group.to_numpy()[same],
+        strict=True,
+    )
+    for line, option, required, group in rows:
+        message = (
+            f"'{required}' is in the same exclusive group '{group}': at most one of them is "
+            f"built, so option '{option}' never could be"
+        )
+        problems.append(Problem(file, int(line), "requires", message))
+    check_requirement_loops(options, ~itself, problems)
+
+
+def check_requirement_loops(
+    options: pd.DataFrame, considered: np.ndarray, problems: list[Problem]
+) -> None:
+    """Each loop of requirements once, at the line of its first option: a -> b -> c -> a."""
+    edges = options.loc[considered & options["requires"].notna().to_numpy()]
+    edges = edges.drop_duplicates("option")  # a duplicate option is reported as such
+    requires = dict(zip(edges["option"], edges["requires"], strict=True))
+    line_of = dict(zip(edges["option"], edges[LINE], strict=True))
+    done: set[str] = set()
+    for start in requires:
+        path: list[str] = []
+        node = start
+        while node in requires and node not in done and node not in path:
+            path.append(node)
+            node = requires[node]
+        done.update(path)
+        if node in path:  # the walk came back: path[index:] is a loop
+            loop = path[path.index(node) :]
+            first = min(range(len(loop)), key=lambda i: line_of[loop[i]])
+            loop = loop[first:] + loop[:first]
+            message = f"requirements form a loop: {' -> '.join([*loop, loop[0]])}"
+            problems.append(
+                Problem(TABLES["expansions"].file, int(line_of[loop[0]]), "requires", message)
+            )
+
+
+def check_contracts(contracts: pd.DataFrame, problems: list[Problem]) -> None:
+    """A contract's span runs forward and its minimum volume fits under its maximum."""
+    file = TABLES["contracts"].file
+    start, end = contracts["start_month"], contracts["end_month"]
+    dated = start.notna() & end.notna()
+    backwards = (dated & (end.where(dated, "") < start.where(dated, ""))).to_numpy()
+    rows = zip(
+        contracts[LINE].to_numpy()[backwards],
+        end.to_numpy()[backwards],
+        start.to_numpy()[backwards],
+        strict=True,
+    )
+    for line, last, first in rows:
+        message = f"{last} is before start_month {first}; a contract cannot end before it starts"
+        problems.append(Problem(file, int(line), "end_month", message))
+    low = contracts["min_t_per_month"].to_numpy(dtype=float)
+    high = contracts["max_t_per_month"].to_numpy(dtype=float)
+    above = np.isfinite(low) & np.isfinite(high) & (low > high)
+    for line, least, most in zip(
+        contracts[LINE].to_numpy()[above], low[above], high[above], strict=True
+    ):
+        message = (
+            f"{least:g} is above max_t_per_month {most:g}; the take-or-pay minimum cannot "
+            "exceed the maximum"
+        )
+        problems.append(Problem(file, int(line), "min_t_per_month", message))

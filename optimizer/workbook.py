@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import io
 import math
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ GENERAL = "General"
 MAX_WIDTH = 60
 MAX_TITLE = 31  # Excel's limit on a sheet name
 NO_DEFAULT_VALUE = {"error", "empty", "unset", "inf", "every"}  # blank meanings that are no value
+# In validation's messages, what names a file or a line of one (not inside a quoted value).
+FILE_NAMES = re.compile(
+    r"(?<![\w.'-])(?:" + "|".join(re.escape(spec.file) for spec in TABLES.values()) + r")(?![\w'])"
+)
+LINE_WORDS = re.compile(r"\b(duplicate of|on) line\b")
 
 # How values of a result column are shown, by the ``format`` of ``result_schema.csv``.
 NUMBER_FORMATS = {
@@ -372,9 +378,8 @@ def in_sheets(problems: list[Problem], book: str) -> list[Problem]:
         if name is None:
             moved.append(problem)
             continue
-        message = problem.message.replace("duplicate of line", "duplicate of row")
-        for file, other in sheet_of.items():
-            message = message.replace(f"not in {file}", f"not in sheet {other}")
+        message = LINE_WORDS.sub(r"\1 row", problem.message)
+        message = FILE_NAMES.sub(lambda found: f"sheet {sheet_of[found.group(0)]}", message)
         moved.append(Problem(sheet_label(book, name), problem.line, problem.column, message))
     return moved
 

@@ -64,9 +64,12 @@ def test_result_tables_have_their_documented_columns(tmp_path, capsys):
     assert code == 0
     tables = [name for name in RESULT_FILES if name.endswith(".csv")]
     header = {name: (tmp_path / "r" / name).read_text().splitlines()[0] for name in tables}
-    assert header["plan.csv"].startswith("material,supplier,country,order_month,month,tonnes,")
+    assert header["plan.csv"].startswith("material,supplier,country,contract,order_month,month,")
     assert "landed_usd_per_t,cost_usd" in header["plan.csv"]
-    assert header["stock.csv"].startswith("material,month,demand_t,arrivals_t,shortfall_t,stock_t")
+    assert header["stock.csv"].startswith(
+        "material,month,demand_t,arrivals_t,shortfall_t,produced_t,consumed_t,sold_t,disposed_t,"
+        "stock_t"
+    )
     assert "months_of_cover" in header["stock.csv"]
     assert header["mix.csv"] == "material,window,country,tonnes,share,max_share"
     assert header["constraints.csv"].startswith("family,material,country,supplier,window,month")

@@ -249,8 +249,9 @@ PATH_CASES = [
     (
         "offer.price_usd_per_t",
         "unknown table 'offer'; did you mean 'offers'? (tables: "
-        "materials, suppliers, offers, demand, country_caps; or a key of scenario.toml: "
-        "policy.stockpile_cover_months)",
+        "materials, suppliers, offers, demand, country_caps, processes, process_io, expansions, "
+        "contracts; or a key of scenario.toml: policy.stockpile_cover_months, "
+        "policy.budget_usd_per_year)",
     ),
     ("offers.price", "offers has no column 'price'; did you mean 'price_usd_per_t'?"),
     (
@@ -300,20 +301,22 @@ PATH_CASES = [
     (
         "horizon.months",
         "horizon.months cannot be swept (it changes the model's structure); "
-        "sweepable keys: policy.stockpile_cover_months",
+        "sweepable keys: policy.stockpile_cover_months, policy.budget_usd_per_year",
     ),
     (
         "solver.time_limit_s",
         "solver.time_limit_s cannot be swept (it is no input); sweepable "
-        "keys: policy.stockpile_cover_months",
+        "keys: policy.stockpile_cover_months, policy.budget_usd_per_year",
     ),
     (
         "policy.cap_window",
-        "policy.cap_window is not a number; sweepable keys: policy.stockpile_cover_months",
+        "policy.cap_window is not a number; sweepable keys: policy.stockpile_cover_months, "
+        "policy.budget_usd_per_year",
     ),
     (
         "policy.cover",
-        "scenario.toml has no key 'policy.cover'; expected one of policy.stockpile_cover_months",
+        "scenario.toml has no key 'policy.cover'; expected one of "
+        "policy.stockpile_cover_months, policy.budget_usd_per_year",
     ),
     (
         "policy.stockpile_cover_months[material=Dy2O3]",

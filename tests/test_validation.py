@@ -229,7 +229,10 @@ def test_column_named_twice(small_scenario):
             "demand.csv", 10, "material", "Dy203",
             "unknown material 'Dy203': not in materials.csv; did you mean 'Dy2O3'?",
         ),
-        ("country_caps.csv", 3, "country", "JP", "unknown country 'JP': not in suppliers.csv"),
+        (
+            "country_caps.csv", 3, "country", "JP",
+            "unknown country 'JP': not in suppliers.csv, processes.csv or expansions.csv",
+        ),
         (
             "country_caps.csv", 3, "material", "Tb4O7",
             "unknown material 'Tb4O7': not in materials.csv",
@@ -717,3 +720,435 @@ def test_from_frames_rejects_an_unknown_table_name(frames):
     frames["offer"] = frames.pop("offers")
     with pytest.raises(TypeError, match="unknown tables \\['offer'\\]"):
         Scenario.from_frames(SETTINGS, **frames)
+
+
+# --- processing chains, expansions and contracts ---------------------------------------------
+#
+# These tests copy ``tests/fixtures/chain-small`` (the ``chain_scenario`` fixture). Its lines:
+#
+# * materials.csv: 2 carbonate (bought, no demand), 3 NdPr-oxide (intermediate), 4 NdPr-metal,
+#   5 Ce-oxide (a by-product: sale price 3000, market limit 20, disposal cost 200)
+# * suppliers.csv: 2 au-lynas (AU), 3 cn-oxides (CN), 4 vn-metal (VN)
+# * offers.csv: 2 au-lynas/carbonate, 3 cn-oxides/NdPr-oxide, 4 vn-metal/NdPr-metal
+# * demand.csv: 2..7 NdPr-metal 2026-01..2026-06
+# * country_caps.csv: 2 CN (every material), 3 IN/NdPr-metal (IN has processes, no supplier)
+# * processes.csv: 2 sep-plant (IN), 3 metal-line (IN, from 2026-02)
+# * process_io.csv: 2..4 sep-plant (carbonate in; NdPr-oxide, Ce-oxide out), 5..6 metal-line
+#   (NdPr-oxide in, NdPr-metal out), 7..9 sep-partner (its own recipe), 10..11 metal-line-b
+# * expansions.csv: 2 sep-expand and 3 sep-partner (both expand sep-plant, exclusive group
+#   sep-upgrade), 4 metal-line-b (creates the new process metal-b in IN; requires sep-expand)
+# * contracts.csv: 2 lynas-offtake (au-lynas carbonate 2026-02..2026-06, take-or-pay 10 of at
+#   most 30 t/month), 3 cn-frame (cn-oxides, every material, the whole horizon)
+# * scenario.toml: 14 policy.budget_usd_per_year, 17 investment.capital_charge,
+#   18 investment.discount_rate_pct
+
+CHAIN_FILES = ["processes", "process_io", "expansions", "contracts"]
+NEEDS_BOTH = "a recipe needs at least one input and one output"
+CHAIN_SETTINGS = {"name": "chain-small", "start": "2026-01", "months": 6}
+
+
+def test_chain_fixture_is_valid(chain_scenario):
+    scenario = load_scenario(chain_scenario)
+    assert scenario.is_mip
+    assert scenario.settings.budget_usd_per_year == 4e7
+    assert scenario.settings.capital_charge == "annualised"
+    assert scenario.settings.discount_rate_pct == 8.0
+    assert len(scenario.processes) == 2 and len(scenario.process_io) == 10
+    assert scenario.processes["site"].tolist() == ["Visakhapatnam", "Vizag"]
+    assert scenario.process_io["direction"].tolist()[:3] == ["input", "output", "output"]
+    by_option = scenario.expansions.set_index("option")
+    expand = by_option.loc["sep-expand"]
+    assert expand[["country", "operating_cost_usd_per_t"]].isna().all()  # the process's
+    assert expand["lifetime_years"] == 20.0  # the schema's default
+    assert pd.isna(expand["available_from"]) and pd.isna(expand["requires"])
+    assert scenario.expansions["build_lead_time_months"].tolist() == [2, 2, 3]
+    assert by_option.loc["metal-line-b", "requires"] == "sep-expand"
+    frame = scenario.contracts.set_index("contract").loc["cn-frame"]
+    assert frame[["material", "start_month", "end_month"]].isna().all()  # every, the horizon
+    ce = scenario.materials.set_index("material").loc["Ce-oxide"]
+    assert ce[["sale_price_usd_per_t", "sale_limit_t_per_month"]].tolist() == [3000.0, 20.0]
+    assert math.isinf(scenario.materials["sale_limit_t_per_month"].iloc[0])  # blank = unlimited
+
+
+def test_the_small_fixture_has_no_chain(small_scenario):
+    scenario = load_scenario(small_scenario)
+    assert all(scenario.table(name).empty for name in CHAIN_FILES)
+    assert not scenario.is_mip
+
+
+def test_chain_fixture_round_trips_through_a_folder(chain_scenario, tmp_path):
+    scenario = load_scenario(chain_scenario)
+    again = load_scenario(scenario.write(tmp_path / "again"))
+    for name in ["materials", "country_caps", *CHAIN_FILES]:
+        pd.testing.assert_frame_equal(again.table(name), scenario.table(name))
+    assert again.settings == scenario.settings
+
+
+def test_chain_from_frames(chain_scenario):
+    names = ["materials", "suppliers", "offers", "demand", "country_caps", *CHAIN_FILES]
+    tables = {name: pd.read_csv(chain_scenario / f"{name}.csv") for name in names}
+    scenario = Scenario.from_frames(CHAIN_SETTINGS, **tables)
+    expected = load_scenario(chain_scenario)
+    for name in names:
+        pd.testing.assert_frame_equal(scenario.table(name), expected.table(name))
+    tables["process_io"].loc[2, "direction"] = "outptu"
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_frames(CHAIN_SETTINGS, **tables)
+    assert [str(p) for p in caught.value.problems] == [
+        "process_io.csv:4: direction: 'outptu' is not one of input, output"
+    ]
+
+
+# generic checks on the new files
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "column", "value", "message"),
+    [
+        ("process_io.csv", 3, "direction", "out", "'out' is not one of input, output"),
+        ("process_io.csv", 3, "direction", "Output", "'Output' is not one of input, output"),
+        ("process_io.csv", 3, "direction", "", "is blank; a value is required"),
+        ("process_io.csv", 4, "t_per_t", "-0.45", "-0.45 is below 0; values must be at least 0"),
+        ("process_io.csv", 4, "t_per_t", "45%", "'45%' is not a number"),
+        ("process_io.csv", 5, "material", "NdPr-oxid",
+         "unknown material 'NdPr-oxid': not in materials.csv; did you mean 'NdPr-oxide'?"),
+        ("processes.csv", 3, "capacity_t_per_month", "", "is blank; a value is required"),
+        ("processes.csv", 3, "first_month", "2025-12",
+         "2025-12 is outside the horizon 2026-01..2026-06"),
+        ("processes.csv", 3, "first_month", "Feb 2026", "'Feb 2026' is not a month (YYYY-MM)"),
+        ("expansions.csv", 2, "build_lead_time_months", "1.5", "'1.5' must be a whole number"),
+        ("expansions.csv", 3, "available_from", "2026-07",
+         "2026-07 is outside the horizon 2026-01..2026-06"),
+        ("expansions.csv", 3, "lifetime_years", "201",
+         "201 is above 200; values must be at most 200"),
+        ("expansions.csv", 3, "capital_cost_usd", "", "is blank; a value is required"),
+        ("expansions.csv", 4, "process", "", "is blank; a value is required"),
+        ("contracts.csv", 3, "supplier", "cn-oxide",
+         "unknown supplier 'cn-oxide': not in suppliers.csv; did you mean 'cn-oxides'?"),
+        ("contracts.csv", 2, "material", "Carbonate",
+         "unknown material 'Carbonate': not in materials.csv; did you mean 'carbonate'?"),
+        ("contracts.csv", 2, "end_month", "2026-13", "'2026-13' is not a month (YYYY-MM)"),
+        ("contracts.csv", 2, "start_month", "2025-11",
+         "2025-11 is outside the horizon 2026-01..2026-06"),
+        ("contracts.csv", 2, "max_t_per_month", "", "is blank; a value is required"),
+        ("materials.csv", 5, "sale_price_usd_per_t", "-3000",
+         "-3000 is below 0; values must be at least 0"),
+    ],
+)  # fmt: skip
+def test_bad_value_in_a_new_file(chain_scenario, file, line, column, value, message):
+    set_cell(chain_scenario, file, line, column, value)
+    assert only_problem(chain_scenario) == f"{file}:{line}: {column}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "message"),
+    [
+        ("expansions.csv", "sep-expand,sep-plant,,5,,,1,2000000,,,",
+         "expansions.csv:5: duplicate of line 2 (same option)"),
+        ("processes.csv", "metal-line,Pune,IN,1,1,",
+         "processes.csv:4: duplicate of line 3 (same process)"),
+        ("process_io.csv", "sep-plant,Ce-oxide,output,0.4",
+         "process_io.csv:12: duplicate of line 4 (same process, material, direction)"),
+        ("contracts.csv", "cn-frame,cn-oxides,NdPr-oxide,,,0,0,1,1",
+         "contracts.csv:4: duplicate of line 3 (same contract)"),
+    ],
+)  # fmt: skip
+def test_duplicate_key_in_a_new_file(chain_scenario, file, row, message):
+    append_lines(chain_scenario, file, row)
+    assert only_problem(chain_scenario) == message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('capital_charge = "annualised"', 'capital_charge = "monthly"',
+         f"{T}:17: investment.capital_charge: 'monthly' is not one of annualised, upfront"),
+        ("budget_usd_per_year = 40000000", "budget_usd_per_year = -1",
+         f"{T}:14: policy.budget_usd_per_year: must be at least 0, not -1"),
+        ("budget_usd_per_year = 40000000", 'budget_usd_per_year = "40M"',
+         f"{T}:14: policy.budget_usd_per_year: must be a number, not '40M'"),
+        ("discount_rate_pct = 8", "discount_rate_pct = 101",
+         f"{T}:18: investment.discount_rate_pct: must be at most 100, not 101"),
+        ("discount_rate_pct = 8", "discount_rate = 8",
+         f"{T}:18: investment.discount_rate: unknown key; did you mean "
+         "'investment.discount_rate_pct'?"),
+    ],
+)  # fmt: skip
+def test_bad_investment_and_budget_settings(chain_scenario, old, new, expected):
+    edit_toml(chain_scenario, old, new)
+    assert only_problem(chain_scenario) == expected
+
+
+def test_settings_of_the_chain_take_their_defaults(chain_scenario):
+    edit_toml(chain_scenario, "budget_usd_per_year = 40000000\n", "")
+    edit_toml(
+        chain_scenario, '[investment]\ncapital_charge = "annualised"\ndiscount_rate_pct = 8\n', ""
+    )
+    settings = load_scenario(chain_scenario).settings
+    assert settings.budget_usd_per_year is None
+    assert (settings.capital_charge, settings.discount_rate_pct) == ("annualised", 8.0)
+
+
+# materials: selling and disposing of surplus
+
+
+def test_a_market_limit_needs_a_sale_price(chain_scenario):
+    set_cell(chain_scenario, "materials.csv", 5, "sale_price_usd_per_t", "")
+    assert only_problem(chain_scenario) == (
+        "materials.csv:5: sale_limit_t_per_month: a market limit needs a sale price; "
+        "sale_price_usd_per_t is blank"
+    )
+
+
+def test_a_bad_sale_price_is_reported_once(chain_scenario):
+    set_cell(chain_scenario, "materials.csv", 5, "sale_price_usd_per_t", "3k")
+    assert only_problem(chain_scenario) == (
+        "materials.csv:5: sale_price_usd_per_t: '3k' is not a number"
+    )
+
+
+def test_a_price_without_a_limit_and_a_disposal_cost_alone_are_fine(chain_scenario):
+    set_cell(chain_scenario, "materials.csv", 5, "sale_limit_t_per_month", "")
+    set_cell(chain_scenario, "materials.csv", 2, "disposal_cost_usd_per_t", "50")
+    set_cell(chain_scenario, "materials.csv", 3, "sale_limit_t_per_month", "inf")  # = blank
+    materials = load_scenario(chain_scenario).materials
+    assert np.isinf(materials["sale_limit_t_per_month"]).all()
+
+
+# country caps: a supplier's, a process's or an option's country
+
+
+def test_a_cap_may_name_the_country_of_a_process_or_of_an_option(chain_scenario):
+    set_cell(chain_scenario, "expansions.csv", 4, "country", "EE")  # metal-b built in Estonia
+    set_cell(chain_scenario, "country_caps.csv", 3, "country", "EE")
+    assert load_scenario(chain_scenario).country_caps["country"].tolist() == ["CN", "EE"]
+
+
+def test_an_unknown_cap_country_names_every_table_it_may_come_from(chain_scenario):
+    set_cell(chain_scenario, "country_caps.csv", 3, "country", "IND")
+    assert only_problem(chain_scenario) == (
+        "country_caps.csv:3: country: unknown country 'IND': not in suppliers.csv, processes.csv "
+        "or expansions.csv; did you mean 'IN'?"
+    )
+
+
+def test_a_cap_country_is_not_judged_while_a_process_file_is_broken(chain_scenario):
+    drop_column(chain_scenario, "processes.csv", "country")
+    assert only_problem(chain_scenario) == "processes.csv:1: country: required column is missing"
+
+
+# recipes
+
+
+def test_a_recipe_line_names_a_process_or_an_option(chain_scenario):
+    set_cell(chain_scenario, "process_io.csv", 9, "process", "sep-partnr")
+    assert only_problem(chain_scenario) == (
+        "process_io.csv:9: process: unknown process 'sep-partnr': not a process of processes.csv "
+        "or an option of expansions.csv; did you mean 'sep-partner'?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("blanked", "expected"),
+    [
+        ([5], f"processes.csv:3: process: process 'metal-line' has no input in process_io.csv; "
+              f"{NEEDS_BOTH}"),
+        ([3, 4], f"processes.csv:2: process: process 'sep-plant' has no output in process_io.csv; "
+                 f"{NEEDS_BOTH}"),
+        ([5, 6], "processes.csv:3: process: process 'metal-line' has no recipe lines in "
+                 f"process_io.csv; {NEEDS_BOTH}"),
+        ([7], f"expansions.csv:3: option: option 'sep-partner' has no input in process_io.csv; "
+              f"{NEEDS_BOTH}"),
+        ([11], "expansions.csv:4: option: option 'metal-line-b' (the new process 'metal-b') has "
+               f"no output in process_io.csv; {NEEDS_BOTH}"),
+        ([10, 11], "expansions.csv:4: option: option 'metal-line-b' (the new process 'metal-b') "
+                   f"has no recipe lines in process_io.csv; {NEEDS_BOTH}"),
+    ],
+)  # fmt: skip
+def test_a_recipe_has_an_input_and_an_output(chain_scenario, blanked, expected):
+    for line in blanked:
+        replace_line(chain_scenario, "process_io.csv", line, "")  # later lines keep their numbers
+    assert only_problem(chain_scenario) == expected
+
+
+def test_an_option_on_an_existing_process_may_go_without_a_recipe(chain_scenario):
+    for line in (7, 8, 9):
+        replace_line(chain_scenario, "process_io.csv", line, "")  # sep-partner: sep-plant's recipe
+    assert len(load_scenario(chain_scenario).process_io) == 7
+
+
+def test_without_a_recipe_file_every_process_lacks_its_recipe(chain_scenario):
+    (chain_scenario / "process_io.csv").unlink()
+    assert problems(chain_scenario) == [
+        "expansions.csv:4: option: option 'metal-line-b' (the new process 'metal-b') has no "
+        f"recipe lines in process_io.csv; {NEEDS_BOTH}",
+        f"processes.csv:2: process: process 'sep-plant' has no recipe lines in process_io.csv; "
+        f"{NEEDS_BOTH}",
+        f"processes.csv:3: process: process 'metal-line' has no recipe lines in process_io.csv; "
+        f"{NEEDS_BOTH}",
+    ]
+
+
+def test_an_unreadable_direction_does_not_also_empty_the_recipe(chain_scenario):
+    set_cell(chain_scenario, "process_io.csv", 5, "direction", "in")
+    assert only_problem(chain_scenario) == (
+        "process_io.csv:5: direction: 'in' is not one of input, output"
+    )
+
+
+def test_a_material_is_not_both_input_and_output_of_one_recipe(chain_scenario):
+    append_lines(chain_scenario, "process_io.csv", "sep-plant,Ce-oxide,input,0.1")
+    assert only_problem(chain_scenario) == (
+        "process_io.csv:12: material: 'Ce-oxide' is already an output of 'sep-plant' on line 4; "
+        "a material cannot be both an input and an output of one recipe"
+    )
+
+
+def test_the_same_material_in_two_recipes_is_fine(chain_scenario):
+    # NdPr-oxide is an output of sep-plant and an input of metal-line: a chain, not a loop
+    scenario = load_scenario(chain_scenario)
+    assert set(scenario.process_io.query("material == 'NdPr-oxide'")["direction"]) == {
+        "input",
+        "output",
+    }
+
+
+# expansion options
+
+
+@pytest.mark.parametrize("column", ["country", "operating_cost_usd_per_t"])
+def test_a_new_process_needs_its_country_and_operating_cost(chain_scenario, column):
+    set_cell(chain_scenario, "expansions.csv", 4, column, "")
+    assert only_problem(chain_scenario) == (
+        f"expansions.csv:4: {column}: is blank; a new process needs one "
+        "('metal-b' is not in processes.csv)"
+    )
+
+
+def test_an_option_is_not_named_like_a_process(chain_scenario):
+    append_lines(chain_scenario, "expansions.csv", "sep-plant,sep-plant,,5,,,1,2000000,,,")
+    assert only_problem(chain_scenario) == (
+        "expansions.csv:5: option: 'sep-plant' is also a process of processes.csv; recipe lines "
+        "naming it would be ambiguous"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "message"),
+    [
+        (4, "sep-expnd",
+         "unknown option 'sep-expnd': not in expansions.csv; did you mean 'sep-expand'?"),
+        (4, "sep-plant",  # a process, not an option
+         "unknown option 'sep-plant': not in expansions.csv; did you mean 'sep-expand'?"),
+        (4, "metal-line-b", "option 'metal-line-b' cannot require itself"),
+        (3, "sep-expand",
+         "'sep-expand' is in the same exclusive group 'sep-upgrade': at most one of them is "
+         "built, so option 'sep-partner' never could be"),
+        (2, "metal-line-b", "requirements form a loop: sep-expand -> metal-line-b -> sep-expand"),
+    ],
+)  # fmt: skip
+def test_bad_requirement(chain_scenario, line, value, message):
+    set_cell(chain_scenario, "expansions.csv", line, "requires", value)
+    assert only_problem(chain_scenario) == f"expansions.csv:{line}: requires: {message}"
+
+
+def test_a_requirement_loop_is_reported_once_from_its_first_line(chain_scenario):
+    append_lines(
+        chain_scenario,
+        "expansions.csv",
+        "opt-d,sep-plant,,1,,,0,1,,,opt-b",  # leads into the loop, is not part of it
+        "opt-a,sep-plant,,1,,,0,1,,,opt-b",
+        "opt-c,sep-plant,,1,,,0,1,,,opt-a",
+        "opt-b,sep-plant,,1,,,0,1,,,opt-c",
+    )
+    assert only_problem(chain_scenario) == (
+        "expansions.csv:6: requires: requirements form a loop: opt-a -> opt-b -> opt-c -> opt-a"
+    )
+
+
+def test_a_requirement_chain_without_a_loop_is_fine(chain_scenario):
+    append_lines(
+        chain_scenario,
+        "expansions.csv",
+        "opt-a,sep-plant,,1,,,0,1,,,metal-line-b",
+        "opt-b,sep-plant,,1,,,0,1,,,opt-a",
+    )
+    assert load_scenario(chain_scenario).expansions["requires"].tolist()[2:] == [
+        "sep-expand",
+        "metal-line-b",
+        "opt-a",
+    ]
+
+
+# contracts
+
+
+def test_a_contract_ends_after_it_starts(chain_scenario):
+    set_cell(chain_scenario, "contracts.csv", 2, "start_month", "2026-05")
+    set_cell(chain_scenario, "contracts.csv", 2, "end_month", "2026-03")
+    assert only_problem(chain_scenario) == (
+        "contracts.csv:2: end_month: 2026-03 is before start_month 2026-05; "
+        "a contract cannot end before it starts"
+    )
+
+
+def test_a_one_month_contract_and_blank_months_are_fine(chain_scenario):
+    set_cell(chain_scenario, "contracts.csv", 2, "start_month", "2026-04")
+    set_cell(chain_scenario, "contracts.csv", 2, "end_month", "2026-04")
+    set_cell(chain_scenario, "contracts.csv", 3, "end_month", "2026-01")  # blank start: 2026-01
+    assert load_scenario(chain_scenario).contracts["end_month"].tolist() == ["2026-04", "2026-01"]
+
+
+def test_a_take_or_pay_minimum_fits_under_the_maximum(chain_scenario):
+    set_cell(chain_scenario, "contracts.csv", 2, "min_t_per_month", "40")
+    assert only_problem(chain_scenario) == (
+        "contracts.csv:2: min_t_per_month: 40 is above max_t_per_month 30; "
+        "the take-or-pay minimum cannot exceed the maximum"
+    )
+
+
+def test_a_contract_may_be_the_only_source_of_its_material(chain_scenario):
+    set_cell(chain_scenario, "contracts.csv", 2, "supplier", "vn-metal")  # offers no carbonate
+    assert load_scenario(chain_scenario).contracts["supplier"].iloc[0] == "vn-metal"
+
+
+# all problems at once
+
+
+def test_problems_across_the_new_files_come_in_one_pass(chain_scenario):
+    set_cell(chain_scenario, "materials.csv", 5, "sale_price_usd_per_t", "")
+    set_cell(chain_scenario, "country_caps.csv", 3, "country", "JP")
+    set_cell(chain_scenario, "processes.csv", 3, "first_month", "July")
+    set_cell(chain_scenario, "process_io.csv", 3, "direction", "out")
+    set_cell(chain_scenario, "process_io.csv", 9, "process", "sep-partnr")
+    replace_line(chain_scenario, "process_io.csv", 5, "")
+    append_lines(chain_scenario, "process_io.csv", "metal-line-b,NdPr-metal,input,0.1")
+    set_cell(chain_scenario, "expansions.csv", 2, "requires", "metal-line-b")
+    set_cell(chain_scenario, "expansions.csv", 3, "build_lead_time_months", "2.5")
+    set_cell(chain_scenario, "expansions.csv", 4, "country", "")
+    set_cell(chain_scenario, "contracts.csv", 2, "min_t_per_month", "31")
+    set_cell(chain_scenario, "contracts.csv", 3, "supplier", "cn")
+    edit_toml(chain_scenario, 'capital_charge = "annualised"', 'capital_charge = "monthly"')
+    assert problems(chain_scenario) == [
+        "contracts.csv:2: min_t_per_month: 31 is above max_t_per_month 30; "
+        "the take-or-pay minimum cannot exceed the maximum",
+        "contracts.csv:3: supplier: unknown supplier 'cn': not in suppliers.csv",
+        "country_caps.csv:3: country: unknown country 'JP': not in suppliers.csv, processes.csv "
+        "or expansions.csv",
+        "expansions.csv:2: requires: requirements form a loop: sep-expand -> metal-line-b -> "
+        "sep-expand",
+        "expansions.csv:3: build_lead_time_months: '2.5' must be a whole number",
+        "expansions.csv:4: country: is blank; a new process needs one "
+        "('metal-b' is not in processes.csv)",
+        "materials.csv:5: sale_limit_t_per_month: a market limit needs a sale price; "
+        "sale_price_usd_per_t is blank",
+        "process_io.csv:3: direction: 'out' is not one of input, output",
+        "process_io.csv:9: process: unknown process 'sep-partnr': not a process of processes.csv "
+        "or an option of expansions.csv; did you mean 'sep-partner'?",
+        "process_io.csv:12: material: 'NdPr-metal' is already an output of 'metal-line-b' on "
+        "line 11; a material cannot be both an input and an output of one recipe",
+        "processes.csv:3: first_month: 'July' is not a month (YYYY-MM)",
+        f"processes.csv:3: process: process 'metal-line' has no input in process_io.csv; "
+        f"{NEEDS_BOTH}",
+        "scenario.toml:17: investment.capital_charge: 'monthly' is not one of annualised, upfront",
+    ]

@@ -6,7 +6,11 @@ thing with openpyxl and check the exact problem. Its rows are the fixture's CSV 
 ``test_validation.py``: offers row 4 is my-lynas/NdPr at 70000, demand rows 2..7 are NdPr-oxide
 2026-01..06); the ``scenario`` sheet has a header row, then one row per key in schema order:
 2 name, 3 description, 4 currency, 5 horizon.start, 6 horizon.months, 7 policy.cap_window,
-8 policy.stockpile_cover_months, 9 policy.stockpile_from, 10.. solver keys.
+8 policy.stockpile_cover_months, 9 policy.stockpile_from, 10 policy.budget_usd_per_year,
+11 investment.capital_charge, 12 investment.discount_rate_pct, 13.. solver keys.
+
+``tests/fixtures/chain-small`` (processes, expansions, contracts; lines listed in
+``test_validation.py``) is written as ``chain.xlsx`` by the ``chain_book`` fixture.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from optimizer.workbook import (
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid-small"
+CHAIN = Path(__file__).parent / "fixtures" / "chain-small"
+OPTIONAL_SHEETS = [name for name, spec in TABLES.items() if not spec.required]
 DEFAULT = Path(__file__).parents[1] / "inputs" / "india-2026"
 SCENARIO_ROW = {field.column: row for row, field in enumerate(table_fields(SETTINGS_FILE), 2)}
 
@@ -48,6 +54,12 @@ SCENARIO_ROW = {field.column: row for row, field in enumerate(table_fields(SETTI
 def book(tmp_path: Path) -> Path:
     """``valid-small`` written as ``book.xlsx``, free to break."""
     return load_scenario(FIXTURE).write_workbook(tmp_path / "book.xlsx")
+
+
+@pytest.fixture
+def chain_book(tmp_path: Path) -> Path:
+    """``chain-small`` written as ``chain.xlsx``, free to break."""
+    return load_scenario(CHAIN).write_workbook(tmp_path / "chain.xlsx")
 
 
 def edit(path: Path, change: Callable[[openpyxl.Workbook], object]) -> Path:
@@ -286,6 +298,57 @@ def test_the_country_caps_sheet_is_optional(book):
     assert load_scenario(book).country_caps.empty
 
 
+def test_a_workbook_without_the_optional_sheets_loads(book):
+    assert OPTIONAL_SHEETS == ["country_caps", "processes", "process_io", "expansions", "contracts"]
+
+    def remove_optional(workbook):
+        for name in OPTIONAL_SHEETS:
+            workbook.remove(workbook[name])
+
+    scenario = load_scenario(edit(book, remove_optional))
+    assert all(scenario.table(name).empty for name in OPTIONAL_SHEETS)
+    assert not scenario.is_mip
+
+
+def test_a_chain_workbook_loads_to_the_folder_scenario(chain_book):
+    loaded = load_scenario(chain_book)
+    assert loaded.is_mip
+    assert_same_scenario(loaded, load_scenario(CHAIN))
+
+
+def test_rules_across_the_new_sheets_speak_of_sheets_and_rows(chain_book):
+    def break_rows(workbook):
+        workbook["process_io"].cell(9, 1, "sep-partnr")
+        workbook["process_io"].append(["sep-plant", "Ce-oxide", "input", 0.1])
+        workbook["country_caps"].cell(3, 1, "JP")
+        workbook["expansions"].cell(4, column_of(workbook["expansions"], "country")).value = None
+
+    assert problems(edit(chain_book, break_rows)) == [
+        "chain.xlsx[country_caps]:3: country: unknown country 'JP': not in sheet suppliers, "
+        "sheet processes or sheet expansions",
+        "chain.xlsx[expansions]:4: country: is blank; a new process needs one ('metal-b' is not "
+        "in sheet processes)",
+        "chain.xlsx[process_io]:9: process: unknown process 'sep-partnr': not a process of sheet "
+        "processes or an option of sheet expansions; did you mean 'sep-partner'?",
+        "chain.xlsx[process_io]:12: material: 'Ce-oxide' is already an output of 'sep-plant' on "
+        "row 4; a material cannot be both an input and an output of one recipe",
+    ]
+
+
+def test_a_bad_direction_in_the_process_io_sheet(chain_book):
+    set_cell(chain_book, "process_io", 3, "direction", "out")
+    assert only_problem(chain_book) == (
+        "chain.xlsx[process_io]:3: direction: 'out' is not one of input, output"
+    )
+
+
+def test_a_value_naming_a_file_is_not_rewritten(book):
+    set_cell(book, "offers", 4, "material", "offers.csv")
+    assert only_problem(book) == (
+        "book.xlsx[offers]:4: material: unknown material 'offers.csv': not in sheet materials"
+    )
+
+
 def test_an_unknown_sheet_has_a_hint(book):
     def rename(workbook):
         workbook["offers"].title = "offer"
@@ -293,7 +356,7 @@ def test_an_unknown_sheet_has_a_hint(book):
 
     assert problems(edit(book, rename)) == [
         "book.xlsx[notes]: unknown sheet; expected scenario, materials, suppliers, offers, "
-        "demand, country_caps",
+        "demand, country_caps, processes, process_io, expansions, contracts",
         "book.xlsx[offer]: unknown sheet; did you mean 'offers'?",
         "book.xlsx[offers]: sheet not found",
     ]
@@ -480,8 +543,9 @@ def _typed(text: str):
         return text or None
 
 
-def test_the_template_filled_in_loads(template):
-    settings = tomllib.loads((FIXTURE / "scenario.toml").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("folder", [FIXTURE, CHAIN], ids=["valid-small", "chain-small"])
+def test_the_template_filled_in_loads(template, folder):
+    settings = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
     flat = {
         f"{k}.{leaf}": v
         for k, t in settings.items()
@@ -496,12 +560,14 @@ def test_the_template_filled_in_loads(template):
             if row[0].value in flat:
                 row[1].value = flat[row[0].value]
         for name, spec in TABLES.items():
-            table = pd.read_csv(FIXTURE / spec.file, dtype=str, keep_default_na=False)
+            if not (folder / spec.file).exists():  # an optional file: its sheet stays empty
+                continue
+            table = pd.read_csv(folder / spec.file, dtype=str, keep_default_na=False)
             sheet = workbook[name]
             for record in table.to_dict("records"):
                 sheet.append([_typed(record.get(c.value, "")) for c in sheet[1]])
 
-    assert_same_scenario(load_scenario(edit(template, fill)), load_scenario(FIXTURE))
+    assert_same_scenario(load_scenario(edit(template, fill)), load_scenario(folder))
 
 
 # --- result tables ---------------------------------------------------------------------------

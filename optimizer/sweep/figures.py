@@ -9,9 +9,9 @@ import pandas as pd
 from models.data import ModelData
 from models.solution import Solution
 
-from ..tables import cost_breakdown
+from ..tables import COST_COMPONENTS, cost_breakdown
 
-COST_COLUMNS = ("purchase_usd", "tariff_usd", "freight_usd", "holding_usd", "shortfall_usd")
+COST_COLUMNS = COST_COMPONENTS
 
 
 def point_figures(data: ModelData, solution: Solution) -> dict[str, float | str]:
@@ -32,18 +32,33 @@ def point_figures(data: ModelData, solution: Solution) -> dict[str, float | str]
         largest = max(largest, top[1])
     row["largest_country_share"] = largest
     row.update(_stock_figures(data, solution))
+    chain = data.chain  # the yes/no decisions, so a sweep shows where a choice switches
+    for name, value in zip(chain.options["option"], solution.build, strict=True):
+        row[f"built_{name}"] = int(value > 0.5)
+    for name, value in zip(chain.contracts["contract"], solution.sign, strict=True):
+        row[f"signed_{name}"] = int(value > 0.5)
     return row
 
 
 def _shares(data: ModelData, solution: Solution) -> list[dict[str, float]]:
-    """Per material: {country: share of arrivals over the horizon}, for every country able to
-    supply it (0 where it supplies nothing), so every point has the same columns."""
-    arrive = data.arrive
-    code, countries = pd.factorize(arrive["country"], sort=True)
+    """Per material: {country: share of supply (arrivals and domestic output) over the
+    horizon}, for every country able to supply it (0 where it supplies nothing), so every point
+    has the same columns."""
+    arrive, chain = data.arrive, data.chain
+    outputs = chain.recipe[chain.recipe["coefficient"] > 0]
+    made = chain.runs.assign(value=solution.run).merge(outputs, on="u", how="inner")
+    made_country = chain.units["country"].to_numpy(dtype=object)[made["u"].to_numpy(dtype=int)]
+    code, countries = pd.factorize(
+        np.concatenate([arrive["country"].to_numpy(dtype=object), made_country]), sort=True
+    )
     n_countries = len(countries)
-    m = arrive["m"].to_numpy()
-    tonnes = np.bincount(m * n_countries + code, weights=solution.arrive,
-                         minlength=len(data.materials) * n_countries)  # fmt: skip
+    m = np.concatenate([arrive["m"].to_numpy(), made["m"].to_numpy(dtype=int)])
+    weights = np.concatenate(
+        [solution.arrive, made["value"].to_numpy(float) * made["coefficient"].to_numpy(float)]
+    )
+    tonnes = np.bincount(
+        m * n_countries + code, weights=weights, minlength=len(data.materials) * n_countries
+    )
     offered = np.bincount(m * n_countries + code, minlength=len(tonnes)) > 0
     tonnes = tonnes.reshape(len(data.materials), n_countries)
     offered = offered.reshape(tonnes.shape)
@@ -51,9 +66,9 @@ def _shares(data: ModelData, solution: Solution) -> list[dict[str, float]]:
     result = []
     for i in range(len(data.materials)):
         share = tonnes[i] / totals[i] if totals[i] > 0 else np.zeros(n_countries)
-        result.append({
-            str(countries[j]): round(float(share[j]), 9) for j in np.flatnonzero(offered[i])
-        })  # fmt: skip
+        result.append(
+            {str(countries[j]): round(float(share[j]), 9) for j in np.flatnonzero(offered[i])}
+        )
     return result
 
 

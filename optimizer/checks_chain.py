@@ -1,0 +1,371 @@
+"""The independent re-check of the supply chain's part of a plan: processing, options,
+contracts, by-product outlets and the annual budget, recomputed from the scenario's tables and
+the result tables with pandas (see :mod:`optimizer.checks`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import families as fam
+
+from . import months
+from .scenario import Scenario
+
+ABS_TOL = 1e-5
+REL_TOL = 1e-6
+
+
+def _over(value, limit) -> np.ndarray:
+    value, limit = np.asarray(value, dtype=float), np.asarray(limit, dtype=float)
+    finite = np.where(np.isfinite(limit), limit, 0.0)
+    return np.isfinite(limit) & (value > finite + ABS_TOL + REL_TOL * np.abs(finite))
+
+
+def units(scenario: Scenario) -> pd.DataFrame:
+    """Every processing unit (a process, or an option's capacity) with its country, capacity,
+    operating cost, first month it may run and whether it is an option."""
+    horizon = scenario.horizon
+    processes = scenario.processes.assign(
+        unit=scenario.processes["process"],
+        first_month=scenario.processes["first_month"].fillna(horizon[0]),
+        option=False,
+    )
+    options = scenario.expansions.merge(
+        scenario.processes[["process", "country", "operating_cost_usd_per_t"]],
+        on="process",
+        how="left",
+        suffixes=("", "_process"),
+    )
+    lead_month = [
+        months.label(months.ordinal(horizon[0]) + int(lead))
+        for lead in options["build_lead_time_months"]
+    ]
+    earliest = options["available_from"].fillna(horizon[0])
+    options = options.assign(
+        unit=options["option"],
+        country=options["country"].fillna(options["country_process"]),
+        operating_cost_usd_per_t=options["operating_cost_usd_per_t"].fillna(
+            options["operating_cost_usd_per_t_process"]
+        ),
+        first_month=np.maximum(earliest.to_numpy(dtype=object), np.asarray(lead_month, object))
+        if len(options)
+        else earliest,
+        option=True,
+    )
+    columns = [
+        "unit",
+        "process",
+        "country",
+        "capacity_t_per_month",
+        "operating_cost_usd_per_t",
+        "first_month",
+        "option",
+    ]
+    return pd.concat([processes[columns], options[columns]], ignore_index=True)
+
+
+def recipes(scenario: Scenario) -> pd.DataFrame:
+    """Each unit's recipe: its own lines if it has any (an option), else its process's."""
+    table = units(scenario)
+    own = set(scenario.process_io["process"])
+    table["recipe_of"] = np.where(table["unit"].isin(own), table["unit"], table["process"])
+    io = scenario.process_io.rename(columns={"process": "recipe_of"})
+    lines = table[["unit", "recipe_of", "country"]].merge(io, on="recipe_of", how="inner")
+    lines["coefficient"] = np.where(lines["direction"] == "output", 1.0, -1.0) * lines["t_per_t"]
+    return lines[["unit", "country", "material", "coefficient"]]
+
+
+def flows(scenario: Scenario, processing: pd.DataFrame | None) -> pd.DataFrame:
+    """Tonnes of each material produced (+) and consumed (-) per unit and month."""
+    columns = ["unit", "country", "material", "month", "tonnes"]
+    if processing is None or processing.empty:
+        return pd.DataFrame(columns=columns)
+    lines = processing[["unit", "month", "throughput_t"]].merge(recipes(scenario), on="unit")
+    lines["tonnes"] = lines["throughput_t"] * lines["coefficient"]
+    return lines[columns]
+
+
+def check_processing(
+    scenario: Scenario, processing: pd.DataFrame | None, decisions: pd.DataFrame | None
+) -> list[str]:
+    """A unit runs within its capacity, from its first month, and (an option) only if built."""
+    if processing is None or processing.empty:
+        return []
+    table = processing.merge(units(scenario), on="unit", how="left", suffixes=("", "_unit"))
+    found = [
+        f"{fam.PROCESS_CAPACITY}: {r.unit} {r.month}: {r.throughput_t:g} t exceeds its capacity "
+        f"{r.capacity_t_per_month_unit:g} t"
+        for r in table[
+            _over(table["throughput_t"], table["capacity_t_per_month_unit"])
+        ].itertuples()
+    ]
+    early = table["month"] < table["first_month"]
+    found += [
+        f"processing: {r.unit} runs in {r.month}, before {r.first_month}"
+        for r in table[early].itertuples()
+    ]
+    built = (
+        set()
+        if decisions is None
+        else set(decisions.loc[(decisions["kind"] == "expansion") & decisions["chosen"], "name"])
+    )
+    unbuilt = table["option"].astype(bool) & ~table["unit"].isin(built)
+    found += [
+        f"{fam.EXPANSION_CAPACITY}: {r.unit} runs in {r.month} but was not built"
+        for r in table[unbuilt].itertuples()
+    ]
+    return found
+
+
+def check_decisions(scenario: Scenario, decisions: pd.DataFrame | None) -> list[str]:
+    """At most one option per exclusive group; an option only with the one it requires."""
+    expansions = scenario.expansions
+    if decisions is None or expansions.empty:
+        return []
+    built = set(decisions.loc[(decisions["kind"] == "expansion") & decisions["chosen"], "name"])
+    chosen = expansions[expansions["option"].isin(built)]
+    crowded = chosen.groupby("exclusive_group")["option"].agg(list)
+    found = [
+        f"{fam.EXCLUSIVE_OPTIONS}: {group}: {', '.join(options)} are all built"
+        for group, options in crowded.items()
+        if len(options) > 1
+    ]
+    missing = chosen[chosen["requires"].notna() & ~chosen["requires"].isin(built)]
+    found += [
+        f"{fam.OPTION_REQUIRES}: {r.option} is built without {r.requires}"
+        for r in missing.itertuples()
+    ]
+    return found
+
+
+def contract_months(scenario: Scenario) -> pd.DataFrame:
+    """Each contract's months: from its start (or the supplier's first arrival) to its end."""
+    horizon = scenario.horizon
+    suppliers = scenario.suppliers.set_index("supplier")
+    rows = []
+    for c in scenario.contracts.itertuples(index=False):
+        lead = int(suppliers.loc[c.supplier, "lead_time_months"])
+        first = max(
+            c.start_month if isinstance(c.start_month, str) else horizon[0],
+            horizon[min(lead, len(horizon) - 1)],
+        )
+        last = c.end_month if isinstance(c.end_month, str) else horizon[-1]
+        if lead >= len(horizon):
+            continue
+        rows += [(c.contract, month) for month in horizon if first <= month <= last]
+    return pd.DataFrame(rows, columns=["contract", "month"])
+
+
+def _signed(decisions: pd.DataFrame | None) -> set[str]:
+    if decisions is None:
+        return set()
+    return set(decisions.loc[(decisions["kind"] == "contract") & decisions["chosen"], "name"])
+
+
+def paid_not_taken(
+    scenario: Scenario, plan: pd.DataFrame, decisions: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Per signed contract and month: tonnes paid for under take-or-pay but not taken."""
+    months_ = contract_months(scenario)
+    months_ = months_[months_["contract"].isin(_signed(decisions))]
+    taken = plan[plan["contract"].notna()].groupby(["contract", "month"])["tonnes"].sum()
+    months_ = months_.merge(
+        taken.rename("taken").reset_index(), how="left", on=["contract", "month"]
+    ).fillna({"taken": 0.0})
+    minimum = months_["contract"].map(scenario.contracts.set_index("contract")["min_t_per_month"])
+    months_["untaken"] = np.maximum(minimum - months_["taken"], 0.0)
+    return months_
+
+
+def check_contracts(
+    scenario: Scenario, plan: pd.DataFrame, decisions: pd.DataFrame | None
+) -> list[str]:
+    """Contracted tonnes come from signed contracts, in their months, within their maximum;
+    tonnes paid for but not taken match the take-or-pay minimum."""
+    rows = plan[plan["contract"].notna()] if "contract" in plan else plan.iloc[0:0]
+    contracts = scenario.contracts.set_index("contract")
+    found = [
+        f"{fam.CONTRACT_VOLUME}: {r.material} from {r.supplier} in {r.month} under "
+        f"{r.contract}, which was not signed"
+        for r in rows[~rows["contract"].isin(_signed(decisions))].itertuples()
+    ]
+    allowed = set(map(tuple, contract_months(scenario).to_numpy()))
+    found += [
+        f"{fam.CONTRACT_VOLUME}: {r.contract} delivers in {r.month}, outside its months"
+        for r in rows.itertuples()
+        if (r.contract, r.month) not in allowed
+    ]
+    per_month = rows.groupby(["contract", "month"], as_index=False)["tonnes"].sum()
+    limit = per_month["contract"].map(contracts["max_t_per_month"])
+    found += [
+        f"{fam.CONTRACT_VOLUME}: {r.contract} {r.month}: {r.tonnes:g} t above the "
+        f"contract's {m:g} t a month"
+        for r, m in zip(
+            per_month[_over(per_month["tonnes"], limit)].itertuples(),
+            limit[_over(per_month["tonnes"], limit)],
+            strict=True,
+        )
+    ]
+    if decisions is not None and len(decisions):
+        untaken = paid_not_taken(scenario, plan, decisions).groupby("contract")["untaken"].sum()
+        table = decisions[decisions["kind"] == "contract"].set_index("name")
+        for name, value in table["paid_not_taken_t"].items():
+            expected = float(untaken.get(name, 0.0))
+            if abs(value - expected) > ABS_TOL + REL_TOL * abs(expected):
+                found.append(
+                    f"{fam.TAKE_OR_PAY}: {name}: {value:g} t paid but not taken, the "
+                    f"minimum gives {expected:g} t"
+                )
+    return found
+
+
+def check_outlets(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+    """Sales only where a price is set and within the market limit; disposal only where a
+    cost is set."""
+    per_material = scenario.materials.set_index("material")
+    price = stock["material"].map(per_material["sale_price_usd_per_t"])
+    limit = stock["material"].map(per_material["sale_limit_t_per_month"])
+    cost = stock["material"].map(per_material["disposal_cost_usd_per_t"])
+    sold, disposed = stock.get("sold_t", 0.0 * price), stock.get("disposed_t", 0.0 * price)
+    found = [
+        f"{fam.SALES_LIMIT}: {r.material} {r.month}: {r.sold_t:g} t sold, no sale price"
+        for r in stock[price.isna() & (sold > ABS_TOL)].itertuples()
+    ]
+    found += [
+        f"{fam.SALES_LIMIT}: {r.material} {r.month}: {r.sold_t:g} t sold, above the "
+        f"market's {m:g} t"
+        for r, m in zip(
+            stock[_over(sold, limit)].itertuples(), limit[_over(sold, limit)], strict=True
+        )
+    ]
+    found += [
+        f"stock: {r.material} {r.month}: {r.disposed_t:g} t disposed of, no disposal cost"
+        for r in stock[cost.isna() & (disposed > ABS_TOL)].itertuples()
+    ]
+    return found
+
+
+def _capital_recovery(rate_pct: float, years: float) -> float:
+    rate = rate_pct / 100
+    return 1 / years if rate == 0 else rate * (1 + rate) ** years / ((1 + rate) ** years - 1)
+
+
+def capital_schedule(scenario: Scenario, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """Capital charged per built option and month: an annuity from the month its capacity first
+    runs, or everything when construction starts (``investment.capital_charge``)."""
+    horizon = scenario.horizon
+    settings = scenario.settings
+    built = (
+        set()
+        if decisions is None
+        else set(decisions.loc[(decisions["kind"] == "expansion") & decisions["chosen"], "name"])
+    )
+    firsts = units(scenario).set_index("unit")["first_month"]
+    rows = []
+    for x in scenario.expansions[scenario.expansions["option"].isin(built)].itertuples():
+        first = firsts[x.option]
+        if settings.capital_charge == "upfront":
+            start = months.label(months.ordinal(first) - int(x.build_lead_time_months))
+            rows.append((x.option, max(start, horizon[0]), x.capital_cost_usd))
+        else:
+            monthly = (
+                x.capital_cost_usd
+                * _capital_recovery(settings.discount_rate_pct, x.lifetime_years)
+                / 12
+            )
+            rows += [(x.option, month, monthly) for month in horizon if month >= first]
+    return pd.DataFrame(rows, columns=["option", "month", "capital_usd"])
+
+
+def chain_costs(
+    scenario: Scenario,
+    plan: pd.DataFrame,
+    stock: pd.DataFrame,
+    processing: pd.DataFrame | None,
+    decisions: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The chain's costs per month: processing, capital, contracts' fixed costs, take-or-pay,
+    disposal and (negative) sales — with the month each is spent in."""
+    parts = []
+    if processing is not None and len(processing):
+        cost = processing["unit"].map(units(scenario).set_index("unit")["operating_cost_usd_per_t"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": processing["month"],
+                    "kind": "processing_usd",
+                    "usd": processing["throughput_t"] * cost,
+                }
+            )
+        )
+    capital = capital_schedule(scenario, decisions)
+    parts.append(
+        pd.DataFrame(
+            {"month": capital["month"], "kind": "capital_usd", "usd": capital["capital_usd"]}
+        )
+    )
+    contracts = scenario.contracts.set_index("contract")
+    signed = sorted(_signed(decisions))
+    start = [
+        contracts.loc[c, "start_month"]
+        if isinstance(contracts.loc[c, "start_month"], str)
+        else scenario.horizon[0]
+        for c in signed
+    ]
+    parts.append(
+        pd.DataFrame(
+            {
+                "month": start,
+                "kind": "contract_fixed_usd",
+                "usd": [contracts.loc[c, "fixed_cost_usd"] for c in signed],
+            }
+        )
+    )
+    untaken = paid_not_taken(scenario, plan, decisions)
+    parts.append(
+        pd.DataFrame(
+            {
+                "month": untaken["month"],
+                "kind": "take_or_pay_usd",
+                "usd": untaken["untaken"] * untaken["contract"].map(contracts["price_usd_per_t"]),
+            }
+        )
+    )
+    per_material = scenario.materials.set_index("material")
+    for column, kind, rate, sign in (
+        ("disposed_t", "disposal_usd", "disposal_cost_usd_per_t", 1.0),
+        ("sold_t", "sales_usd", "sale_price_usd_per_t", -1.0),
+    ):
+        if column in stock:
+            value = stock[column] * stock["material"].map(per_material[rate]).fillna(0.0) * sign
+            parts.append(pd.DataFrame({"month": stock["month"], "kind": kind, "usd": value}))
+    return (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=["month", "kind", "usd"])
+    )
+
+
+def check_budget(scenario: Scenario, plan: pd.DataFrame, costs: pd.DataFrame) -> list[str]:
+    """Purchases, contract payments, processing and capital in each year stay within budget."""
+    limit = scenario.settings.budget_usd_per_year
+    if limit is None:
+        return []
+    spending = pd.concat(
+        [
+            pd.DataFrame({"month": plan["month"], "usd": plan["cost_usd"]}),
+            costs[
+                costs["kind"].isin(
+                    ["processing_usd", "capital_usd", "contract_fixed_usd", "take_or_pay_usd"]
+                )
+            ][["month", "usd"]],
+        ],
+        ignore_index=True,
+    )
+    by_year = spending.groupby(spending["month"].str[:4])["usd"].sum()
+    return [
+        f"{fam.ANNUAL_BUDGET}: {year}: USD {usd:,.0f} spent, above the budget of USD {limit:,.0f}"
+        for year, usd in by_year.items()
+        if usd > limit * (1 + REL_TOL) + 1.0
+    ]
