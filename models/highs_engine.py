@@ -97,13 +97,18 @@ class _Builder:
     def add_entries(self, rows, cols, values) -> None:
         rows = np.asarray(rows, dtype=np.int64)
         self.entries.append(
-            (rows, np.asarray(cols, dtype=np.int64), np.broadcast_to(values, len(rows)))
+            (
+                rows,
+                np.asarray(cols, dtype=np.int64),
+                np.broadcast_to(np.asarray(values, dtype=float), len(rows)),
+            )
         )
 
     def finish(self) -> LinearProgram:
         rows, cols, values = (np.concatenate(parts) for parts in zip(*self.entries, strict=True))
         matrix = sp.csc_matrix((values, (rows, cols)), shape=(self.n_rows, self.n_cols))
         matrix.sum_duplicates()
+        matrix.eliminate_zeros()  # e.g. a contract without a fixed cost in a budget row
         matrix.sort_indices()
         return LinearProgram(
             cost=np.concatenate(self.cost),
@@ -300,6 +305,9 @@ def define_exclusive_options(b: _Builder, data: ModelData) -> None:
     codes, labels = pd.factorize(groups, use_na_sentinel=True)
     counts = np.bincount(codes[codes >= 0], minlength=len(labels))
     kept = np.flatnonzero(counts >= 2)
+    if len(labels) == 0:
+        b.add_rows(fam.EXCLUSIVE_OPTIONS, np.zeros(0), 1.0)
+        return
     first = b.add_rows(fam.EXCLUSIVE_OPTIONS, np.full(len(kept), -np.inf), 1.0)
     row_of_group = np.full(len(labels), -1)
     row_of_group[kept] = np.arange(len(kept))
@@ -474,6 +482,11 @@ def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     pass_model(highs, lp)
     built = time.perf_counter()
     highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        # Presolve found one or the other; without it the solver tells which. (By-product
+        # sales have negative costs, so an unlimited market can make the model unbounded.)
+        highs.setOptionValue("presolve", "off")
+        highs.run()
     solved = time.perf_counter()
     solution = read_solution(highs, lp)
     if lp.is_mip:
@@ -505,6 +518,12 @@ def _read_mip(highs: highspy.Highs, lp: LinearProgram, solution: Solution) -> No
     fixed = read_solution(highs, lp, mip=False)
     if fixed.status != Status.OPTIMAL:
         return  # keep the MIP's plan without duals
+    # The plan too is the fixed LP's: the best plan for the chosen decisions, which the duals
+    # describe (a MIP stopped at a gap may have carried a slightly dearer one).
+    for block in VALUE_BLOCKS:
+        if block not in ("build", "sign"):
+            setattr(solution, block, getattr(fixed, block))
+    solution.objective = fixed.objective
     solution.row_duals, solution.bound_duals = fixed.row_duals, fixed.bound_duals
     solution.arrive_cost_low = fixed.arrive_cost_low
     solution.arrive_cost_high = fixed.arrive_cost_high
@@ -528,11 +547,7 @@ def status_of(highs: highspy.Highs) -> tuple[Status, str]:
     words = highs.modelStatusToString(model_status)
     if model_status == highspy.HighsModelStatus.kOptimal:
         return Status.OPTIMAL, words
-    if model_status in (
-        highspy.HighsModelStatus.kInfeasible,
-        # Costs and variables are non-negative, so the LP cannot be unbounded: it is infeasible.
-        highspy.HighsModelStatus.kUnboundedOrInfeasible,
-    ):
+    if model_status == highspy.HighsModelStatus.kInfeasible:
         return Status.INFEASIBLE, words
     if model_status == highspy.HighsModelStatus.kUnbounded:
         return Status.UNBOUNDED, words
@@ -640,13 +655,12 @@ def _names(prefix: str, *parts: pd.Series) -> list[str]:
 
 def column_names(data: ModelData) -> list[str]:
     chain, arrive = data.chain, data.arrive
-    via = (
-        arrive["supplier"].where(arrive["contract_k"] < 0, arrive["contract"])
-        if ("contract" in arrive)
-        else arrive["supplier"]
-    )
+    k = arrive["contract_k"].to_numpy(dtype=int)
+    contracts = chain.contracts["contract"].to_numpy(dtype=object)
+    via = arrive["supplier"].to_numpy(dtype=object).copy()  # a contract's tonnes: its name
+    via[k >= 0] = contracts[k[k >= 0]]
     names = (
-        _names("arrive", arrive["material"], via, arrive["month"])
+        _names("arrive", arrive["material"], pd.Series(via), arrive["month"])
         + _names("stock", data.stock["material"], data.stock["month"])
         + _names("shortfall", data.shortfall["material"], data.shortfall["month"])
         + _names("total", data.totals["material"], data.totals["window"])

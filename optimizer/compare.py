@@ -17,7 +17,7 @@ import pandas as pd
 from .result import Result
 from .tables import COST_COMPONENTS
 
-TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs")
+TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions")
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
 
 
@@ -101,7 +101,10 @@ def compare(
     rows = _row_keys(plans)
     figures = {plan.name: _figures(plan) for plan in plans}
     headline = pd.DataFrame(
-        {name: [figures[name].get(key, _absent(key)) for key in rows] for name in names}
+        {
+            plan.name: [figures[plan.name].get(key, _absent(key, plan)) for key in rows]
+            for plan in plans
+        }
     )
     headline = pd.concat([pd.DataFrame(rows, columns=KEY_COLUMNS), headline], axis=1)
     for name in names:
@@ -136,23 +139,28 @@ MATERIAL_METRICS = [
 def _row_keys(plans: list[PlanView]) -> list[tuple[str, str, str, str]]:
     """Costs, then per material (in every plan's order): each country's share (every country
     any plan buys from), then the material's other figures."""
-    rows = [
-        ("cost", key.removesuffix("_usd"), "", "USD") for key in (*COST_COMPONENTS, "total_usd")
-    ]
+    rows = list(COST_ROWS)
     rows.append(("policy", "binding caps", "", "count"))
+    rows += list(dict.fromkeys(key for plan in plans for key in _decision_figures(plan)))
     materials = list(dict.fromkeys(m for plan in plans for m in plan.materials))
     for material in materials:
         countries = dict.fromkeys(
-            c for plan in plans for c in country_shares(plan.tables["mix"], material).index
+            c
+            for plan in plans
+            if "mix" in plan.tables  # an infeasible plan has no tables
+            for c in country_shares(plan.tables["mix"], material).index
         )
         rows += [("material", f"share {c}", material, "share") for c in countries]
         rows += [("material", metric, material, unit) for metric, unit in MATERIAL_METRICS]
     return rows
 
 
-def _absent(key: tuple[str, str, str, str]) -> float:
-    """A figure a plan does not have: no tonnes from that country is a share of 0."""
-    return 0.0 if key[1].startswith("share ") else np.nan
+def _absent(key: tuple[str, str, str, str], plan: PlanView) -> float:
+    """A figure a plan does not have: no tonnes from that country is a share of 0; an option
+    or contract a plan does not have is not chosen; a plan not found has no figures."""
+    if "plan" not in plan.tables:
+        return np.nan
+    return 0.0 if key[1].startswith("share ") or key[0] == "decision" else np.nan
 
 
 def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
@@ -166,9 +174,23 @@ def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
         caps = constraints["family"] == "country-share-cap"
         binding = float((caps & constraints["binding"].astype(bool)).sum())
         figures[("policy", "binding caps", "", "count")] = binding
+    figures.update(_decision_figures(plan))
     for material in plan.materials:
         figures.update(_material_figures(plan, material))
     return figures
+
+
+def _decision_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
+    """1 where the plan builds an option or signs a contract, 0 where it does not."""
+    decisions = plan.tables.get("decisions")
+    if decisions is None or decisions.empty:
+        return {}
+    verbs = {"expansion": "build", "contract": "sign"}
+    chosen = decisions["chosen"].astype(str).str.lower().isin(["true", "1"])
+    return {
+        ("decision", f"{verbs[kind]} {name}", "", "yes/no"): float(flag)
+        for kind, name, flag in zip(decisions["kind"], decisions["name"], chosen, strict=True)
+    }
 
 
 def _material_figures(plan: PlanView, material: str) -> dict:
@@ -217,17 +239,26 @@ def _month_number(month: str, start: str) -> float:
 
 
 def _detail(plans: list[PlanView]) -> pd.DataFrame:
-    """Per material and country: tonnes and share of each plan, plus cost per material."""
+    """Per material and country: each plan's tonnes and share of supply (arrivals and domestic
+    output) and the average landed cost of its imports."""
     frames = []
     for plan in plans:
-        table = plan.tables["plan"]
-        by_country = table.groupby(["material", "country"], sort=False).agg(
-            tonnes=("tonnes", "sum"), cost_usd=("cost_usd", "sum")
+        if "mix" not in plan.tables:
+            continue  # no plan: nothing to detail
+        supply = plan.tables["mix"].groupby(["material", "country"], sort=False)["tonnes"].sum()
+        bought = (
+            plan.tables["plan"]
+            .groupby(["material", "country"], sort=False)[["tonnes", "cost_usd"]]
+            .sum()
         )
+        by_country = supply.to_frame("tonnes")
         totals = by_country.groupby(level="material")["tonnes"].transform("sum")
         by_country["share"] = np.round(by_country["tonnes"] / totals, 9)
-        by_country["landed_usd_per_t"] = np.round(by_country["cost_usd"] / by_country["tonnes"], 2)
+        landed = bought["cost_usd"] / bought["tonnes"]
+        by_country["landed_usd_per_t"] = np.round(landed.reindex(by_country.index), 2)
         frames.append(by_country.assign(plan=plan.name).reset_index())
+    if not frames:
+        return pd.DataFrame(columns=["material", "country"])
     detail = pd.concat(frames, ignore_index=True)
     wide = detail.pivot_table(
         index=["material", "country"],

@@ -15,6 +15,10 @@ def format_figure(value: float, unit: str, difference: bool = False) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
     sign = "+" if difference else ""
+    if unit == "yes/no":
+        if difference:
+            return {1: "chosen", -1: "dropped"}.get(round(value), "=")
+        return "yes" if value > 0.5 else "no"
     if unit == "USD":
         return f"{value:{sign},.0f}"
     if unit == "share":
@@ -41,13 +45,16 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
     width = max(14, *(len(c) + 2 for c in columns))
     header = " " * LABEL_WIDTH + "".join(f"{c:>{width}}" for c in columns)
     lines = [f"Plans compared (differences against {comparison.baseline}):", header]
-    material = None
+    material = previous = None
     for _, row in headline.iterrows():
         if row["section"] == "material" and row["material"] != material:
             material = row["material"]
             lines += ["", material]
         if row["section"] == "cost" and row["metric"] == "purchase":
             lines.append("Cost by component")
+        if row["section"] == "decision" and row["section"] != previous:
+            lines.append("Decisions")
+        previous = row["section"]
         cells = [format_figure(row[c], row["unit"]) for c in shown]
         cells += [format_figure(row[c], row["unit"], difference=True) for c in deltas]
         label = _label(row)[: LABEL_WIDTH - 1]

@@ -83,15 +83,35 @@ COUNTRY_COLOURS = {
     "ZA": "#637939",
 }
 OTHER_COLOURS = (
-    "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#8c564b", "#e377c2", "#7f7f7f",
-    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#e6550d", "#31a354", "#de9ed6",
-)  # fmt: skip
+    "#1f77b4",
+    "#2ca02c",
+    "#9467bd",
+    "#17becf",
+    "#bcbd22",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#e6550d",
+    "#31a354",
+    "#de9ed6",
+)
 COST_COLOURS = {
     "purchase_usd": "#3b5b92",
     "tariff_usd": "#c9733a",
     "freight_usd": "#6a9f58",
     "holding_usd": "#8e6c8a",
     "shortfall_usd": "#c0392b",
+    "processing_usd": "#2e86c1",
+    "capital_usd": "#34495e",
+    "contract_fixed_usd": "#b7950b",
+    "take_or_pay_usd": "#d35400",
+    "disposal_usd": "#7f8c8d",
+    "sales_usd": "#27ae60",
 }
 PLAN_COLOURS = ("#1b4f72", "#d4a017", "#5b8c5a", "#8e44ad", "#a0522d", "#2e86c1", "#7f8c8d")
 STOCK_COLOUR, TARGET_COLOUR, FLOOR_SHADE, SHORT_COLOUR = "#1b4f72", "#444444", "#dfe9f3", "#c0392b"
@@ -633,8 +653,90 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
             + _offers_table(plan),
         ),
     ]
+    if "decisions" in plan.tables or "processing" in plan.tables:
+        sections.append(Section("Decisions and processing", _decisions_html(plan)))
     charts = [chart for chart in (imports, stock, costs, policy) if chart is not None]
     return charts, sections
+
+
+def _decisions_html(plan: PlanView) -> str:
+    """Which options are built and contracts signed, and how hard each unit runs."""
+    parts = []
+    mip = plan.summary.get("mip") or {}
+    if mip.get("gap") is not None:
+        parts.append(
+            paragraph(
+                f"Mixed-integer solve: gap {mip['gap']:.3%}. Shadow prices and policy costs are "
+                "those of the LP with every yes/no decision fixed at its chosen value."
+            )
+        )
+    decisions = plan.tables.get("decisions")
+    if decisions is not None and len(decisions):
+        rows = []
+        for r in decisions.itertuples():
+            chosen = str(r.chosen).lower() in ("true", "1")
+            what = r.process if r.kind == "expansion" else r.supplier
+            rows.append(
+                [
+                    r.kind,
+                    r.name,
+                    _text(what),
+                    "yes" if chosen else "no",
+                    _text(r.first_month),
+                    _usd(r.cost_in_horizon_usd),
+                ]
+            )
+        parts.append(
+            html_table(
+                [
+                    "kind",
+                    "name",
+                    "process / supplier",
+                    "chosen",
+                    "first month",
+                    "cost within the horizon",
+                ],
+                rows,
+                "lllllr",
+            )
+        )
+    processing = plan.tables.get("processing")
+    if processing is not None and len(processing):
+        by_unit = processing.groupby("unit", sort=False).agg(
+            process=("process", "first"),
+            country=("country", "first"),
+            tonnes=("throughput_t", "sum"),
+            capacity=("capacity_t_per_month", "first"),
+            months=("month", "nunique"),
+            cost=("operating_cost_usd", "sum"),
+        )
+        rows = [
+            [
+                unit,
+                r.process,
+                r.country,
+                f"{r.tonnes:,.1f}",
+                f"{r.tonnes / (r.capacity * r.months):.0%}" if r.capacity else NO_DATA,
+                _usd(r.cost),
+            ]
+            for unit, r in by_unit.iterrows()
+        ]
+        parts.append(
+            "<h3>Processing units</h3>"
+            + html_table(
+                [
+                    "unit",
+                    "process",
+                    "country",
+                    "throughput (t)",
+                    "use of capacity in its months",
+                    "operating cost",
+                ],
+                rows,
+                "lllrrr",
+            )
+        )
+    return "".join(parts)
 
 
 def _months(plan: PlanView) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from models.data import ModelData, compile_scenario
 from models.highs_engine import write_model
 from models.solution import Solution, SolveOptions, Status
@@ -130,7 +132,23 @@ def _report(result: Result, data: ModelData, solution: Solution) -> None:
         )
         result.timings["extract_s"] = extracted - started
         result.timings["check_s"] = time.perf_counter() - extracted
+    elif solution.status == Status.UNBOUNDED:
+        result.diagnosis = [_unbounded_reason(result.scenario)]
     elif solution.status == Status.INFEASIBLE:
         started = time.perf_counter()
         result.diagnosis = diagnose(data)
         result.timings["diagnose_s"] = time.perf_counter() - started
+
+
+def _unbounded_reason(scenario: Scenario) -> str:
+    """The only way our costs go unbounded: selling without limit above what a tonne costs."""
+    materials = scenario.materials
+    open_market = materials[
+        materials["sale_price_usd_per_t"].notna() & np.isinf(materials["sale_limit_t_per_month"])
+    ]["material"].tolist()
+    return (
+        "The plan could earn without limit: a by-product sells for more than it costs to buy "
+        "or make, in a market without a monthly limit"
+        + (f" ({', '.join(open_market)}): set sale_limit_t_per_month" if open_market else "")
+        + "."
+    )

@@ -268,6 +268,7 @@ def constraints_table(data: ModelData, solution: Solution) -> pd.DataFrame:
         _floor_rows(data, solution),
         _bound_rows(data, solution, fam.OFFER_CAPACITY),
         _bound_rows(data, solution, fam.STORAGE_CAPACITY),
+        _budget_rows(data, solution),
     ]
     parts = [part for part in parts if len(part)]
     if not parts:
@@ -374,6 +375,64 @@ def _bound_rows(data: ModelData, solution: Solution, family: str) -> pd.DataFram
         rows.insert(2, "supplier", frame.loc[finite, "supplier"].to_numpy())
         rows.insert(2, "country", frame.loc[finite, "country"].to_numpy())
     return rows
+
+
+def annual_spending(data: ModelData, solution: Solution) -> np.ndarray:
+    """Spending per budget year: purchases and contract payments (duty and freight included),
+    processing, contracts' fixed costs and capital charged in the year."""
+    chain, arrive = data.chain, data.arrive
+    years = {year: i for i, year in enumerate(chain.budget["year"])}
+    of_month = np.array([years.get(month[:4], 0) for month in data.months], dtype=int)
+    contracted = arrive["contract_k"].to_numpy() >= 0
+    arrive_cost = arrive["landed_usd_per_t"].to_numpy() - np.where(
+        contracted, arrive["price_usd_per_t"].to_numpy(), 0.0
+    )
+    k = chain.paid["k"].to_numpy(dtype=int)
+    parts = [
+        (arrive["t"].to_numpy(dtype=int), solution.arrive * arrive_cost),
+        (
+            chain.runs["t"].to_numpy(dtype=int),
+            solution.run
+            * chain.units["operating_cost_usd_per_t"].to_numpy(dtype=float)[
+                chain.runs["u"].to_numpy(int)
+            ],
+        ),
+        (
+            chain.paid["t"].to_numpy(dtype=int),
+            solution.paid * chain.contracts["price_usd_per_t"].to_numpy(dtype=float)[k],
+        ),
+        (
+            chain.contracts["fixed_t"].to_numpy(dtype=int),
+            solution.sign * chain.contracts["fixed_cost_usd"].to_numpy(dtype=float),
+        ),
+    ]
+    spending = np.zeros(len(years))
+    for t, usd in parts:
+        np.add.at(spending, of_month[t], usd)
+    if len(chain.capital_by_month):
+        np.add.at(spending, of_month, solution.build @ chain.capital_by_month)
+    return spending
+
+
+def _budget_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+    budget = data.chain.budget
+    if budget.empty:
+        return pd.DataFrame()
+    value = np.round(annual_spending(data, solution), 2)
+    limit = budget["limit_usd"].to_numpy(dtype=float)
+    slack = np.round(limit - value, 2)
+    return pd.DataFrame(
+        {
+            "family": fam.ANNUAL_BUDGET,
+            "window": budget["year"],
+            "limit": limit,
+            "value": value,
+            "unit": "USD",
+            "slack_t": slack,
+            "shadow_price_usd_per_t": _duals(solution.row_duals, fam.ANNUAL_BUDGET, len(budget)),
+            "binding": slack <= 1e-6 * np.maximum(1.0, limit),
+        }
+    )
 
 
 def _duals(duals: dict[str, np.ndarray], family: str, count: int) -> np.ndarray:

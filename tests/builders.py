@@ -18,6 +18,10 @@ def scenario(
     offers: list[dict],
     demand: dict[str, list[float]] | None = None,
     caps: list[dict] | None = None,
+    processes: list[dict] | None = None,
+    process_io: list[dict] | None = None,
+    expansions: list[dict] | None = None,
+    contracts: list[dict] | None = None,
     start: str = "2026-01",
     **settings: Any,
 ) -> Scenario:
@@ -38,4 +42,14 @@ def scenario(
         offers=pd.DataFrame(offers),
         demand=pd.DataFrame(rows, columns=["material", "month", "demand_t"]),
         country_caps=pd.DataFrame(caps or [], columns=["country", "material", "max_share"]),
+        **{
+            name: pd.DataFrame(rows)
+            for name, rows in (
+                ("processes", processes),
+                ("process_io", process_io),
+                ("expansions", expansions),
+                ("contracts", contracts),
+            )
+            if rows
+        },
     )

@@ -15,7 +15,7 @@ from builders import scenario
 
 from models import families as fam
 from models.data import compile_scenario
-from models.highs_engine import build_model, column_names, row_names
+from models.highs_engine import BOUND_BLOCKS, build_model, column_names, row_names
 
 GOLDEN = Path(__file__).parent / "golden"
 # Two materials, two suppliers in two countries (one with a lead time and a dated override),
@@ -27,6 +27,9 @@ SCENARIO = scenario(
     materials=[
         {"material": "Dy", "initial_stock_t": 1, "holding_cost_usd_per_t_month": 2},
         {"material": "Nd", "shortfall_penalty_usd_per_t": 900, "storage_capacity_t": 50},
+        {"material": "Ore"},
+        {"material": "La", "sale_price_usd_per_t": 30, "sale_limit_t_per_month": 4,
+         "disposal_cost_usd_per_t": 5},
     ],
     suppliers=[
         {"supplier": "CN-A", "country": "CN", "tariff_pct": 10, "freight_usd_per_t": 5},
@@ -39,12 +42,39 @@ SCENARIO = scenario(
         {"supplier": "AU-B", "material": "Dy", "month": "2026-12", "price_usd_per_t": 160,
          "capacity_t_per_month": 2},
         {"supplier": "AU-B", "material": "Nd", "price_usd_per_t": 70},
+        {"supplier": "AU-B", "material": "Ore", "price_usd_per_t": 9},
     ],
     demand={"Dy": [3, 3, 4], "Nd": [5, 6, 7]},
     caps=[{"country": "CN", "max_share": 0.6}, {"country": "CN", "material": "Nd",
                                                 "max_share": 0.5}],
+    processes=[{"process": "SEP", "country": "IN", "capacity_t_per_month": 6,
+                "operating_cost_usd_per_t": 3, "first_month": "2026-12"}],
+    process_io=[
+        {"process": "SEP", "material": "Ore", "direction": "input", "t_per_t": 1},
+        {"process": "SEP", "material": "Nd", "direction": "output", "t_per_t": 0.25},
+        {"process": "SEP", "material": "La", "direction": "output", "t_per_t": 0.5},
+        {"process": "SEP2", "material": "Ore", "direction": "input", "t_per_t": 1},
+        {"process": "SEP2", "material": "Nd", "direction": "output", "t_per_t": 0.3},
+        {"process": "SEP2", "material": "La", "direction": "output", "t_per_t": 0.5},
+    ],
+    expansions=[
+        {"option": "SEP+", "process": "SEP", "capacity_t_per_month": 4,
+         "build_lead_time_months": 2, "capital_cost_usd": 1200, "lifetime_years": 10,
+         "exclusive_group": "G"},
+        {"option": "SEP2", "process": "SEP", "capacity_t_per_month": 5,
+         "operating_cost_usd_per_t": 2, "build_lead_time_months": 2, "capital_cost_usd": 1500,
+         "lifetime_years": 10, "exclusive_group": "G"},
+        {"option": "SEP++", "process": "SEP", "capacity_t_per_month": 3,
+         "build_lead_time_months": 1, "capital_cost_usd": 600, "lifetime_years": 10,
+         "requires": "SEP+"},
+    ],
+    contracts=[{"contract": "K", "supplier": "AU-B", "material": "Dy", "start_month": "2026-12",
+                "fixed_cost_usd": 40, "min_t_per_month": 1, "max_t_per_month": 3,
+                "price_usd_per_t": 120}],
     stockpile_cover_months=1.5,
     stockpile_from="2026-12",
+    budget_usd_per_year=5000,
+    discount_rate_pct=0,
 )  # fmt: skip
 
 
@@ -68,7 +98,7 @@ def listing(family: str) -> str:
     lp = build_model(data)
     columns = column_names(data)
     if family in fam.BOUND_FAMILIES:
-        block = lp.columns["arrive" if family == fam.OFFER_CAPACITY else "stock"]
+        block = lp.columns[BOUND_BLOCKS[family]]
         return "".join(
             f"{columns[j]} <= {lp.col_upper[j]:g}\n"
             for j in range(block.start, block.stop)

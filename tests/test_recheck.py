@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from builders import scenario
 
@@ -104,3 +105,82 @@ def test_tonnes_from_a_supplier_without_an_offer(solved):
     plan = solved.plan.copy()
     plan.loc[plan.index[0], "supplier"] = "Z"
     assert any("has no offer" in v for v in check(solved, plan))
+
+
+# --- the supply chain ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain_result():
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "fixtures" / "chain-small"
+    result = solve(folder)
+    assert result.violations == [] and result.processing is not None
+    return result
+
+
+def check_chain(result, plan=None, stock=None, processing=None, decisions=None, objective=None):
+    return recheck(
+        result.scenario,
+        result.plan if plan is None else plan,
+        result.stock if stock is None else stock,
+        result.objective_usd if objective is None else objective,
+        processing=result.processing if processing is None else processing,
+        decisions=result.decisions if decisions is None else decisions,
+    )
+
+
+def test_a_correct_chain_plan_passes(chain_result):
+    assert check_chain(chain_result) == []
+
+
+def test_throughput_beyond_a_units_capacity(chain_result):
+    processing = chain_result.processing.copy()
+    processing.loc[processing.index[0], "throughput_t"] = 50.0
+    found = check_chain(chain_result, processing=processing)
+    assert any(v.startswith("process-capacity: sep-plant") for v in found)
+    assert any(v.startswith("stock-balance:") for v in found)  # the recipe no longer balances
+
+
+def test_an_option_running_without_being_built(chain_result):
+    processing = chain_result.processing.copy()
+    row = processing.iloc[[0]].assign(unit="sep-partner", throughput_t=0.0)
+    processing = pd.concat([processing, row], ignore_index=True)
+    found = check_chain(chain_result, processing=processing)
+    assert any("sep-partner runs in" in v and "was not built" in v for v in found)
+
+
+def test_exclusive_options_both_built(chain_result):
+    decisions = chain_result.decisions.copy()
+    decisions.loc[decisions["name"].isin(["sep-expand", "sep-partner"]), "chosen"] = True
+    found = check_chain(chain_result, decisions=decisions)
+    assert any(v.startswith("exclusive-options: sep-upgrade") for v in found)
+
+
+def test_a_contract_above_its_maximum_and_unsigned(chain_result):
+    plan = chain_result.plan.copy()
+    extra = pd.DataFrame([{"material": "carbonate", "supplier": "au-lynas", "country": "AU",
+                           "contract": "lynas-offtake", "order_month": "2026-02",
+                           "month": "2026-03", "tonnes": 40.0, "price_usd_per_t": 11000.0,
+                           "landed_usd_per_t": 11080.0, "cost_usd": 443200.0}])  # fmt: skip
+    found = check_chain(chain_result, plan=pd.concat([plan, extra], ignore_index=True))
+    assert any("lynas-offtake, which was not signed" in v for v in found)
+    assert any("above the contract's 30 t a month" in v for v in found)
+
+
+def test_sales_above_the_market_limit(chain_result):
+    stock = chain_result.stock.copy()
+    row = stock.index[stock["material"] == "Ce-oxide"][2]
+    stock.loc[row, "sold_t"] = 25.0
+    assert any(
+        v.startswith("sales-limit: Ce-oxide") for v in check_chain(chain_result, stock=stock)
+    )
+
+
+def test_spending_above_the_budget_and_a_wrong_objective(chain_result):
+    plan = chain_result.plan.copy()
+    plan.loc[plan.index[0], "cost_usd"] = 5e7
+    found = check_chain(chain_result, plan=plan, objective=chain_result.objective_usd + 1e4)
+    assert any(v.startswith("annual-budget: 2026") for v in found)
+    assert any(v.startswith("objective: the solver reports") for v in found)
