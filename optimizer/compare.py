@@ -200,8 +200,8 @@ def _material_figures(plan: PlanView, material: str) -> dict:
     figures = {("material", f"share {c}", material, "share"): float(v) for c, v in shares.items()}
     cover, first = _cover(stock)
     values = [
-        float(shares.max()) if len(shares) else 0.0,
-        float((shares**2).sum() * 10_000),
+        float(shares.max()) if len(shares) else np.nan,  # nothing supplied: no share
+        float((shares**2).sum() * 10_000) if len(shares) else np.nan,
         cover,
         first,
         float(stock["shortfall_t"].sum()),

@@ -79,7 +79,8 @@ def _within(indices: np.ndarray, block: slice) -> np.ndarray:
 
 
 def elastic_shortage(data: ModelData, lp: LinearProgram) -> pd.DataFrame:
-    """Per (material, month): tonnes the plan cannot supply (``short_t``) and tonnes arriving.
+    """Per (material, month): tonnes the plan cannot supply (``short_t``) and tonnes arriving
+    or made at home (``arrivals_t``).
 
     The relaxation adds emergency supply to every stock balance and slack to every floor, weighted
     more heavily in early months so that shortages are pushed as late as they can go: the first
@@ -127,8 +128,18 @@ def elastic_shortage(data: ModelData, lp: LinearProgram) -> pd.DataFrame:
     frame = data.stock[["material", "month", "m", "t", "demand_t"]].copy()
     frame["short_t"] = short + floor_short
     frame["floor_short_t"] = floor_short
-    frame["arrivals_t"] = arrivals
+    frame["arrivals_t"] = arrivals + _produced(data, values[lp.columns["run"]], n_cells)
     return frame
+
+
+def _produced(data: ModelData, run: np.ndarray, n_cells: int) -> np.ndarray:
+    """Tonnes the processing units make, per (material, month) cell."""
+    chain = data.chain
+    outputs = chain.recipe[chain.recipe["coefficient"] > 0]
+    lines = chain.runs.assign(value=run).merge(outputs, on="u", how="inner")
+    cell = lines["m"].to_numpy(dtype=int) * data.shape[1] + lines["t"].to_numpy(dtype=int)
+    made = lines["value"].to_numpy(dtype=float) * lines["coefficient"].to_numpy(dtype=float)
+    return np.bincount(cell, weights=made, minlength=n_cells)
 
 
 def _explain_material(
@@ -199,12 +210,33 @@ def _reasons(data: ModelData, m: int, t: int, conflict: Conflict | None) -> list
         if np.isfinite(capacity).all():
             level = _t(capacity.max()) if capacity.nunique() == 1 else f"up to {_t(capacity.max())}"
             reasons.append(f"{supplier} capacity {level} t/month")
-    if offers.empty:
+    made = _unit_reasons(data, m, t)
+    if offers.empty and not made:
         reasons.append("no supplier offers it")
+    reasons += made
     reasons += _cap_reasons(data, m, conflict)
     storage = data.stock.loc[data.stock["m"] == m, "storage_capacity_t"].iloc[0]
     if np.isfinite(storage):
         reasons.append(f"storage capacity {_t(storage)} t")
+    return reasons
+
+
+def _unit_reasons(data: ModelData, m: int, t: int) -> list[str]:
+    """Processing units that make material ``m``: at most yield x capacity a month, from their
+    first month (an option only if built)."""
+    chain = data.chain
+    lines = chain.recipe[(chain.recipe["m"] == m) & (chain.recipe["coefficient"] > 0)]
+    reasons = []
+    for line in lines.itertuples():
+        unit = chain.units.iloc[int(line.u)]
+        most = line.coefficient * unit["capacity_t_per_month"]
+        first = data.months[min(int(unit["first_t"]), len(data.months) - 1)]
+        when = f" from {first}" if int(unit["first_t"]) > 0 else ""
+        option = " if built" if int(unit["o"]) >= 0 else ""
+        if int(unit["first_t"]) > t:
+            reasons.append(f"{unit['unit']} makes it only from {first}{option}")
+        else:
+            reasons.append(f"{unit['unit']} makes at most {_t(most)} t/month{when}{option}")
     return reasons
 
 

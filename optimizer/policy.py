@@ -17,7 +17,7 @@ from models import families as fam
 from models.data import ModelData
 from models.solution import Solution
 
-from .tables import clean
+from .tables import clean, domestic_output
 
 CAP_UNIT = "USD per percentage point lower cap"
 FLOOR_UNIT = "USD per month more cover"
@@ -43,10 +43,15 @@ def _caps(data: ModelData, solution: Solution) -> pd.DataFrame:
     percentage point less costs -y * total / 100."""
     caps = data.caps
     duals = solution.row_duals.get(fam.COUNTRY_SHARE_CAP)
-    window = data.window_of_month[data.arrive["t"].to_numpy()]
+    made = domestic_output(data, solution)  # the window's total counts domestic output too
+    month_of = {month: t for t, month in enumerate(data.months)}
+    m = np.concatenate(
+        [data.arrive["m"].to_numpy(), pd.Index(data.materials).get_indexer(made["material"])]
+    )
+    t = np.concatenate([data.arrive["t"].to_numpy(), made["month"].map(month_of).to_numpy(int)])
     totals = np.bincount(
-        data.arrive["m"].to_numpy() * len(data.windows) + window,
-        weights=solution.arrive,
+        m * len(data.windows) + data.window_of_month[t],
+        weights=np.concatenate([solution.arrive, made["tonnes"].to_numpy(dtype=float)]),
         minlength=len(data.materials) * len(data.windows),
     )
     total = totals[caps["m"].to_numpy() * len(data.windows) + caps["w"].to_numpy()]

@@ -47,7 +47,7 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
 
 def _headline(result: Result) -> str:
     size = result.model_size
-    algorithm = {"simplex": "dual simplex", "ipm": "interior point"}.get(
+    algorithm = {"simplex": "dual simplex", "ipm": "interior point", "mip": "branch and cut"}.get(
         result.algorithm, result.algorithm
     )
     how = ", ".join(part for part in (result.solver, algorithm) if part)

@@ -21,8 +21,8 @@ from optimizer.synthetic import synthetic_scenario
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"
 RESULT_FILES = [
-    "constraints.csv", "mix.csv", "plan.csv", "plan.xlsx", "policy_costs.csv", "stock.csv",
-    "summary.json",
+    "constraints.csv", "decisions.csv", "mix.csv", "plan.csv", "plan.xlsx", "policy_costs.csv",
+    "processing.csv", "stock.csv", "summary.json",
 ]  # fmt: skip
 
 
@@ -50,7 +50,7 @@ def test_solve_without_a_folder_solves_the_default_into_results(tmp_path, capsys
     for line in (
         "india-2026: optimal",
         "Total cost",
-        "Share of arrivals by country",
+        "Share of supply (arrivals and domestic output) by country",
         "Binding caps",
         "Stockpile floor: held",
         "Shortfall: none",
@@ -127,7 +127,8 @@ def test_write_model_writes_a_file_highs_solves_to_the_same_optimum(tmp_path, ca
         objective = highs.getInfo().objective_function_value
         assert objective == pytest.approx(summary["objective_usd"], rel=1e-9)
     text = (tmp_path / "model.lp").read_text()
-    assert "arrive(NdPr_oxide,irel,2026_01)" in text and "share_cap(Dy2O3,CN,2026)" in text
+    assert "arrive(Dy2O3,china_licensed_oxides,2026_04)" in text
+    assert "share_cap(Dy2O3,CN,2026)" in text and "build(magnet_line_own)" in text
 
 
 def test_write_model_needs_a_known_extension(tmp_path, capsys):
@@ -195,7 +196,8 @@ def test_solve_of_a_hand_made_folder(tmp_path, capsys):
 
 def test_validate_the_default(capsys):
     code, out, _ = run(capsys, "validate", DEFAULT)
-    assert code == 0 and "valid: 5 materials" in out
+    assert code == 0 and "valid: 9 materials, 12 suppliers" in out
+    assert "4 processes, 6 expansion options, 2 contracts" in out
 
 
 def test_the_installed_console_script(tmp_path):

@@ -94,3 +94,27 @@ def test_cli_exits_3_and_writes_only_the_summary(tmp_path, capsys):
     assert summary["status"] == "infeasible"
     assert summary["objective_usd"] is None
     assert "at most 60 t can be had" in summary["diagnosis"][0]
+
+
+def test_a_diagnosis_names_the_processing_units_that_make_a_material():
+    # 10 t of Nd a month; nobody sells Nd; the separation plant makes 0.3 t per t of ore and
+    # takes at most 20 t of ore a month: at most 6 t of Nd.
+    result = solve(
+        scenario(
+            1,
+            materials=[{"material": "Nd"}, {"material": "Ore"}],
+            suppliers=[{"supplier": "A", "country": "AU"}],
+            offers=[{"supplier": "A", "material": "Ore", "price_usd_per_t": 10}],
+            demand={"Nd": [10]},
+            processes=[{"process": "SEP", "country": "IN", "capacity_t_per_month": 20}],
+            process_io=[
+                {"process": "SEP", "material": "Ore", "direction": "input", "t_per_t": 1},
+                {"process": "SEP", "material": "Nd", "direction": "output", "t_per_t": 0.3},
+            ],
+        )
+    )
+    assert result.status == Status.INFEASIBLE
+    assert result.diagnosis[0].startswith(
+        "Nd 2026-01: demand of 10 t cannot be met: at most 6 t can be had by then"
+    )
+    assert "SEP makes at most 6 t/month" in result.diagnosis[0]

@@ -1,6 +1,6 @@
 """The price of each policy: hand-derived on tiny instances, and checked against finite
-differences (re-solving with the cap, the cover or a price moved a little) on the default
-scenario."""
+differences (re-solving with the cap, the cover or a price moved a little) on the India scenario
+as an LP (``tests/fixtures/india-lp``) and on a MIP whose decisions stay put."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from test_hand_solved import CAPPED
 
 from optimizer import Status, load_scenario, solve
 
-DEFAULT = Path(__file__).resolve().parents[1] / "inputs" / "india-2026"
+# The LP version of the India scenario (frozen before the chain): its caps and floors bind in
+# every material, and an LP's basis makes the finite differences exact.
+LP_SCENARIO = Path(__file__).parent / "fixtures" / "india-lp"
 
 
 def rows(result, policy):
@@ -105,7 +107,7 @@ def test_offer_price_ranges_by_hand():
 
 @pytest.fixture(scope="module")
 def default():
-    result = solve(load_scenario(DEFAULT))
+    result = solve(load_scenario(LP_SCENARIO))
     assert result.status == Status.OPTIMAL
     return result
 
@@ -186,10 +188,28 @@ def test_an_unused_offer_enters_once_cheap_enough(default):
 
 
 def test_pyomo_gives_the_same_cap_and_floor_prices_without_ranging(default):
-    other = solve(load_scenario(DEFAULT), engine="pyomo")
+    other = solve(load_scenario(LP_SCENARIO), engine="pyomo")
     for policy in ("country-share-cap", "stockpile-floor"):
         mine, theirs = rows(default, policy), rows(other, policy)
         assert theirs["marginal_cost_usd"].tolist() == pytest.approx(
             mine["marginal_cost_usd"].tolist(), rel=1e-6, abs=0.02
         )
     assert rows(other, "offer-price")["price_high_usd_per_t"].isna().all()
+
+
+def test_a_mips_cap_price_is_that_of_its_fixed_lp():
+    # chain-small: India's 90% cap on NdPr metal binds. Its price comes from the LP with the
+    # yes/no decisions fixed; moving the cap a little keeps the decisions, so re-solving the
+    # MIP moves the cost by that price.
+    folder = Path(__file__).parent / "fixtures" / "chain-small"
+    base = solve(folder)
+    assert base.duals_from_fixed_lp
+    cap = (
+        rows(base, "country-share-cap").set_index(["country", "material"]).loc[("IN", "NdPr-metal")]
+    )
+    assert cap["marginal_cost_usd"] > 0
+    step = 0.001
+    moved = solve(with_cap(base.scenario, "IN", "NdPr-metal", cap["setting"] - step))
+    assert moved.decisions["chosen"].tolist() == base.decisions["chosen"].tolist()
+    predicted = cap["marginal_cost_usd"] * step * 100
+    assert moved.objective_usd - base.objective_usd == pytest.approx(predicted, rel=1e-3)

@@ -10,6 +10,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -180,10 +181,16 @@ def test_every_chart_is_a_real_png_embedded_in_the_page(written, kind):
         assert img["alt"]
 
 
-def test_the_comparison_table_formats_money_shares_and_differences(written):
+def test_the_comparison_table_formats_money_shares_and_differences(written, folders):
     text, _ = page_of(written, "comparison")
-    assert "+232,947,176" in text  # the strict plan's total cost, less the default's
-    assert "60.0%" in text and "−10.0 pp" in text  # China's share of Dy2O3, and its change
+    headline = pd.read_csv(folders["comparison"] / "compare.csv")
+    delta = float(headline.loc[headline["metric"] == "total", "Δ india-2026-strict"].iloc[0])
+    expected = f"{delta:+,.0f}".replace("-", "\u2212")
+    assert expected in text  # the strict plan's total cost, less the default's
+    share = headline[(headline["metric"] == "share CN") & (headline["material"] == "Dy2O3")]
+    base, change = share["india-2026"].iloc[0], share["Δ india-2026-strict"].iloc[0]
+    assert f"{base:.1%}" in text  # China's share of Dy2O3, and its change in points
+    assert f"{100 * change:+.1f} pp".replace("-", "\u2212") in text
 
 
 @pytest.mark.parametrize("kind", ["plan", "comparison"])

@@ -27,7 +27,9 @@ from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
 from optimizer.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-GRID = ROOT / "inputs" / "sweeps" / "china-cap-and-cover.toml"
+# The runner's mechanics on 210 quick points: the example grid over the LP version of the
+# India scenario (the shipped default is a MIP, slower per point).
+GRID = ROOT / "tests" / "fixtures" / "grid-lp.toml"
 TORNADO = ROOT / "inputs" / "sweeps" / "tornado.toml"
 
 
@@ -86,8 +88,8 @@ def test_tornado_sweep_in_process(tmp_path):
         assert row["status"] == cold.status.value
         if cold.status == Status.OPTIMAL:
             assert row["objective_usd"] == pytest.approx(cold.objective_usd, rel=1e-9)
-    infeasible = table[table["status"] == "infeasible"]
-    assert infeasible["diagnosis"].str.contains("irel capacity").all()
+    assert (table["status"] == "optimal").all()  # no tornado point of the default is infeasible
+    assert "diagnosis" not in table.columns  # the column comes only with a diagnosed point
     csv = pd.read_csv(tmp_path / "t" / "results.csv")
     assert len(csv) == len(table) and list(csv.columns) == list(table.columns)
     optimal = table[table["status"] == "optimal"]

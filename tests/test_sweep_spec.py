@@ -14,12 +14,14 @@ import pandas as pd
 import pytest
 
 from optimizer import Scenario, ScenarioError, Status, load_scenario, solve
+from optimizer.schema import TABLES
 from optimizer.sweep import Parameter, Sweep, apply_point, load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "inputs" / "india-2026"
+DEFAULT = ROOT / "inputs" / "india-2026"  # the shipped default, base of the example sweeps
+LP = ROOT / "tests" / "fixtures" / "india-lp"  # a frozen LP (the old default): the mechanics
 SWEEPS = ROOT / "inputs" / "sweeps"
-TABLE_NAMES = ("materials", "suppliers", "offers", "demand", "country_caps")
+TABLE_NAMES = tuple(TABLES)  # the processing chain's tables included
 
 
 @pytest.fixture
@@ -30,8 +32,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def write(text: str, name: str = "s.toml") -> str:
-    """A sweep file in the current folder; ``{scenario}`` in ``text`` is the default scenario."""
-    Path(name).write_text(text.replace("{scenario}", str(DEFAULT)), encoding="utf-8")
+    """A sweep file in the current folder; ``{scenario}`` in ``text`` is the frozen LP fixture."""
+    Path(name).write_text(text.replace("{scenario}", str(LP)), encoding="utf-8")
     return name
 
 
@@ -105,6 +107,28 @@ def test_the_grid_example_caps_china_on_every_material_alike():
     assert scenario.settings.stockpile_cover_months == 3.0
     russia = scenario.offers["supplier"] == "russia-solikamsk"
     assert scenario.offers.loc[russia, "price_usd_per_t"].eq(104800 * 1.2).all()
+
+
+def test_the_tornado_example_scales_the_processing_chain():
+    sweep = load_sweep(SWEEPS / "tornado.toml")
+    base = sweep.scenario
+    record = {p.name: p.base for p in sweep.parameters} | {
+        "dy_intensity": 1.5,
+        "irel_capacity": 0.5,
+    }
+    scenario = apply_point(base, sweep.parameters, record)
+    dy = (base.process_io["material"] == "Dy2O3").to_numpy()
+    assert dy.sum() >= 3 and (base.process_io.loc[dy, "direction"] == "input").all()
+    old, new = base.process_io["t_per_t"], scenario.process_io["t_per_t"]
+    np.testing.assert_allclose(new[dy], old[dy] * 1.5)
+    np.testing.assert_array_equal(new[~dy], old[~dy])
+    irel = (base.processes["process"] == "irel-separation").to_numpy()
+    assert irel.sum() == 1
+    old, new = base.processes["capacity_t_per_month"], scenario.processes["capacity_t_per_month"]
+    np.testing.assert_allclose(new[irel], old[irel] * 0.5)
+    np.testing.assert_array_equal(new[~irel], old[~irel])
+    for name in ("materials", "suppliers", "offers", "demand", "country_caps"):
+        pd.testing.assert_frame_equal(scenario.table(name), base.table(name))
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -186,7 +210,7 @@ def test_a_missing_base_scenario(here):
 
 
 def test_the_base_scenario_problems_are_reported_with_the_sweep_file(here):
-    folder = Path(shutil.copytree(DEFAULT, here / "base"))
+    folder = Path(shutil.copytree(LP, here / "base"))
     offers = folder / "offers.csv"
     offers.write_text(offers.read_text().replace("irel,Sm2O3,,42500", "irel,Sm2O3,,-1"))
     body = "name = \"a\"\npath = 'offers.price_usd_per_t[supplier=nobody]'\nvalues = [1]\n"
@@ -661,7 +685,7 @@ def test_latin_hypercube_accepts_a_seed_default_of_zero(here):
 
 def parameter(path: str, mode: str = "set", values=(1.0,)) -> Parameter:
     """The parameter a one-parameter sweep file makes of ``path``."""
-    text = f'name = "t"\nscenario = \'{DEFAULT}\'\n[[parameter]]\nname = "p"\n'
+    text = f'name = "t"\nscenario = \'{LP}\'\n[[parameter]]\nname = "p"\n'
     text += f"path = '{path}'\nmode = '{mode}'\nvalues = {list(values)}\n"
     Path("p.toml").write_text(text, encoding="utf-8")
     return load_sweep("p.toml").parameters[0]
@@ -673,7 +697,7 @@ def named(p: Parameter, name: str) -> Parameter:
 
 @pytest.fixture(scope="module")
 def base() -> Scenario:
-    return load_scenario(DEFAULT)
+    return load_scenario(LP)
 
 
 def snapshot(scenario: Scenario) -> dict:
@@ -823,7 +847,7 @@ def test_apply_point_is_cheap(here, base):
 
 
 def test_the_fingerprint_follows_the_sweep_file_and_the_scenario_files(here):
-    folder = Path(shutil.copytree(DEFAULT, here / "base"))
+    folder = Path(shutil.copytree(LP, here / "base"))
     text = GRID.replace("'{scenario}'", '"base"')
     first = sweep_of(text).fingerprint
     assert sweep_of(text).fingerprint == first
@@ -837,7 +861,17 @@ def test_the_fingerprint_follows_the_sweep_file_and_the_scenario_files(here):
     assert sweep_of(text).fingerprint == sweep_of(text).fingerprint
 
 
+def test_the_fingerprint_follows_the_processing_chain_files(here):
+    folder = Path(shutil.copytree(DEFAULT, here / "base"))
+    text = GRID.replace("'{scenario}'", '"base"')
+    first = sweep_of(text).fingerprint
+    processes = folder / "processes.csv"
+    processes.write_text(processes.read_text().replace("IN,323,5600", "IN,324,5600"))
+    assert sweep_of(text).fingerprint != first
+
+
 def test_a_workbook_base_scenario(here):
+    # the default, so that the processing chain's tables go through the workbook too
     load_scenario(DEFAULT).write_workbook("base.xlsx")
     text = GRID.replace("'{scenario}'", '"base.xlsx"')
     sweep = sweep_of(text)

@@ -33,7 +33,8 @@ def run(args) -> int:
     print(
         f"{folder}: valid: {len(scenario.materials)} materials, {len(scenario.suppliers)} "
         f"suppliers, {len(scenario.offers)} offer rows, {len(scenario.demand)} demand rows, "
-        f"{len(scenario.country_caps)} cap rows; {horizon[0]}..{horizon[-1]} "
-        f"({len(horizon)} months)"
+        f"{len(scenario.country_caps)} cap rows; {len(scenario.processes)} processes, "
+        f"{len(scenario.expansions)} expansion options, {len(scenario.contracts)} contracts; "
+        f"{horizon[0]}..{horizon[-1]} ({len(horizon)} months)"
     )
     return EXIT_OK
