@@ -99,12 +99,13 @@ def table(records: list[dict]) -> str:
     return "\n".join([line(headers), "-" * len(line(headers)), *(line(r) for r in rows)])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=SIZES, help="materials x suppliers x months x chains")
     parser.add_argument("--pyomo-max-vars", type=int, default=60_000)
     parser.add_argument("--time-limit", type=float, default=300.0)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=OUT, help=f"figures as JSON (default {OUT})")
+    args = parser.parse_args(argv)
     print(f"bench_mip  {date.today()}  {os.cpu_count()} cores  {platform.processor() or ''}")
     print(
         f"Python {platform.python_version()}, highspy {version('highspy')}, "
@@ -121,9 +122,9 @@ def main() -> None:
     print("\nSeconds; 'MIP' is HiGHS's branch and cut, 'fixed LP' the LP re-solved with the")
     print("decisions fixed (duals, ranging) plus reading the solution; gap = relative MIP gap.\n")
     print(table(records))
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
-    print(f"\nFigures written to {OUT}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    print(f"\nFigures written to {args.out}")
 
 
 if __name__ == "__main__":

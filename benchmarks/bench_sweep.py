@@ -52,6 +52,9 @@ from optimizer.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SWEEP = ROOT / "inputs" / "sweeps" / "china-cap-and-cover.toml"
+# The default before its processing chain, an LP: the same grid over it shows the warm path
+# where HiGHS can start from the previous basis (a MIP's branch and cut starts afresh).
+LP_DEFAULT = ROOT / "tests" / "fixtures" / "india-lp"
 OUT = Path(__file__).resolve().parent / "out" / "sweep.json"
 MEDIUM = (20, 15, 120)  # materials x suppliers x months of the generated scenario (seed 0)
 OBJECTIVE_RTOL = 1e-6
@@ -349,10 +352,21 @@ def profile_point(model: WarmModel, scenario, pieces: Pieces) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def measure_default(args, folder: Path) -> dict:
-    sweep = load_sweep(DEFAULT_SWEEP)
-    ids = sweep.points()["point"].tolist()
-    scenarios, apply_s = prepare_points(sweep, sweep.points())
+def lp_default_sweep(folder: Path) -> Path:
+    """The default grid's sweep file, pointed at the LP copy of the default scenario."""
+    text = DEFAULT_SWEEP.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("scenario ="))
+    written = folder / "china-cap-and-cover-lp.toml"
+    written.write_text(text.replace(line, f"scenario = {json.dumps(str(LP_DEFAULT))}"))
+    return written
+
+
+def measure_default(args, folder: Path, sweep_file: Path) -> dict:
+    sweep = load_sweep(sweep_file)
+    folder = folder / sweep.scenario.name
+    points = spread(sweep.points(), args.default_points)
+    ids = points["point"].tolist()
+    scenarios, apply_s = prepare_points(sweep, points)
     size = he.build_model(compile_scenario(sweep.scenario)).size
     log(f"default {sweep.scenario.name}: {len(ids)} points, {size.variables:,} variables")
     setup_s, model = timed(lambda: WarmModel(sweep.scenario, ONE_THREAD))
@@ -366,6 +380,7 @@ def measure_default(args, folder: Path) -> dict:
     return {
         "sweep": str(DEFAULT_SWEEP.relative_to(ROOT)),
         "scenario": sweep.scenario.name,
+        "mip": bool(sweep.scenario.is_mip),
         **size.as_dict(),
         "points": len(ids),
         "warm_setup_s": setup_s,
@@ -379,6 +394,13 @@ def measure_default(args, folder: Path) -> dict:
         "warnings": disagreements("default", ids, cold, warm, "warm")
         + [warning for run in cli for warning in run["warnings"]],
     }
+
+
+def spread(points: pd.DataFrame, count: int) -> pd.DataFrame:
+    """``count`` points spread evenly over the grid; all of them when ``count`` is 0."""
+    if count <= 0 or count >= len(points):
+        return points
+    return points.iloc[np.linspace(0, len(points) - 1, count).round().astype(int)]
 
 
 def sourcing_command() -> str:
@@ -435,7 +457,7 @@ def python_imports_seconds() -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# 3. Throughput with workers
+# 4. Throughput with workers
 # --------------------------------------------------------------------------------------------
 
 
@@ -620,7 +642,7 @@ def profile_table(m: dict) -> str:
     return table(title, ["piece", "mean", "median", "%"], rows)
 
 
-def default_tables(d: dict) -> str:
+def default_tables(d: dict, number: int) -> str:
     sums = d["summaries"]
     paths = [("warm (in-process)", "warm"), ("cold (in-process)", "cold")]
     if d["cli"]:
@@ -631,7 +653,8 @@ def default_tables(d: dict) -> str:
         for label, key in paths
     ]
     title = (
-        f"2. Default scenario {d['scenario']} ({d['variables']:,} vars), {d['sweep']} "
+        f"{number}. Default grid on {d['scenario']} ({'MIP' if d['mip'] else 'LP'}, "
+        f"{d['variables']:,} vars), {d['sweep']} "
         f"({d['points']} points): time per point in milliseconds"
     )
     lines = [table(title, ["path", "points", "mean", "median", "x warm"], rows)]
@@ -665,7 +688,7 @@ def workers_table(runs: list[dict]) -> str:
         for r in runs
     ]
     title = (
-        "3. Throughput: run_sweep(workers=w, restart=True), a LocalCluster process per worker, "
+        "4. Throughput: run_sweep(workers=w, restart=True), a LocalCluster process per worker, "
         "HiGHS one thread each (seconds)"
     )
     notes = (
@@ -683,7 +706,7 @@ def target_line(what: str, value: float, target: float, detail: str) -> str:
     return f"  {what}: {value:.1f}x ({detail}; target >= {target:g}x): {verdict}"
 
 
-def verdict(m: dict, d: dict) -> list[str]:
+def verdict(m: dict, defaults: list[dict]) -> list[str]:
     cold, warm = m["summaries"]["cold"], m["summaries"]["warm"]
     lines = [
         "Targets:",
@@ -694,20 +717,21 @@ def verdict(m: dict, d: dict) -> list[str]:
             f"{ms(cold['mean_s'])} ms / {ms(warm['mean_s'])} ms per point",
         ),
     ]
-    if d["cli"]:
-        cli, warm = d["summaries"]["cli"], d["summaries"]["warm"]
+    for d in defaults:
+        if not d["cli"]:
+            lines.append("  warm vs `sourcing solve`: not measured (--cli-points 0)")
+            continue
+        cli, warm = d["summaries"]["cli"], d["summaries"]["warm_on_cli_points"]
         lines.append(
             target_line(
-                f"warm vs `sourcing solve` per point, default {d['scenario']}",
+                f"warm vs `sourcing solve` per point, default grid on {d['scenario']}",
                 ratio(cli, warm),
                 TARGET_WARM_VS_CLI,
-                f"{ms(cli['mean_s'])} ms / {ms(warm['mean_s'])} ms per point",
+                f"{ms(cli['mean_s'])} ms / {ms(warm['mean_s'])} ms on the same points",
             )
         )
-    else:
-        lines.append("  warm vs `sourcing solve`: not measured (--cli-points 0)")
-    warnings = m["warnings"] + d["warnings"]
-    for label, record in (("medium", m), ("default", d)):
+    warnings = m["warnings"] + [w for d in defaults for w in d["warnings"]]
+    for label, record in [("medium", m)] + [(d["scenario"], d) for d in defaults]:
         bad = record["cost_mismatch"]
         if bad["points"]:
             warnings.append(
@@ -717,7 +741,7 @@ def verdict(m: dict, d: dict) -> list[str]:
                 "the warm path's figures do not price the plan with the point's numbers"
             )
     lines += [f"WARNING: {warning}" for warning in warnings]
-    if not m["warnings"] and not d["warnings"]:
+    if not warnings:
         lines.append(
             f"Every path agrees with the cold path on every point's status and objective "
             f"(relative {OBJECTIVE_RTOL:g})."
@@ -749,10 +773,13 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     add = parser.add_argument
     add("--points", type=int, default=40, help="points of the medium grid (default 40)")
     add("--pyomo-every", type=int, default=5, help="Pyomo on every Nth medium point; 0: none")
+    add("--default-points", type=int, default=0, help="points of the default grid; 0: all")
     add("--cli-points", type=int, default=5, help="`sourcing solve` runs on the default grid")
     add("--workers-list", type=lambda text: [int(w) for w in text.split(",")], default=[1, 2])
     add("--no-medium-workers", action="store_true", help="throughput on the default grid only")
     add("--no-workers", action="store_true", help="skip the throughput runs")
+    add("--no-lp-default", action="store_true", help="skip the default grid on the LP copy")
+    add("--out", type=Path, default=OUT, help=f"figures as JSON (default {OUT})")
     return parser.parse_args(argv)
 
 
@@ -765,7 +792,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as temporary:
         folder = Path(temporary)
         medium = measure_medium(args, folder)
-        default = measure_default(args, folder)
+        defaults = [measure_default(args, folder, DEFAULT_SWEEP)]
+        if not args.no_lp_default:
+            defaults.append(measure_default(args, folder, lp_default_sweep(folder)))
         workers = [] if args.no_workers else measure_all_workers(args, folder)
     load_after = round(os.getloadavg()[0], 2)
     blas = ", ".join(f"{name}={os.environ[name]}" for name in BLAS_THREADS)
@@ -776,16 +805,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average (1 min): {info['load_average_1min']} before, {load_after} after; {blas}\n")
     print(medium_tables(medium))
     print(profile_table(medium))
-    print(default_tables(default))
+    for number, default in enumerate(defaults, start=2):
+        print(default_tables(default, number))
     if workers:
         print(workers_table(workers))
-    print("\n".join(verdict(medium, default)))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    print("\n".join(verdict(medium, defaults)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     record = {"date": str(datetime.date.today()), "machine": info, "load_average_after": load_after,
-              "arguments": vars(args), "medium": medium, "default": default, "workers": workers,
+              "arguments": vars(args), "medium": medium, "defaults": defaults, "workers": workers,
               "seconds": time.perf_counter() - started}  # fmt: skip
-    OUT.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    print(f"\nFigures written to {OUT} ({time.perf_counter() - started:.0f} s in all)")
+    args.out.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    print(f"\nFigures written to {args.out} ({time.perf_counter() - started:.0f} s in all)")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from .problems import Problem, ScenarioError
 from .reading import LINE, parse_csv, parse_toml, read_text
 from .schema import SETTINGS_FILE, TABLES, table_fields
 from .settings import Settings, settings_from_dict, settings_from_toml
+from .strings import python_strings
 from .validation import check_tables
 
 
@@ -56,6 +57,7 @@ class Scenario:
         return replace(self, **changes)
 
     @classmethod
+    @python_strings()
     def from_frames(cls, settings: Settings | dict[str, Any], **frames: pd.DataFrame) -> Scenario:
         """Validate in-memory tables exactly as files would be; line numbers count from 2."""
         unknown = sorted(set(frames) - set(TABLES))
@@ -86,6 +88,7 @@ class Scenario:
         return write_scenario_workbook(self, path)
 
 
+@python_strings()
 def load_scenario(folder: str | Path) -> Scenario:
     """Read and validate a scenario folder, or an ``.xlsx`` workbook (any file that is not a
     folder is read as one); raise :class:`ScenarioError` listing every problem."""

@@ -24,12 +24,14 @@ from .diagnose import diagnose
 from .policy import policy_costs_table
 from .result import Result
 from .scenario import Scenario, load_scenario
+from .strings import python_strings
 from .verify import verify_with_cbc
 
 ENGINES = ("highs", "pyomo")
 ALGORITHMS = ("auto", "simplex", "ipm")
 
 
+@python_strings()
 def solve(
     scenario: Scenario | str | Path,
     *,

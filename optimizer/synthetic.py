@@ -11,8 +11,10 @@ import pandas as pd
 
 from . import months as month_labels
 from .scenario import Scenario
+from .strings import python_strings
 
 
+@python_strings()
 def synthetic_scenario(
     n_materials: int,
     n_suppliers: int,

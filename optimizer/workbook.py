@@ -35,6 +35,7 @@ from .scenario import Scenario, _empty_text, _scenario, _to_blank_cells
 from .schema import SETTINGS_FILE, TABLES, Field, ResultColumn, result_columns, table_fields
 from .schema_doc import BLANK_WORDS
 from .settings import Settings, settings_from_keys
+from .strings import python_strings
 from .validation import check_tables
 
 SETTINGS_SHEET = "scenario"
@@ -103,6 +104,7 @@ class Sheet:
     faults: dict[tuple[int, int], str]  # (row, column index from 0) -> what is wrong
 
 
+@python_strings()
 def read_scenario_workbook(path: str | Path) -> Scenario:
     """Read and validate a scenario workbook; raise :class:`ScenarioError` listing every problem
     of every sheet, located as ``book.xlsx[sheet]:row: column``."""

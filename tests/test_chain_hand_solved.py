@@ -1,8 +1,11 @@
 """The supply chain's pieces on tiny instances whose optimum is derived by hand: yields and
 co-products, take-or-pay, an expansion's lead time, exclusive and prerequisite options, the
-annual budget, and a MIP stopped by its time limit. Both engines where it matters."""
+annual budget, and a MIP stopped by a limit, with and without a plan. Both engines where it
+matters."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from builders import scenario
@@ -196,6 +199,38 @@ def test_a_mip_stopped_by_its_time_limit(tmp_path):
     folder = sc.write(tmp_path / "mip")
     code = main(["solve", str(folder), "--out", str(tmp_path / "r"), "--time-limit", "0.05"])
     assert code == 4
+
+
+def test_a_mip_stopped_with_a_plan_keeps_its_best_plan_gap_and_bound(tmp_path, monkeypatch):
+    # A time limit is not deterministic, so stop HiGHS at its first improving plan instead:
+    # the same 'limit' path (a solution limit), with a plan that is feasible but not optimal.
+    import json
+
+    from models import highs_engine
+    from optimizer.cli.main import main
+
+    make_highs = highs_engine.new_highs
+
+    def stop_at_first_plan(options, algorithm):
+        highs = make_highs(options, algorithm)
+        highs.setOptionValue("mip_max_improving_sols", 1)
+        return highs
+
+    default = Path(__file__).resolve().parent.parent / "inputs" / "india-2026"
+    optimum = solve(default).objective_usd
+    monkeypatch.setattr(highs_engine, "new_highs", stop_at_first_plan)
+    result = solve(default)
+    assert result.status == Status.LIMIT and result.has_plan
+    assert result.violations == []  # the best plan found passes the independent re-check
+    assert result.best_bound <= optimum <= result.objective_usd
+    assert result.mip_gap == pytest.approx(
+        (result.objective_usd - result.best_bound) / result.objective_usd, rel=1e-6
+    )
+    out = tmp_path / "r"
+    assert main(["solve", str(default), "--out", str(out)]) == 4
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "limit" and summary["objective_usd"] > optimum
+    assert (out / "plan.csv").exists() and (out / "decisions.csv").exists()
 
 
 def test_selling_without_limit_is_unbounded_and_said_so():

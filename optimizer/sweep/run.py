@@ -28,6 +28,7 @@ from models.highs_warm import WarmModel
 from models.solution import SolveOptions, Status
 
 from ..diagnose import diagnose
+from ..strings import python_strings
 from .figures import COST_COLUMNS, point_figures
 from .spec import Sweep, apply_point
 
@@ -271,6 +272,7 @@ def _append(journal, rows: list[dict]) -> None:
 _MODELS: dict[str, WarmModel] = {}  # one warm model per sweep, per worker process
 
 
+@python_strings()
 def solve_chunk(sweep: Sweep, records: list[dict]) -> list[dict]:
     """Solve a run of points on this worker's warm model; one result row per point."""
     model = _MODELS.get(sweep.fingerprint)
