@@ -376,8 +376,7 @@ def define_annual_budget(b: _Builder, data: ModelData) -> None:
     if budget.empty:
         b.add_rows(fam.ANNUAL_BUDGET, np.zeros(0), np.inf)
         return
-    year_index = {year: i for i, year in enumerate(budget["year"])}
-    year_of_month = np.array([year_index[month[:4]] for month in data.months])
+    year_of_month = budget_year_of_month(data)
     first = b.add_rows(fam.ANNUAL_BUDGET, np.full(len(budget), -np.inf), budget["limit_usd"])
     spend = {
         "arrive": (data.arrive["t"].to_numpy(dtype=int), b.cost_of("arrive")),
@@ -398,6 +397,12 @@ def define_annual_budget(b: _Builder, data: ModelData) -> None:
         by_year[:, y] += capital[:, t] if len(capital) else 0.0
     o, y = np.nonzero(by_year)
     b.add_entries(first + y, b.columns["build"].start + o, by_year[o, y])
+
+
+def budget_year_of_month(data: ModelData) -> np.ndarray:
+    """Each month's position among the budget's calendar years (its row, from the first)."""
+    year_index = {year: i for i, year in enumerate(data.chain.budget["year"])}
+    return np.array([year_index[month[:4]] for month in data.months], dtype=int)
 
 
 def choose_algorithm(algorithm: str, nonzeros: int) -> str:
@@ -468,6 +473,17 @@ def pass_model(highs: highspy.Highs, lp: LinearProgram) -> None:
         raise RuntimeError("HiGHS rejected the model")
 
 
+def run(highs: highspy.Highs) -> None:
+    """``highs.run()``; when presolve finds the model infeasible *or* unbounded, once more
+    without presolve, which tells which. (By-product sales have negative costs, so an unlimited
+    market can make the model unbounded.)"""
+    highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        highs.setOptionValue("presolve", "off")
+        highs.run()
+        highs.setOptionValue("presolve", "choose")  # HiGHS's default, which new_highs keeps
+
+
 def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     """Build the model, solve it with HiGHS and return the solution aligned with ``data``.
 
@@ -481,12 +497,7 @@ def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     highs = new_highs(options, "choose" if lp.is_mip else algorithm)
     pass_model(highs, lp)
     built = time.perf_counter()
-    highs.run()
-    if highs.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-        # Presolve found one or the other; without it the solver tells which. (By-product
-        # sales have negative costs, so an unlimited market can make the model unbounded.)
-        highs.setOptionValue("presolve", "off")
-        highs.run()
+    run(highs)
     solved = time.perf_counter()
     solution = read_solution(highs, lp)
     if lp.is_mip:

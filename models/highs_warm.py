@@ -20,7 +20,15 @@ import pandas as pd
 
 from . import families as fam
 from .data import ModelData, compile_scenario
-from .highs_engine import LinearProgram, build_model, new_highs, pass_model, read_solution
+from .highs_engine import (
+    LinearProgram,
+    budget_year_of_month,
+    build_model,
+    new_highs,
+    pass_model,
+    read_solution,
+    run,
+)
 from .solution import Solution, SolveOptions
 
 if TYPE_CHECKING:
@@ -54,6 +62,7 @@ class WarmModel:
         pass_model(self.highs, self.lp)
         self.numbers = numbers_for(self.data, self.lp)
         self._cap_entries = _cap_entries(self.lp, self.data)
+        self._budget_rows = _budget_rows(self.lp, self.data)
 
     def solve(self, scenario: Scenario) -> tuple[Solution, bool]:
         """Solve ``scenario``; the flag says whether it was a warm re-solve (else a rebuild).
@@ -68,7 +77,7 @@ class WarmModel:
             self.rebuilds += 1
             self._build(scenario)
         changed = time.perf_counter()
-        self.highs.run()
+        run(self.highs)
         solved = time.perf_counter()
         solution = read_solution(self.highs, self.lp, ranging=False)
         solution.build_seconds = changed - started
@@ -95,7 +104,18 @@ class WarmModel:
         for k in np.flatnonzero(new.cap_coefficient != old.cap_coefficient):
             row, col = self._cap_entries[k]
             highs.changeCoeff(int(row), int(col), float(new.cap_coefficient[k]))
+        if self._budget_rows is not None:  # an arrival's cost is also its budget coefficient
+            for col in cost[cost < len(self._budget_rows)]:
+                highs.changeCoeff(int(self._budget_rows[col]), int(col), float(new.cost[col]))
         self.numbers = new
+        # The LP as HiGHS now holds it: read_solution finds the bound duals from its bounds.
+        self.lp = replace(
+            self.lp,
+            cost=new.cost,
+            col_upper=new.col_upper,
+            row_lower=new.row_lower,
+            row_upper=new.row_upper,
+        )
 
 
 def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
@@ -103,6 +123,15 @@ def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
     rows = lp.rows[fam.COUNTRY_SHARE_CAP].start + np.arange(len(data.caps))
     cols = lp.columns["total"].start + data.caps["total"].to_numpy()
     return np.column_stack([rows, cols])
+
+
+def _budget_rows(lp: LinearProgram, data: ModelData) -> np.ndarray | None:
+    """The annual-budget row of each arrive column (arrive columns come first), if any."""
+    if data.chain.budget.empty:
+        return None
+    assert lp.columns["arrive"].start == 0
+    first = lp.rows[fam.ANNUAL_BUDGET].start
+    return first + budget_year_of_month(data)[data.arrive["t"].to_numpy(dtype=int)]
 
 
 def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData | None:

@@ -38,6 +38,7 @@ def recheck(
         plan = plan.assign(contract=None)
     spot = plan[plan["contract"].isna()]
     offers = _offers_in_effect(scenario, spot)
+    landed = landed_costs(scenario, plan, offers)
     made = chain.flows(scenario, processing)
     costs = chain.chain_costs(scenario, plan, stock, processing, decisions)
     found: list[str] = []
@@ -53,8 +54,9 @@ def recheck(
         chain.check_decisions(scenario, decisions),
         chain.check_contracts(scenario, plan, decisions),
         chain.check_outlets(scenario, stock),
-        chain.check_budget(scenario, plan, costs),
-        check_objective(scenario, plan, offers, stock, costs, objective_usd),
+        chain.check_budget(scenario, plan, landed, costs),
+        check_plan_costs(plan, landed),
+        check_objective(scenario, plan, landed, stock, costs, objective_usd),
     ):
         found.extend(messages[:limit])
         if len(messages) > limit:
@@ -137,8 +139,10 @@ def _demand(scenario: Scenario, index: pd.MultiIndex) -> pd.Series:
 def check_stock_balance(
     scenario: Scenario, plan: pd.DataFrame, stock: pd.DataFrame, made: pd.DataFrame
 ) -> list[str]:
-    """stock = initial + cumulative (arrivals + produced - consumed - sold - disposed
-    + shortfall - demand), month by month; production recomputed from the recipes."""
+    """stock[t] - stock[t-1] = arrivals + produced - consumed - sold - disposed + shortfall
+    - demand, month by month from the initial stock; production recomputed from the recipes.
+    Each month is held to a tolerance of its own flows, so that a small error in one month of
+    a long horizon is not lost in the cumulative totals."""
     grid = pd.MultiIndex.from_product(
         [scenario.materials["material"], scenario.horizon], names=["material", "month"]
     )
@@ -151,16 +155,19 @@ def check_stock_balance(
     produced = made.groupby(["material", "month"])["tonnes"].sum().reindex(grid, fill_value=0.0)
     produced = produced.astype(float)  # an empty chain gives an untyped column
     outlets = sum(table[c].fillna(0.0) for c in ("sold_t", "disposed_t") if c in table)
-    flow = arrivals + produced - outlets + table["shortfall_t"].fillna(0.0) - demand
-    expected = (
-        flow.groupby(level="material", sort=False).cumsum()
-        + initial.reindex(grid.get_level_values("material")).to_numpy()
-    )
-    scale = demand.groupby(level="material", sort=False).cumsum() + expected.abs()
-    off = ~missing & ((table["stock_t"] - expected).abs() > _tolerance(scale))
+    shortfall = table["shortfall_t"].fillna(0.0)
+    flow = arrivals + produced - outlets + shortfall - demand
+    stock_t = table["stock_t"]
+    before = stock_t.groupby(level="material", sort=False).shift(1)
+    first = grid.get_level_values("month") == scenario.horizon[0]
+    before[first] = initial.reindex(grid.get_level_values("material")[first]).to_numpy()
+    expected = before + flow
+    scale = arrivals + produced + outlets + shortfall + demand + stock_t.abs() + before.abs()
+    off = ~missing & before.notna() & ((stock_t - expected).abs() > _tolerance(scale))
     found += [
-        f"{fam.STOCK_BALANCE}: {m} {t}: stock {table.loc[(m, t), 'stock_t']:g} t, but initial "
-        f"stock, arrivals, processing, sales, shortfall and demand give {expected[(m, t)]:g} t"
+        f"{fam.STOCK_BALANCE}: {m} {t}: stock {table.loc[(m, t), 'stock_t']:g} t, but the "
+        f"month before, arrivals, processing, sales, shortfall and demand give "
+        f"{expected[(m, t)]:g} t"
         for m, t in grid[off]
     ]
     wrong = ~missing & ((table["demand_t"] - demand).abs() > _tolerance(demand))
@@ -261,10 +268,43 @@ def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
     ]
 
 
+def landed_costs(scenario: Scenario, plan: pd.DataFrame, offers: pd.DataFrame) -> pd.Series:
+    """Each plan row's landed cost per tonne from the inputs alone: the offer in effect (or the
+    contract's price, for contracted tonnes) with the supplier's duty, plus freight."""
+    price = pd.Series(np.nan, index=plan.index)
+    price[offers.index] = offers["offer_price"]
+    contracted = plan["contract"].notna()
+    contract_price = scenario.contracts.set_index("contract")["price_usd_per_t"]
+    price[contracted] = plan.loc[contracted, "contract"].map(contract_price)
+    suppliers = scenario.suppliers.set_index("supplier")
+    duty = 1 + plan["supplier"].map(suppliers["tariff_pct"]).astype(float) / 100
+    return price * duty + plan["supplier"].map(suppliers["freight_usd_per_t"]).astype(float)
+
+
+def check_plan_costs(plan: pd.DataFrame, landed: pd.Series) -> list[str]:
+    """Each row's landed cost is its offer's (or contract's), and its cost is tonnes x that."""
+    wrong_landed = _differs(plan["landed_usd_per_t"], landed, absolute=1e-6)
+    expected = plan["tonnes"] * landed
+    wrong_cost = _differs(plan["cost_usd"], expected, absolute=1e-3) & ~wrong_landed
+    return [
+        f"plan: landed cost of {r.material} from {r.supplier} in {r.month} is "
+        f"{r.landed_usd_per_t:g}, the inputs give {x:g}"
+        for r, x in zip(plan[wrong_landed].itertuples(), landed[wrong_landed], strict=True)
+    ] + [
+        f"plan: cost of {r.material} from {r.supplier} in {r.month} is USD {r.cost_usd:,.2f}, "
+        f"{r.tonnes:g} t at its landed cost give USD {x:,.2f}"
+        for r, x in zip(plan[wrong_cost].itertuples(), expected[wrong_cost], strict=True)
+    ]
+
+
+def _differs(value: pd.Series, expected: pd.Series, absolute: float) -> pd.Series:
+    return (value - expected).abs() > 1e-6 * expected.abs() + absolute  # NaN: no offer
+
+
 def check_objective(
     scenario: Scenario,
     plan: pd.DataFrame,
-    offers: pd.DataFrame,
+    landed: pd.Series,
     stock: pd.DataFrame,
     costs: pd.DataFrame,
     objective_usd: float,
@@ -272,10 +312,7 @@ def check_objective(
     """The solver's objective equals the cost recomputed from prices, duties, freight,
     holding costs, penalties and the chain's costs (processing, capital, contracts, take-or-pay,
     disposal, less sales)."""
-    landed = offers["offer_price"] * (1 + offers["supplier_tariff_pct"] / 100)
-    landed = landed + offers["supplier_freight_usd_per_t"]
-    purchases = float((offers["tonnes"] * landed).sum())
-    purchases += _contracted_cost(scenario, plan)
+    purchases = float((plan["tonnes"] * landed).sum())
     per_material = scenario.materials.set_index("material")
     holding = float(
         (
@@ -290,21 +327,4 @@ def check_objective(
             f"objective: the solver reports USD {objective_usd:,.2f}, the tables give "
             f"USD {recomputed:,.2f}"
         ]
-    landed_gap = (offers["landed_usd_per_t"] - landed).abs() > 1e-6 * landed.abs() + 1e-6
-    return [
-        f"plan: landed cost of {r.material} from {r.supplier} in {r.month} is "
-        f"{r.landed_usd_per_t:g}, the offer gives {x:g}"
-        for r, x in zip(offers[landed_gap].itertuples(), landed[landed_gap], strict=True)
-    ]
-
-
-def _contracted_cost(scenario: Scenario, plan: pd.DataFrame) -> float:
-    """Contracted tonnes at the contract's price, with the supplier's duty and freight."""
-    rows = plan[plan["contract"].notna()]
-    if rows.empty:
-        return 0.0
-    price = rows["contract"].map(scenario.contracts.set_index("contract")["price_usd_per_t"])
-    suppliers = scenario.suppliers.set_index("supplier")
-    landed = price * (1 + rows["supplier"].map(suppliers["tariff_pct"]) / 100)
-    landed = landed + rows["supplier"].map(suppliers["freight_usd_per_t"])
-    return float((rows["tonnes"] * landed).sum())
+    return []

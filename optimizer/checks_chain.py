@@ -190,6 +190,7 @@ def check_contracts(
         f"{r.contract}, which was not signed"
         for r in rows[~rows["contract"].isin(_signed(decisions))].itertuples()
     ]
+    found += _contract_parties(scenario, rows)
     allowed = set(map(tuple, contract_months(scenario).to_numpy()))
     found += [
         f"{fam.CONTRACT_VOLUME}: {r.contract} delivers in {r.month}, outside its months"
@@ -218,6 +219,30 @@ def check_contracts(
                     f"minimum gives {expected:g} t"
                 )
     return found
+
+
+def _contract_parties(scenario: Scenario, rows: pd.DataFrame) -> list[str]:
+    """Contracted tonnes come from the contract's supplier and, where it names one, its
+    material; a contract for any material covers those the supplier offers."""
+    contracts = scenario.contracts.set_index("contract")
+    supplier = rows["contract"].map(contracts["supplier"])
+    material = rows["contract"].map(contracts["material"])
+    offered = (
+        rows[["supplier", "material"]]
+        .merge(
+            scenario.offers[["supplier", "material"]].drop_duplicates(), how="left", indicator=True
+        )["_merge"]
+        .eq("both")
+        .to_numpy()
+    )
+    wrong = (rows["supplier"] != supplier) | np.where(
+        material.notna(), rows["material"] != material, ~offered
+    )
+    return [
+        f"{fam.CONTRACT_VOLUME}: {r.material} from {r.supplier} in {r.month} under "
+        f"{r.contract}, a contract for {m if isinstance(m, str) else 'any material'} from {s}"
+        for r, s, m in zip(rows[wrong].itertuples(), supplier[wrong], material[wrong], strict=True)
+    ]
 
 
 def check_outlets(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
@@ -347,14 +372,17 @@ def chain_costs(
     )
 
 
-def check_budget(scenario: Scenario, plan: pd.DataFrame, costs: pd.DataFrame) -> list[str]:
-    """Purchases, contract payments, processing and capital in each year stay within budget."""
+def check_budget(
+    scenario: Scenario, plan: pd.DataFrame, landed: pd.Series, costs: pd.DataFrame
+) -> list[str]:
+    """Purchases, contract payments, processing and capital in each year stay within budget;
+    purchases priced from the inputs (``landed``), not from the plan's own cost column."""
     limit = scenario.settings.budget_usd_per_year
     if limit is None:
         return []
     spending = pd.concat(
         [
-            pd.DataFrame({"month": plan["month"], "usd": plan["cost_usd"]}),
+            pd.DataFrame({"month": plan["month"], "usd": plan["tonnes"] * landed}),
             costs[
                 costs["kind"].isin(
                     ["processing_usd", "capital_usd", "contract_fixed_usd", "take_or_pay_usd"]

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from models import families as fam
 from models.data import ModelData
-from models.highs_engine import LinearProgram, build_model, new_highs, pass_model
+from models.highs_engine import BOUND_BLOCKS, LinearProgram, build_model, new_highs, pass_model
 from models.solution import SolveOptions
 
 from .settings import CAP_WINDOW_WORDS
@@ -68,8 +68,8 @@ def find_conflict(lp: LinearProgram) -> Conflict | None:
     return Conflict(
         rows={f: rows[(rows >= s.start) & (rows < s.stop)] - s.start for f, s in lp.rows.items()},
         bounds={
-            fam.OFFER_CAPACITY: _within(upper_bounded, lp.columns["arrive"]),
-            fam.STORAGE_CAPACITY: _within(upper_bounded, lp.columns["stock"]),
+            family: _within(upper_bounded, lp.columns[block])
+            for family, block in BOUND_BLOCKS.items()
         },
     )
 
@@ -193,7 +193,8 @@ def _t(value: float) -> str:
 def _reasons(data: ModelData, m: int, t: int, conflict: Conflict | None) -> list[str]:
     """What limits supply of material ``m`` up to month ``t``, restricted to the IIS if known."""
     reasons = [f"initial stock {_t(data.initial_stock_t[m])} t"]
-    offers = data.arrive[data.arrive["m"] == m]
+    mine = data.arrive[data.arrive["m"] == m]
+    offers = mine[mine["contract_k"] < 0]  # contracted tonnes are limited by their contract
     in_conflict = set(conflict.bounds[fam.OFFER_CAPACITY]) if conflict else None
     for supplier, rows in offers.groupby("supplier", sort=False):
         early = rows[rows["t"] <= t]
@@ -211,14 +212,28 @@ def _reasons(data: ModelData, m: int, t: int, conflict: Conflict | None) -> list
             level = _t(capacity.max()) if capacity.nunique() == 1 else f"up to {_t(capacity.max())}"
             reasons.append(f"{supplier} capacity {level} t/month")
     made = _unit_reasons(data, m, t)
-    if offers.empty and not made:
+    contracts = _contract_reasons(data, mine)
+    if offers.empty and not made and not contracts:
         reasons.append("no supplier offers it")
-    reasons += made
+    reasons += made + contracts
     reasons += _cap_reasons(data, m, conflict)
     storage = data.stock.loc[data.stock["m"] == m, "storage_capacity_t"].iloc[0]
     if np.isfinite(storage):
         reasons.append(f"storage capacity {_t(storage)} t")
+    if conflict is not None and len(conflict.rows.get(fam.ANNUAL_BUDGET, [])):
+        limit = data.chain.budget["limit_usd"].iloc[0]
+        reasons.append(f"an annual budget of USD {limit:,.0f} for all purchases and costs")
     return reasons
+
+
+def _contract_reasons(data: ModelData, arrivals: pd.DataFrame) -> list[str]:
+    """Contracts that can deliver the material: at most their maximum a month, if signed."""
+    k = sorted(set(arrivals.loc[arrivals["contract_k"] >= 0, "contract_k"]))
+    contracts = data.chain.contracts.iloc[k]
+    return [
+        f"contract {c.contract} at most {_t(c.max_t_per_month)} t/month if signed"
+        for c in contracts.itertuples()
+    ]
 
 
 def _unit_reasons(data: ModelData, m: int, t: int) -> list[str]:
@@ -278,7 +293,31 @@ def _describe_conflict(data: ModelData, conflict: Conflict) -> str:
     if len(conflict.bounds[fam.STORAGE_CAPACITY]):
         chosen = stock.iloc[conflict.bounds[fam.STORAGE_CAPACITY]]
         parts.append(f"{fam.STORAGE_CAPACITY} ({', '.join(sorted(set(chosen['material'])))})")
+    parts += _chain_conflict(data, conflict)
     return "; ".join(parts) if parts else "none identified"
+
+
+DESCRIBED_ROWS = (fam.STOCK_BALANCE, fam.STOCKPILE_FLOOR, fam.COUNTRY_SHARE_CAP)
+
+
+def _chain_conflict(data: ModelData, conflict: Conflict) -> list[str]:
+    """The other families in the conflict: budget years, processing units, contracts, ..."""
+    chain = data.chain
+    labelled = {
+        fam.ANNUAL_BUDGET: lambda i: [f"USD {chain.budget['limit_usd'].iloc[0]:,.0f} in "
+                                      + ", ".join(chain.budget["year"].iloc[i])],
+        fam.PROCESS_CAPACITY: lambda i: sorted(set(chain.runs["unit"].iloc[i])),
+    }  # fmt: skip
+    parts = []
+    for family, index in [*conflict.rows.items(), *conflict.bounds.items()]:
+        if family in DESCRIBED_ROWS or family in (fam.OFFER_CAPACITY, fam.STORAGE_CAPACITY):
+            continue
+        if len(index) == 0:
+            continue
+        label = labelled.get(family)
+        what = ", ".join(label(index)) if label else f"{len(index)} of its rows"
+        parts.append(f"{family} ({what})")
+    return parts
 
 
 def _span(months: list[str]) -> str:

@@ -101,17 +101,19 @@ def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
 def _offers(data: ModelData, solution: Solution) -> pd.DataFrame:
     """Each offer in effect: its tonnes, the price range keeping the basis optimal, and for an
     unused offer the price cut it needs to enter. Ranges are converted from landed cost to the
-    offer's price: price = (landed - freight) / (1 + tariff / 100)."""
-    arrive = data.arrive
-    tonnes = clean(solution.arrive)
+    offer's price: price = (landed - freight) / (1 + tariff / 100). Contracted tonnes are not
+    offers: their price is paid through the contract, outside their arrive column's cost."""
+    spot = (data.arrive["contract_k"] < 0).to_numpy()
+    arrive = data.arrive[spot].reset_index(drop=True)
+    tonnes = clean(solution.arrive[spot])
     scale = 1 + arrive["tariff_pct"].to_numpy() / 100
     freight = arrive["freight_usd_per_t"].to_numpy()
     price = arrive["price_usd_per_t"].to_numpy()
     if solution.arrive_cost_low is None:
         low = high = enter = np.full(len(arrive), np.nan)
     else:
-        low = np.maximum((solution.arrive_cost_low - freight) / scale, 0.0)
-        high = (solution.arrive_cost_high - freight) / scale
+        low = np.maximum((solution.arrive_cost_low[spot] - freight) / scale, 0.0)
+        high = (solution.arrive_cost_high[spot] - freight) / scale
         enter = np.where(tonnes > 0, np.nan, np.maximum(price - low, 0.0))
         low = np.where(tonnes > 0, low, np.nan)  # an unused offer's range is its entry price
         high = np.where(tonnes > 0, high, np.nan)

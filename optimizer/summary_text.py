@@ -30,6 +30,8 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
     if result.status == Status.INFEASIBLE:
         lines.append("No plan meets every demand, cap and floor:")
         lines += [f"  {sentence}" for sentence in result.diagnosis]
+    elif result.diagnosis:  # e.g. why the model is unbounded
+        lines += [f"  {sentence}" for sentence in result.diagnosis]
     if result.has_plan:
         lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result)]
         lines += _decisions(result)

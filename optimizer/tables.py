@@ -148,9 +148,7 @@ def decisions_table(data: ModelData, solution: Solution) -> pd.DataFrame:
             "process": units["process"].to_numpy(dtype=object)[u],
             "country": units["country"].to_numpy(dtype=object)[u],
             "chosen": solution.build > 0.5,
-            "first_month": np.asarray(data.months, dtype=object)[
-                np.minimum(units["first_t"].to_numpy(dtype=int)[u], len(data.months) - 1)
-            ],
+            "first_month": _month_or_none(data.months, units["first_t"].to_numpy(dtype=int)[u]),
             "capacity_t_per_month": units["capacity_t_per_month"].to_numpy(dtype=float)[u],
             "capital_cost_usd": options["capital_cost_usd"].to_numpy(dtype=float),
             "cost_in_horizon_usd": np.round(options["capital_in_horizon_usd"].to_numpy(float), 2),
@@ -167,9 +165,7 @@ def decisions_table(data: ModelData, solution: Solution) -> pd.DataFrame:
             "material": contracts["material"].to_numpy(dtype=object),
             "country": contracts["country"].to_numpy(dtype=object),
             "chosen": solution.sign > 0.5,
-            "first_month": np.asarray(data.months, dtype=object)[
-                contracts["first_t"].to_numpy(dtype=int)
-            ],
+            "first_month": _month_or_none(data.months, contracts["first_t"].to_numpy(dtype=int)),
             "cost_in_horizon_usd": contracts["fixed_cost_usd"].to_numpy(dtype=float),
             "min_t_per_month": contracts["min_t_per_month"].to_numpy(dtype=float),
             "max_t_per_month": contracts["max_t_per_month"].to_numpy(dtype=float),
@@ -182,6 +178,12 @@ def decisions_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=DECISION_COLUMNS)
     return pd.concat(parts, ignore_index=True).reindex(columns=DECISION_COLUMNS)
+
+
+def _month_or_none(months: list[str], t: np.ndarray) -> np.ndarray:
+    """The month of each position; None for one past the horizon (it can never start)."""
+    inside = t < len(months)
+    return np.where(inside, np.asarray(months, dtype=object)[np.where(inside, t, 0)], None)
 
 
 def _names_at(names: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -261,8 +263,9 @@ CONSTRAINT_COLUMNS = [
 
 
 def constraints_table(data: ModelData, solution: Solution) -> pd.DataFrame:
-    """Every cap, floor and finite capacity: its limit, value, slack in tonnes, shadow price
-    (d total cost / d right-hand side, USD per tonne) and whether it binds."""
+    """Every cap, floor, finite offer and storage capacity and annual budget: its limit, value,
+    slack (tonnes; USD for a budget), shadow price (d total cost / d right-hand side) and
+    whether it binds. Processing capacity is in the processing table."""
     parts = [
         _cap_rows(data, solution),
         _floor_rows(data, solution),

@@ -11,6 +11,7 @@ import pytest
 from builders import scenario
 
 from optimizer import Status, solve
+from optimizer.summary_text import format_summary
 from optimizer.synthetic import synthetic_scenario
 
 ENGINES = ["highs", "pyomo"]
@@ -245,3 +246,22 @@ def test_selling_without_limit_is_unbounded_and_said_so():
     assert result.status == Status.UNBOUNDED and not result.has_plan
     assert result.exit_code == 1
     assert "(X): set sale_limit_t_per_month" in result.diagnosis[0]
+    assert result.diagnosis[0] in format_summary(result)  # the terminal says why, too
+
+
+def test_a_contract_that_cannot_deliver_within_the_horizon_has_no_first_month():
+    # B's lead time (5 months) is longer than the horizon (3): its contract can never deliver.
+    sc = scenario(
+        3,
+        materials=[{"material": "X", "initial_stock_t": 100}],
+        suppliers=[{"supplier": "A", "country": "CN"},
+                   {"supplier": "B", "country": "AU", "lead_time_months": 5}],
+        offers=[{"supplier": "A", "material": "X", "price_usd_per_t": 5},
+                {"supplier": "B", "material": "X", "price_usd_per_t": 4}],
+        contracts=[{"contract": "k1", "supplier": "B", "material": "X", "fixed_cost_usd": 1,
+                    "max_t_per_month": 5, "price_usd_per_t": 3}],
+        demand={"X": [10, 10, 10]},
+    )  # fmt: skip
+    result = solved(sc)
+    row = result.decisions.set_index("name").loc["k1"]
+    assert row["first_month"] is None and not row["chosen"] and row["taken_t"] == 0

@@ -118,3 +118,39 @@ def test_a_diagnosis_names_the_processing_units_that_make_a_material():
         "Nd 2026-01: demand of 10 t cannot be met: at most 6 t can be had by then"
     )
     assert "SEP makes at most 6 t/month" in result.diagnosis[0]
+
+
+def test_a_budget_too_small_for_demand_is_named():
+    # 30 t at 5/t need USD 150 in 2026; the budget allows USD 100, so 20 t.
+    sc = scenario(
+        3,
+        materials=[{"material": "X"}],
+        suppliers=[{"supplier": "A", "country": "CN"}],
+        offers=[{"supplier": "A", "material": "X", "price_usd_per_t": 5}],
+        demand={"X": [10, 10, 10]},
+        budget_usd_per_year=100,
+    )
+    result = solve(sc)
+    assert result.status == Status.INFEASIBLE
+    first, conflict = result.diagnosis
+    assert first.startswith("X 2026-01..2026-03: demand of 30 t cannot be met: at most 20 t")
+    assert "an annual budget of USD 100" in first
+    assert "annual-budget (USD 100 in 2026)" in conflict
+
+
+def test_a_contract_is_a_reason_and_does_not_hide_spot_capacity():
+    # Y: 10 t a month due; A offers 2 t a month spot and, under contract K, 3 t more a month.
+    sc = scenario(
+        2,
+        materials=[{"material": "Y"}],
+        suppliers=[{"supplier": "A", "country": "AU"}],
+        offers=[{"supplier": "A", "material": "Y", "price_usd_per_t": 5,
+                 "capacity_t_per_month": 2}],
+        contracts=[{"contract": "K", "supplier": "A", "material": "Y", "fixed_cost_usd": 1,
+                    "max_t_per_month": 3, "price_usd_per_t": 4}],
+        demand={"Y": [10, 10]},
+    )  # fmt: skip
+    result = solve(sc)
+    assert result.status == Status.INFEASIBLE
+    assert "A capacity 2 t/month" in result.diagnosis[0]
+    assert "contract K at most 3 t/month if signed" in result.diagnosis[0]

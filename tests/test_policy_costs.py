@@ -213,3 +213,16 @@ def test_a_mips_cap_price_is_that_of_its_fixed_lp():
     assert moved.decisions["chosen"].tolist() == base.decisions["chosen"].tolist()
     predicted = cap["marginal_cost_usd"] * step * 100
     assert moved.objective_usd - base.objective_usd == pytest.approx(predicted, rel=1e-3)
+
+
+def test_contracted_tonnes_are_not_priced_as_offers():
+    # The default signs both Lynas contracts: their tonnes are paid through the contract, so
+    # only spot tonnes have an offer price and a range, and each used one lies in its range.
+    result = solve(Path(__file__).parent.parent / "inputs" / "india-2026")
+    offers = rows(result, "offer-price")
+    spot = result.plan[result.plan["contract"].isna()]
+    assert result.plan["contract"].notna().any()
+    assert offers["tonnes"].sum() == pytest.approx(spot["tonnes"].sum())
+    used = offers[offers["tonnes"] > 0]
+    assert (used["price_low_usd_per_t"] <= used["price_usd_per_t"] + 1e-6).all()
+    assert (used["price_usd_per_t"] <= used["price_high_usd_per_t"] + 1e-6).all()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from builders import scenario
 
 from optimizer import solve
 from optimizer.checks import recheck
+from optimizer.synthetic import synthetic_scenario
 
 SCENARIO = dict(
     months=4,
@@ -66,6 +69,18 @@ def test_stock_that_does_not_balance(solved):
     stock.loc[2, "stock_t"] += 3.0
     found = check(solved, stock=stock)
     assert any(v.startswith("stock-balance: Dy 2026-03: stock") for v in found)
+
+
+def test_a_small_stock_error_late_in_a_long_horizon():
+    # 0.01 t in one month of 240, after some 20,000 t of cumulative demand: caught by the
+    # month's own balance (a tolerance scaled by cumulative flows would let it pass).
+    result = solve(synthetic_scenario(2, 3, 240, seed=4))
+    stock = result.stock.copy()
+    late = stock.index[(stock["material"] == stock["material"].iloc[0])][200]
+    stock.loc[late, "stock_t"] += 0.01
+    found = recheck(result.scenario, result.plan, stock, result.objective_usd)
+    month = stock.loc[late, "month"]
+    assert any(v.startswith(f"stock-balance: {stock.loc[late, 'material']} {month}") for v in found)
 
 
 def test_a_country_above_its_cap(solved):
@@ -179,8 +194,33 @@ def test_sales_above_the_market_limit(chain_result):
 
 
 def test_spending_above_the_budget_and_a_wrong_objective(chain_result):
+    # The budget is re-checked from tonnes at the inputs' prices, not from the plan's costs.
     plan = chain_result.plan.copy()
-    plan.loc[plan.index[0], "cost_usd"] = 5e7
+    first = plan.index[0]
+    plan.loc[first, "tonnes"] = 5e7 / plan.loc[first, "landed_usd_per_t"]
+    plan.loc[first, "cost_usd"] = 5e7
     found = check_chain(chain_result, plan=plan, objective=chain_result.objective_usd + 1e4)
     assert any(v.startswith("annual-budget: 2026") for v in found)
     assert any(v.startswith("objective: the solver reports") for v in found)
+
+
+def test_a_plan_row_whose_cost_is_not_its_tonnes_at_its_landed_cost(chain_result):
+    plan = chain_result.plan.copy()
+    plan.loc[plan.index[0], "cost_usd"] *= 10
+    plan.loc[plan.index[1], "landed_usd_per_t"] += 5
+    found = check_chain(chain_result, plan=plan)
+    assert sum(v.startswith("plan: cost of") for v in found) == 1
+    assert sum(v.startswith("plan: landed cost of") for v in found) == 1
+
+
+def test_contracted_tonnes_from_another_supplier_than_the_contracts():
+    # The default takes Lynas's Dy and Tb contracts; a contracted row relabelled to another
+    # supplier would move its tonnes to another country in the share caps.
+    result = solve(Path(__file__).parent.parent / "inputs" / "india-2026")
+    plan = result.plan.copy()
+    contracted = plan.index[plan["contract"].notna()]
+    assert len(contracted)
+    other = next(s for s in result.scenario.suppliers["supplier"] if s != "lynas-malaysia")
+    plan.loc[contracted[0], "supplier"] = other
+    found = check_chain(result, plan=plan)
+    assert any(v.startswith("contract-volume:") and f"from {other} in" in v for v in found)

@@ -821,6 +821,8 @@ def test_chain_from_frames(chain_scenario):
          "2026-07 is outside the horizon 2026-01..2026-06"),
         ("expansions.csv", 3, "lifetime_years", "201",
          "201 is above 200; values must be at most 200"),
+        ("expansions.csv", 3, "lifetime_years", "0",  # no life to spread the capital over
+         "0 is below 1; values must be at least 1"),
         ("expansions.csv", 3, "capital_cost_usd", "", "is blank; a value is required"),
         ("expansions.csv", 4, "process", "", "is blank; a value is required"),
         ("contracts.csv", 3, "supplier", "cn-oxide",
