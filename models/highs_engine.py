@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from . import families as fam
 from .data import ModelData
-from .solution import ModelSize, Solution, SolveOptions, Status
+from .solution import ModelSize, Solution, SolveOptions, Status, relative_gap
 
 # Above this many nonzeros a cold solve uses interior point (+ crossover); below, dual simplex.
 # Measured in benchmarks/bench_engines.py; see docs/formulation.md.
@@ -535,6 +535,7 @@ def _read_mip(highs: highspy.Highs, lp: LinearProgram, solution: Solution) -> No
         if block not in ("build", "sign"):
             setattr(solution, block, getattr(fixed, block))
     solution.objective = fixed.objective
+    solution.mip_gap = relative_gap(fixed.objective, solution.best_bound)
     solution.row_duals, solution.bound_duals = fixed.row_duals, fixed.bound_duals
     solution.arrive_cost_low = fixed.arrive_cost_low
     solution.arrive_cost_high = fixed.arrive_cost_high

@@ -42,7 +42,7 @@ from pyomo.version import version as pyomo_version
 
 from . import families as fam
 from .data import ModelData
-from .solution import ModelSize, Solution, SolveOptions, Status
+from .solution import ModelSize, Solution, SolveOptions, Status, relative_gap
 
 # The constraint components of ``build`` and the families they implement.
 FAMILY_OF_CONSTRAINT = {
@@ -602,7 +602,8 @@ _V2_STATUS = {
     TerminationV2.convergenceCriteriaSatisfied: Status.OPTIMAL,
     TerminationV2.provenInfeasible: Status.INFEASIBLE,
     TerminationV2.locallyInfeasible: Status.INFEASIBLE,
-    # Read as infeasible, as the fast engine does (see ``highs_engine.status_of``).
+    # HiGHS is first run again without presolve, which tells which (as in the fast engine);
+    # for other solvers, or if it still cannot tell, read as infeasible.
     TerminationV2.infeasibleOrUnbounded: Status.INFEASIBLE,
     TerminationV2.unbounded: Status.UNBOUNDED,
     TerminationV2.maxTimeLimit: Status.LIMIT,
@@ -682,7 +683,9 @@ def solve(data: ModelData, options: SolveOptions | None = None, solver: str = "h
     A model with yes/no decisions (``build``, ``sign``) is solved as a MIP, with the time limit
     and relative gap of ``options``; the gap and best bound are reported when the solver gives
     them. With a plan, the decisions are then fixed at their values and the LP that remains is
-    solved again for the duals (``duals_from_fixed_lp``); the plan and objective stay the MIP's.
+    solved again for the duals (``duals_from_fixed_lp``); the plan and objective are then that
+    LP's too, as in the fast engine: the best plan for the chosen decisions, which the duals
+    describe. The gap is measured from that objective.
 
     Infeasible or failed runs return a status, not an exception; a plan is loaded only when the
     solver has a feasible point, and duals only at an optimum (left out when the solver reports
@@ -697,6 +700,8 @@ def solve(data: ModelData, options: SolveOptions | None = None, solver: str = "h
     mip = bool(decisions)
     built = time.perf_counter()
     run = _run(model, solver, options, mip)
+    if run.words == "infeasibleOrUnbounded" and solver in _HIGHS_NAMES:
+        run = _run(model, solver, options, mip, presolve=False)
     solved = time.perf_counter()
     solution = Solution(
         status=run.status,
@@ -716,8 +721,10 @@ def solve(data: ModelData, options: SolveOptions | None = None, solver: str = "h
         if not mip:
             read_duals(model, data, solution)
         elif resolve_with_decisions_fixed(model, decisions, solver, options):
+            read_values(model, data, solution)  # the fixed LP's plan, which the duals describe
             read_duals(model, data, solution)
             solution.duals_from_fixed_lp = True
+            solution.mip_gap = relative_gap(solution.objective, run.bound)
     solution.read_seconds = time.perf_counter() - solved
     return solution
 
@@ -725,15 +732,6 @@ def solve(data: ModelData, options: SolveOptions | None = None, solver: str = "h
 def yes_no_decisions(model: pyo.ConcreteModel) -> list:
     """The binary variables of the model: the options to build and the contracts to sign."""
     return [var for var in model.component_data_objects(pyo.Var) if var.is_binary()]
-
-
-def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
-    """|objective - bound| / |objective|, HiGHS's measure (``None``: unknown or infinite)."""
-    if incumbent is None or bound is None or not math.isfinite(incumbent - bound):
-        return None
-    if incumbent == bound:
-        return 0.0
-    return abs(incumbent - bound) / abs(incumbent) if incumbent != 0 else None
 
 
 def resolve_with_decisions_fixed(
@@ -757,17 +755,21 @@ def resolve_with_decisions_fixed(
     return run.loaded and run.status == Status.OPTIMAL and len(model.dual) > 0
 
 
-def _run(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
+def _run(model, solver: str, options: SolveOptions, mip: bool, presolve: bool = True) -> _Run:
     if solver in SolverFactoryV2:
-        return _run_v2(model, solver, options, mip)
-    return _run_legacy(model, solver, options, mip)
+        return _run_v2(model, solver, options, mip, presolve)
+    return _run_legacy(model, solver, options, mip, presolve)
 
 
-def _highs_options(solver: str, options: SolveOptions, mip: bool) -> dict[str, Any]:
+def _highs_options(
+    solver: str, options: SolveOptions, mip: bool, presolve: bool = True
+) -> dict[str, Any]:
     """HiGHS's own options for our settings (other solvers get none); a MIP lets HiGHS choose."""
     if solver not in _HIGHS_NAMES:
         return {}
     settings: dict[str, Any] = {"random_seed": 0}
+    if not presolve:
+        settings["presolve"] = "off"
     if options.algorithm in ("simplex", "ipm") and not mip:
         settings["solver"] = options.algorithm
     if options.algorithm == "ipm" and not mip:
@@ -775,7 +777,7 @@ def _highs_options(solver: str, options: SolveOptions, mip: bool) -> dict[str, A
     return settings
 
 
-def _run_v2(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
+def _run_v2(model, solver: str, options: SolveOptions, mip: bool, presolve: bool) -> _Run:
     """Solve with Pyomo's newer solver interface; load values, and for an LP at its optimum
     duals and reduced costs."""
     opt = SolverFactoryV2(solver)
@@ -789,7 +791,7 @@ def _run_v2(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
         raise_exception_on_nonoptimal_result=False,
         time_limit=options.time_limit_s,
         threads=options.threads,
-        solver_options=_highs_options(solver, options, mip),
+        solver_options=_highs_options(solver, options, mip, presolve),
         **extra,
     )
     condition = results.termination_condition
@@ -815,7 +817,7 @@ def _run_v2(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
     )
 
 
-def _run_legacy(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
+def _run_legacy(model, solver: str, options: SolveOptions, mip: bool, presolve: bool) -> _Run:
     """Solve with a solver of ``pyo.SolverFactory``; load values, and for an LP whatever
     suffixes come (a MIP is solved without asking for duals)."""
     # Pyomo logs a traceback for names it cannot run: keep it for the error message instead.
@@ -825,7 +827,7 @@ def _run_legacy(model, solver: str, options: SolveOptions, mip: bool) -> _Run:
     if not available:
         reason = " ".join(log.getvalue().split("Traceback")[0].split())
         raise RuntimeError(f"Pyomo solver {solver!r} is not available. {reason}".strip())
-    for key, value in _highs_options(solver, options, mip).items():
+    for key, value in _highs_options(solver, options, mip, presolve).items():
         opt.options[key] = value
     if options.threads is not None and solver in _THREADS_OPTION:
         opt.options[_THREADS_OPTION[solver]] = int(options.threads)
@@ -896,12 +898,6 @@ def reduced_costs_from_duals(model: pyo.ConcreteModel) -> ComponentMap:
 
 # The Solution arrays of variable values, in ModelData order (as ``highs_engine.VALUE_BLOCKS``).
 VALUE_BLOCKS = ("arrive", "stock", "shortfall", "run", "sell", "dispose", "paid", "build", "sign")
-
-
-def read_solution(model: pyo.ConcreteModel, data: ModelData, solution: Solution) -> None:
-    """Values, the objective and (when the solver gave them) duals, aligned with ``data``."""
-    read_values(model, data, solution)
-    read_duals(model, data, solution)
 
 
 def read_values(model: pyo.ConcreteModel, data: ModelData, solution: Solution) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -90,3 +91,12 @@ class Solution:
     @property
     def has_plan(self) -> bool:
         return self.arrive is not None
+
+
+def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / |objective|, HiGHS's measure (``None``: unknown or infinite)."""
+    if incumbent is None or bound is None or not math.isfinite(incumbent - bound):
+        return None
+    if incumbent == bound:
+        return 0.0
+    return abs(incumbent - bound) / abs(incumbent) if incumbent != 0 else None

@@ -113,7 +113,10 @@ def test_an_expansion_runs_only_after_its_build_lead_time(engine):
     assert result.objective_usd == pytest.approx(540)
     assert chosen(result, "expansion") == ["X"]
     x = result.processing[result.processing["unit"] == "X"]
-    assert x["month"].min() == "2026-03" and x["throughput_t"].sum() == pytest.approx(8)
+    late = result.processing[result.processing["month"] >= "2026-03"]
+    # From 2026-03, P and X make Y at the same cost: how they share the 10 t is a tie.
+    assert x["month"].min() == "2026-03" and x["throughput_t"].sum() >= 8 - 1e-6
+    assert late["throughput_t"].sum() == pytest.approx(10)
     assert result.decisions.set_index("name").loc["X", "first_month"] == "2026-03"
 
 
