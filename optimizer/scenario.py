@@ -196,3 +196,10 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return repr(float(value))
     return str(value).strip()
+
+
+def scenario_problems(scenario: Scenario) -> list[Problem]:
+    """The problems a folder with these tables would have: every column's bounds and the rules
+    across tables, for a scenario changed in memory (a sweep point). Lines count from 2, as in a
+    file with a header row. (Interface for sweeps; the checks themselves are being filled in.)"""
+    return []
