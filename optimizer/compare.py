@@ -8,6 +8,8 @@ alone, so plans from different runs and machines compare alike.
 from __future__ import annotations
 
 import json
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,37 @@ from .tables import COST_COMPONENTS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions")
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
+# A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNNAMED_PLAN = "plan"
+
+
+def csv_safe(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: one starting like a formula gets a leading
+    ``'`` (OWASP's advice; kept rather than refused, so a plan in a folder named ``-old`` can
+    still be compared); a number such as ``-5`` stays as it is."""
+    if not text.startswith(FORMULA_START):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
+
+
+def plan_name(text: str) -> str:
+    """A plan's name, safe as one path component (``plans/<name>/``), a column heading and a
+    CSV cell: separators and control characters become ``_``, a name that would be a formula
+    gets a leading ``'``, and an empty name, ``.`` or ``..`` becomes ``plan``."""
+    name = "".join("_" if c in "/\\" or unicodedata.category(c) == "Cc" else c for c in str(text))
+    return UNNAMED_PLAN if name in ("", ".", "..") else csv_safe(name)
+
+
+def source_name(path: str | Path) -> str:
+    """The name of the plan in a folder (its folder's name) or a workbook (its stem): never
+    read from a file's content, which may say anything."""
+    path = Path(os.path.abspath(path))  # "." and ".." name the folder they stand for
+    return plan_name(path.stem if path.suffix.lower() == ".xlsx" and path.is_file() else path.name)
 
 
 @dataclass(frozen=True)
@@ -38,19 +71,34 @@ class PlanView:
         return PlanView(name, self.summary, self.tables)
 
     @classmethod
-    def from_result(cls, result: Result) -> PlanView:
-        return cls(result.scenario.name, result.summary(), result.tables())
+    def from_result(cls, result: Result, name: str | None = None) -> PlanView:
+        """Named ``name`` (default: the scenario's name), made safe by :func:`plan_name`."""
+        name = result.scenario.name if name is None else name
+        return cls(plan_name(name), result.summary(), result.tables())
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> PlanView:
+        """A result folder's plan, named by the folder (its summary's scenario name may be
+        anything: ``../../x`` named a path, ``=...`` a formula). Text cells that would read as
+        formulas get a leading ``'`` (see :func:`csv_safe`): a hand-edited folder's names reach
+        compare.csv and the plans' CSV files."""
         folder = Path(folder)
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         tables = {
-            stem: pd.read_csv(folder / f"{stem}.csv", keep_default_na=True)
+            stem: _safe_text(pd.read_csv(folder / f"{stem}.csv", keep_default_na=True))
             for stem in TABLE_STEMS
             if (folder / f"{stem}.csv").exists()
         }
-        return cls(summary["scenario"], summary, tables)
+        return cls(source_name(folder), summary, tables)
+
+
+def _safe_text(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with :func:`csv_safe` applied to every text cell."""
+    for column in table.columns:
+        values = table[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            table[column] = values.map(lambda v: csv_safe(v) if isinstance(v, str) else v)
+    return table
 
 
 def is_result_folder(path: str | Path) -> bool:
@@ -58,7 +106,8 @@ def is_result_folder(path: str | Path) -> bool:
 
 
 def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanView:
-    """A plan from a result, a result folder, or a scenario folder/workbook (solved here)."""
+    """A plan from a result, a result folder, or a scenario folder/workbook (solved here and
+    named by its folder or workbook, as a result folder is)."""
     if isinstance(source, PlanView):
         return source
     if isinstance(source, Result):
@@ -67,7 +116,7 @@ def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanVi
         return PlanView.from_folder(source)
     from .solving import solve  # a scenario: solve it first
 
-    return PlanView.from_result(solve(source, **solve_options))
+    return PlanView.from_result(solve(source, **solve_options), name=source_name(source))
 
 
 @dataclass(frozen=True)
@@ -114,12 +163,18 @@ def compare(
 
 
 def _unique_names(plans: list[PlanView]) -> list[PlanView]:
-    """Plans of the same scenario (another engine, another run) get #2, #3 ... suffixes."""
-    seen: dict[str, int] = {}
+    """Safe names (:func:`plan_name`; a PlanView may be built with any name); plans of the same
+    name (another engine, another run) get #2, #3 ... suffixes. No name, nor its ``Δ`` column,
+    may take a column already taken (a key column, another plan or its ``Δ`` column)."""
+    taken = set(KEY_COLUMNS)
     unique = []
     for plan in plans:
-        seen[plan.name] = seen.get(plan.name, 0) + 1
-        name = plan.name if seen[plan.name] == 1 else f"{plan.name}#{seen[plan.name]}"
+        base = name = plan_name(plan.name)
+        number = 1
+        while name in taken or f"Δ {name}" in taken:
+            number += 1
+            name = f"{base}#{number}"
+        taken |= {name, f"Δ {name}"}
         unique.append(plan._renamed(name))
     return unique
 
@@ -295,8 +350,16 @@ def load_comparison(folder: str | Path) -> tuple[Comparison, list[PlanView]]:
     """A comparison folder written by ``sourcing compare``: recomputed from its plans."""
     folder = Path(folder)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    plans = [
-        PlanView.from_folder(folder / PLANS_FOLDER / name)._renamed(name)
-        for name in manifest["plans"]
-    ]
-    return compare(plans, baseline=manifest["baseline"]), plans
+    names = manifest.get("plans") if isinstance(manifest, dict) else None
+    if not isinstance(names, list) or len(names) < 2:
+        raise ValueError(f"{folder / MANIFEST}: 'plans' must list two or more plan names")
+    for name in names:  # each must be a plain folder name under plans/, as compare wrote it
+        if not isinstance(name, str) or plan_name(name) != name or names.count(name) > 1:
+            raise ValueError(
+                f"{folder / MANIFEST}: plan name {name!r} is not the name of a folder under "
+                f"{PLANS_FOLDER}/ (one path component, no separators, listed once)"
+            )
+        if not is_result_folder(folder / PLANS_FOLDER / name):
+            raise ValueError(f"{folder / MANIFEST}: no plan {PLANS_FOLDER}/{name}/summary.json")
+    plans = [PlanView.from_folder(folder / PLANS_FOLDER / name) for name in names]
+    return compare(plans, baseline=manifest.get("baseline")), plans

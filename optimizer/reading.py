@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -12,19 +15,91 @@ import numpy as np
 import pandas as pd
 
 from .problems import Problem
+from .schema import MAX_FILE_BYTES
 
 LINE = "_line"  # column holding each row's line number in its file
+OUTSIDE = "is a link to a file outside the scenario folder; copy the file in instead"
+SHOWN_LENGTH = 60  # of a value quoted in a message
 
 
-def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
-    """The file's text, or ``None`` after recording why it cannot be read as UTF-8 text."""
+def shown(value: str) -> str:
+    """A value as a message may quote it: control characters escaped (a terminal would obey
+    them), cut short when long."""
+    if len(value) > SHOWN_LENGTH:
+        value = value[: SHOWN_LENGTH - 3] + "..."
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+
+
+def file_refusal(path: Path, folder: Path | None = None) -> str | None:
+    """Why ``path`` is not read, judged before it is opened (opening a named pipe would block):
+    missing, a link out of ``folder``, not a regular file, or too large."""
     try:
-        data = path.read_bytes()
+        linked = folder is not None and stat.S_ISLNK(os.lstat(path).st_mode)
+        if linked and not path.resolve().is_relative_to(folder.resolve()):
+            return OUTSIDE
+        return _not_regular(os.stat(path))
     except FileNotFoundError:
-        problems.append(Problem(label, None, None, "file not found"))
-        return None
+        return "file not found"
+    except RuntimeError:  # Path.resolve before Python 3.13
+        return "is a link that leads back to itself"
     except OSError as exc:
-        problems.append(Problem(label, None, None, f"cannot be read: {exc.strerror}"))
+        return f"cannot be read: {exc.strerror}"
+
+
+def _not_regular(status: os.stat_result) -> str | None:
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        if status.st_size > MAX_FILE_BYTES:
+            return (
+                f"is {math.ceil(status.st_size / 1e6):,} MB; a scenario file may be at most "
+                f"{MAX_FILE_BYTES / 1e6:,.0f} MB"
+            )
+        return None
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "a socket" if stat.S_ISSOCK(mode) else "a special file"
+    return f"is {kind}, not a regular file"
+
+
+def read_bytes(
+    path: Path, label: str, problems: list[Problem], folder: Path | None = None
+) -> bytes | None:
+    """The file's bytes, or ``None`` after recording why it is not read (see
+    :func:`file_refusal`). Opened without blocking and checked again once open, so a file
+    swapped for a pipe in between is refused too."""
+    reason = file_refusal(path, folder)
+    if reason is None:
+        try:
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(handle, "rb") as file:
+                reason = _not_regular(os.fstat(file.fileno()))
+                data = file.read(MAX_FILE_BYTES + 1) if reason is None else b""
+            if len(data) > MAX_FILE_BYTES:  # it grew since
+                reason = f"is over {MAX_FILE_BYTES / 1e6:,.0f} MB, the most a file may be"
+        except FileNotFoundError:
+            reason = "file not found"
+        except OSError as exc:
+            reason = f"cannot be read: {exc.strerror}"
+    if reason is not None:
+        problems.append(Problem(label, None, None, reason))
+        return None
+    return data
+
+
+def read_text(
+    path: Path, label: str, problems: list[Problem], folder: Path | None = None
+) -> str | None:
+    """The file's text, or ``None`` after recording why it cannot be read as UTF-8 text.
+    With ``folder``, a link to a file outside that folder is refused unread."""
+    data = read_bytes(path, label, problems, folder)
+    if data is None:
         return None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -125,7 +200,7 @@ def _header_is_sound(header: list[str], label: str, problems: list[Problem]) -> 
             problems.append(Problem(label, 1, None, f"column {position} has no name"))
             sound = False
         elif name in seen:
-            problems.append(Problem(label, 1, name, "column appears twice in the header"))
+            problems.append(Problem(label, 1, shown(name), "column appears twice in the header"))
             sound = False
         seen.add(name)
     return sound

@@ -21,10 +21,8 @@ import hashlib
 import html
 import io
 import math
-import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ from matplotlib.ticker import FuncFormatter
 
 from .compare import Comparison, PlanView, country_shares, load_comparison
 from .compare_text import format_figure
+from .output_folders import write_file_atomic
 from .settings import CAP_WINDOW_WORDS
 from .summary_text import COST_LABELS, TIED_BELOW
 from .tables import COST_COMPONENTS
@@ -135,6 +134,9 @@ RC = {
     "grid.linewidth": 0.8,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
+    # Names come from the input files: "$...$" in one is text, never mathtext (which failed the
+    # whole report on a name such as $\foo{$).
+    "text.parse_math": False,
 }
 
 
@@ -327,28 +329,13 @@ def write_report(folder: Path, charts: list[Chart], document: str, stems: Iterab
     chart_folder.mkdir(parents=True, exist_ok=True)
     written = set()
     for chart in charts:
-        write_atomic(chart_folder / f"{chart.stem}.png", chart.png)
+        write_file_atomic(chart_folder / f"{chart.stem}.png", chart.png)
         written.add(chart.stem)
     for stem in sorted(set(stems) - written):  # left by an earlier run
         (chart_folder / f"{stem}.png").unlink(missing_ok=True)
     path = folder / REPORT_FILE
-    write_atomic(path, document.encode("utf-8"))
+    write_file_atomic(path, document.encode("utf-8"))
     return path
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a sibling temporary file, then rename it over ``path`` (readers never see half)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes it private; reports are shared
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +419,8 @@ def figure_html(chart: Chart | None, missing: str) -> str:
     if chart is None:
         return f'<p class="note">{html.escape(missing)}</p>'
     return (
-        f'<figure id="chart-{chart.stem}"><img src="{chart.uri}" alt="{html.escape(chart.alt)}" '
+        f'<figure id="chart-{html.escape(chart.stem)}"><img src="{chart.uri}" '
+        f'alt="{html.escape(chart.alt)}" '
         f'width="{chart.width}" height="{chart.height}">'
         f"<figcaption>{html.escape(chart.caption)}</figcaption></figure>"
     )
@@ -590,8 +578,10 @@ def _plan_header(plan: PlanView) -> str:
             f"{size.get('variables', 0):,} variables, {size.get('constraints', 0):,} rows",
         ),
     ]
+    scenario = str(summary.get("scenario", plan.name))
+    named = plan.name if scenario == plan.name else f"{plan.name} (scenario {scenario})"
     return (
-        f"<h1>Sourcing plan: {html.escape(plan.name)}</h1>"
+        f"<h1>Sourcing plan: {html.escape(named)}</h1>"
         + paragraph(summary.get("description", ""), "description")
         + facts(items)
     )
@@ -1233,16 +1223,19 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
     fig = new_figure(1.1 + len(COST_METRICS) * (0.22 * len(names) + 0.22))
     ax = fig.subplots()
     y = np.arange(len(COST_METRICS))
+    handles = []  # made here: the axes' own list leaves out a plan whose name starts with "_"
     for j, name in enumerate(names):
         heights = np.array([values[m][name] for m in COST_METRICS], dtype=float)
+        colour = _plan_colour(comparison, name)
         bars = ax.barh(
             y - 0.4 + per_group * (j + 0.5),
             np.nan_to_num(heights),
             height=per_group * 0.92,
-            color=_plan_colour(comparison, name),
-            label=f"{name} (total USD {totals[name] / 1e6:,.1f} million)",
+            color=colour,
         )
         _value_labels(ax, bars, [_usd(v) for v in heights], horizontal=True)
+        label = f"{name} (total USD {totals[name] / 1e6:,.1f} million)"
+        handles.append(Patch(color=colour, label=label))
     ax.set_yticks(y, [_cost_label(COST_METRICS[m]) for m in COST_METRICS])
     ax.invert_yaxis()
     top = np.nanmax([values[m].max() for m in COST_METRICS])
@@ -1250,7 +1243,6 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
     ax.xaxis.set_major_formatter(FuncFormatter(_millions))
     ax.set_xlabel("USD million")
     ax.grid(False, axis="y")
-    handles, _ = ax.get_legend_handles_labels()
     headed_legend(fig, handles, "Cost by component, per plan", min(len(names), 3))
     return fig
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import os
+import stat
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +15,16 @@ import numpy as np
 import pandas as pd
 
 from .problems import Problem, ScenarioError
-from .reading import LINE, parse_csv, parse_toml, read_text
-from .schema import SETTINGS_FILE, TABLES, table_fields
-from .settings import Settings, settings_from_dict, settings_from_toml
+from .reading import LINE, file_refusal, parse_csv, parse_toml, read_text
+from .schema import SETTINGS_FILE, TABLES, Field, table_fields
+from .settings import Settings, settings_from_dict, settings_from_toml, settings_number_problems
 from .strings import python_strings
-from .validation import check_tables
+from .validation import check_tables, check_typed_numbers, check_values_across_tables
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # read as a workbook, whatever the content
+SCENARIO_FILES = {SETTINGS_FILE, *(spec.file for spec in TABLES.values())}
+NEIGHBOURS = 1_000  # entries of a folder looked at for a name like a missing one
+NUMBER_TYPES = ("number", "integer", "share")
 
 
 @dataclass(frozen=True)
@@ -90,34 +99,78 @@ class Scenario:
 
 @python_strings()
 def load_scenario(folder: str | Path) -> Scenario:
-    """Read and validate a scenario folder, or an ``.xlsx`` workbook (any file that is not a
-    folder is read as one); raise :class:`ScenarioError` listing every problem."""
+    """Read and validate a scenario folder, or an ``.xlsx`` workbook (a zip archive, or a file
+    named ``.xlsx``); raise :class:`ScenarioError` listing every problem."""
     folder = Path(folder)
-    if _is_workbook(folder):
+    problem = path_problem(folder)
+    if problem is not None:
+        raise ScenarioError([problem])
+    if not folder.is_dir():
         from .workbook import read_scenario_workbook  # workbook.py imports this module
 
         return read_scenario_workbook(folder)
     problems: list[Problem] = []
-    if not folder.is_dir():
-        raise ScenarioError([Problem(str(folder), None, None, "is not a scenario folder")])
     settings = _read_settings(folder, problems)
     texts: dict[str, pd.DataFrame | None] = {}
     for name, spec in TABLES.items():
         path = folder / spec.file
-        if not spec.required and not path.exists():
+        if not spec.required and not os.path.lexists(path):  # a broken link is reported
             texts[name] = _empty_text(spec.file)
             continue
-        text = read_text(path, spec.file, problems)
+        text = read_text(path, spec.file, problems, folder)
         texts[name] = None if text is None else parse_csv(text, spec.file, problems)
     return _assemble(settings, texts, problems, source=folder)
 
 
-def _is_workbook(path: Path) -> bool:
-    return not path.is_dir() and (path.is_file() or path.suffix.lower() in (".xlsx", ".xlsm"))
+def path_problem(path: Path) -> Problem | None:
+    """Why ``path`` cannot be a scenario (a folder, or a workbook file), in a newcomer's words:
+    it does not exist (with the closest name beside it), it is a file of a scenario folder, or
+    it is some other file. ``None`` for a folder, a workbook or a zip archive."""
+    from .workbook import _not_a_zip  # workbook.py imports this module
+
+    def problem(message: str) -> Problem:
+        return Problem(str(path), None, None, message)
+
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return problem(f"does not exist{_closest_name(path)}")
+    except OSError as exc:
+        return problem(f"cannot be read: {exc.strerror}")
+    if stat.S_ISDIR(status.st_mode):
+        return None
+    if path.name in SCENARIO_FILES:
+        return problem(f"is a file of a scenario folder; give the folder: {path.parent}")
+    reason = file_refusal(path)  # a pipe, a device, too large
+    if reason is not None or path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return None if reason is None else problem(reason)
+    try:
+        with path.open("rb") as handle:  # a regular file (checked): reading does not block
+            why = _not_a_zip(handle.read(4096))
+    except OSError as exc:
+        return problem(f"cannot be read: {exc.strerror}")
+    if why is None:
+        return None
+    return problem(f"is neither a scenario folder nor an .xlsx workbook ({why})")
+
+
+def _closest_name(path: Path) -> str:
+    """``; did you mean <path>?`` naming a folder or workbook beside ``path`` spelt alike."""
+    try:
+        with os.scandir(path.parent) as entries:
+            names = [
+                entry.name
+                for _, entry in zip(range(NEIGHBOURS), entries, strict=False)
+                if entry.is_dir() or Path(entry.name).suffix.lower() in WORKBOOK_SUFFIXES
+            ]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1)
+    return f"; did you mean {path.parent / close[0]}?" if close else ""
 
 
 def _read_settings(folder: Path, problems: list[Problem]) -> Settings | None:
-    text = read_text(folder / SETTINGS_FILE, SETTINGS_FILE, problems)
+    text = read_text(folder / SETTINGS_FILE, SETTINGS_FILE, problems, folder)
     if text is None:
         return None
     document = parse_toml(text, SETTINGS_FILE, problems)
@@ -201,5 +254,21 @@ def _cell_text(value: Any) -> str:
 def scenario_problems(scenario: Scenario) -> list[Problem]:
     """The problems a folder with these tables would have: every column's bounds and the rules
     across tables, for a scenario changed in memory (a sweep point). Lines count from 2, as in a
-    file with a header row. (Interface for sweeps; the checks themselves are being filled in.)"""
-    return []
+    file with a header row. Sweeps change numbers, so names, months, keys and the rules that
+    read only them are not checked again (the scenario loaded passed them)."""
+    problems = settings_number_problems(scenario.settings)
+    typed: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        table = scenario.table(name)
+        lines = np.arange(2, len(table) + 2)
+        for field in _number_fields(spec.file):
+            values = table[field.column].to_numpy(dtype=float)
+            check_typed_numbers(spec.file, field, values, lines, problems)
+        typed[name] = table.assign(**{LINE: lines})
+    check_values_across_tables(typed, problems)
+    return problems
+
+
+@cache
+def _number_fields(file: str) -> tuple[Field, ...]:
+    return tuple(field for field in table_fields(file) if field.type in NUMBER_TYPES)

@@ -7,9 +7,26 @@ column is described once.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+# Identifiers (the ``id`` columns) reach CSV files opened in spreadsheets, chart labels and may
+# reach file names: a first letter or digit keeps out formulas ('=', '+', '-', '@'); no '$'
+# (matplotlib mathtext), no slash or backslash (paths), no control characters; any script.
+NAME_MAX_LENGTH = 64
+NAME_PATTERN = re.compile(rf"[^\W_][\w .()&+-]{{0,{NAME_MAX_LENGTH - 1}}}")  # with fullmatch
+NAME_RULE = (
+    f"names are 1 to {NAME_MAX_LENGTH} letters, digits, spaces and . _ - ( ) & +, "
+    "starting with a letter or digit"
+)
+# Sizes read before anything is parsed, so a hostile file is refused at once.
+MAX_FILE_BYTES = 200_000_000  # one file of a scenario folder, or a workbook
+MAX_WORKBOOK_UNPACKED_BYTES = 200_000_000  # declared in the zip's central directory
+MAX_WORKBOOK_ENTRIES = 1_000  # files inside the zip (a workbook has a few dozen)
+MAX_WORKBOOK_LISTING_BYTES = 1_000_000  # the zip's central directory: a record per file
+MAX_WORKBOOK_CELLS = 1_000_000  # in all sheets, each row counted up to its last cell
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,11 @@ SETTINGS_FILE = "scenario.toml"
 
 def _number(text: str) -> float | None:
     return float(text) if text else None
+
+
+def limit_text(value: float) -> str:
+    """A bound as people write it: ``1200``, ``0.5``, ``1e9``."""
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e")
 
 
 @cache

@@ -3,7 +3,20 @@ validation: ``python -m optimizer.schema_doc > docs/inputs.md``."""
 
 from __future__ import annotations
 
-from .schema import SETTINGS_FILE, TABLES, Field, table_fields
+from .schema import (
+    MAX_FILE_BYTES,
+    MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_ENTRIES,
+    MAX_WORKBOOK_LISTING_BYTES,
+    MAX_WORKBOOK_UNPACKED_BYTES,
+    NAME_RULE,
+    SETTINGS_FILE,
+    TABLES,
+    Field,
+    fields,
+    limit_text,
+    table_fields,
+)
 
 BLANK_WORDS = {
     "error": "required",
@@ -22,8 +35,10 @@ def _blank(field: Field) -> str:
 def _range(field: Field) -> str:
     if field.choices:
         return " \\| ".join(f"`{c}`" for c in field.choices)
-    low = "" if field.min is None else f"≥ {field.min:g}"
-    high = "" if field.max is None else f"≤ {field.max:g}"
+    if field.type == "id":
+        return "a name (see below)"
+    low = "" if field.min is None else f"≥ {limit_text(field.min)}"
+    high = "" if field.max is None else f"≤ {limit_text(field.max)}"
     return ", ".join(part for part in (low, high) if part)
 
 
@@ -80,8 +95,42 @@ def render() -> str:
         "- `country_caps.csv`: a row with a blank `material` applies to every material; a row "
         "naming a material overrides it for that material.",
         "",
+        *_limits(),
     ]
     return "\n".join(lines)
+
+
+def _limits() -> list[str]:
+    megabytes = f"{MAX_FILE_BYTES / 1e6:,.0f} MB"
+    names = ", ".join(f"`{c}`" for c in dict.fromkeys(f.column for f in fields() if f.type == "id"))
+    return [
+        "## Names, numbers and files",
+        "",
+        "These rules keep mistaken or hostile input from crashing the tool or silently "
+        "changing the plan; a breach is a located problem (exit code 2, nothing written):",
+        "",
+        f"- **Names.** Every identifier (the columns of type `id`: {names}): "
+        f"{NAME_RULE}; letters of any script. Names end up in CSV files opened in spreadsheets "
+        "(a leading `=`, `+`, `-` or `@` would be a formula), in chart labels (`$` starts "
+        "mathematics) and perhaps in file names (no `/`). The scenario `name` is stricter: "
+        "letters, digits, `.`, `_` and `-` only.",
+        "- **Numbers.** Every number lies in the range of its *allowed* column above, so no "
+        "value reaches the solver as infinite or absurd (HiGHS reads 1e20 as infinity). A "
+        "blank that means *unlimited* may also be written `inf`.",
+        "- **Recipes.** A recipe with an output has an input of more than 0 t/t, and no loop of "
+        "recipes gives back more of a material than went in (1 t oxide -> 1 t metal -> 2 t "
+        "oxide): each input counts on its own, so the loop's yields multiply to at most 1.",
+        f"- **Files.** Each file of a scenario folder is a regular file of at most {megabytes}, "
+        "inside the folder: a link to a file elsewhere is refused unread (copy the file in), "
+        "as are folders, named pipes and devices named like a scenario file.",
+        f"- **Workbooks.** At most {megabytes} themselves, "
+        f"{MAX_WORKBOOK_UNPACKED_BYTES / 1e6:,.0f} MB unpacked (as the archive declares), "
+        f"{MAX_WORKBOOK_ENTRIES:,} files inside the archive (listed in at most "
+        f"{MAX_WORKBOOK_LISTING_BYTES / 1e6:,.0f} MB), {MAX_WORKBOOK_CELLS:,} cells in "
+        "all sheets (each row counted up to its last cell, whatever size the sheet declares) "
+        f"and {MAX_WORKBOOK_CELLS:,} shared strings; checked before the workbook is parsed.",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import months
 from .problems import Problem
-from .schema import SETTINGS_FILE, Field, table_fields
+from .schema import SETTINGS_FILE, Field, limit_text, table_fields
 
 # How each policy.cap_window reads in a sentence ("CN capped at 60% of arrivals per ...").
 CAP_WINDOW_WORDS = {
@@ -230,12 +230,27 @@ def _check_number(field: Field, raw: Any, bad) -> Any:
         bad(f"must be a whole number, not {raw}")
         return None
     if field.min is not None and raw < field.min:
-        bad(f"must be at least {field.min:g}, not {raw}")
+        bad(f"must be at least {limit_text(field.min)}, not {raw}")
         return None
     if field.max is not None and raw > field.max:
-        bad(f"must be at most {field.max:g}, not {raw}")
+        bad(f"must be at most {limit_text(field.max)}, not {raw}")
         return None
     return int(raw) if field.type == "integer" else float(raw)
+
+
+def settings_number_problems(settings: Settings, file: str = SETTINGS_FILE) -> list[Problem]:
+    """The checks of every number of ``scenario.toml`` on settings changed in memory (a sweep
+    point); the line is not known."""
+    problems: list[Problem] = []
+    for field in table_fields(SETTINGS_FILE):
+        value = getattr(settings, _attribute(field))
+        if field.type in ("number", "integer") and value is not None:
+            _check_number(field, value, partial(_record, problems, file, field.column))
+    return problems
+
+
+def _record(problems: list[Problem], file: str, column: str, message: str) -> None:
+    problems.append(Problem(file, None, column, message))
 
 
 def _check_floor_start(

@@ -21,6 +21,7 @@ from models.solution import Solution, SolveOptions, Status
 from . import tables
 from .checks import recheck
 from .diagnose import diagnose
+from .output_folders import check_model_file, write_marked_file
 from .policy import policy_costs_table
 from .result import Result
 from .scenario import Scenario, load_scenario
@@ -64,7 +65,7 @@ def solve(
     data = compile_scenario(scenario)
     compiled = time.perf_counter()
     if write_model_to is not None:
-        write_model(data, write_model_to)
+        write_model_file(data, Path(write_model_to))
     solution = _run_engine(engine, data, options, pyomo_solver)
     result = _result(scenario, data, solution)
     result.timings = {
@@ -154,3 +155,10 @@ def _unbounded_reason(scenario: Scenario) -> str:
         + (f" ({', '.join(open_market)}): set sale_limit_t_per_month" if open_market else "")
         + "."
     )
+
+
+def write_model_file(data: ModelData, path: Path) -> None:
+    """The LP as an MPS or LP file (by extension) with readable names; an existing file is
+    replaced only if we wrote it (:func:`check_model_file`)."""
+    check_model_file(path)
+    write_marked_file(path, lambda temporary: write_model(data, temporary))

@@ -14,8 +14,8 @@ import pandas as pd
 
 from . import months
 from .problems import Problem
-from .reading import LINE
-from .schema import TABLES, Field, Table, table_fields
+from .reading import LINE, shown
+from .schema import NAME_PATTERN, NAME_RULE, TABLES, Field, Table, limit_text, table_fields
 from .settings import Settings
 
 BLANK_MEANS_INFINITY = "inf"
@@ -26,6 +26,10 @@ NAN_WORDS = {"nan", "+nan", "-nan"}
 # process's output counts for its country), existing or built by an expansion option.
 COUNTRY_TABLES = ("suppliers", "processes", "expansions")
 NEEDS_BOTH = "a recipe needs at least one input and one output"
+NAN_MESSAGE = "NaN is not a value; leave the cell blank instead"
+# A loop of recipes gaining more than this (relative) makes material from nothing; below it,
+# rounding (0.8 x 1.25 = 1.0000000000000002).
+LOOP_TOLERANCE = 1e-9
 
 
 def check_tables(
@@ -80,7 +84,7 @@ def check_columns(
         if column not in expected:
             close = difflib.get_close_matches(column, expected, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"expected {', '.join(expected)}"
-            problems.append(Problem(file, 1, column, f"unknown column; {hint}"))
+            problems.append(Problem(file, 1, shown(column), f"unknown column; {hint}"))
             sound = False
     return sound
 
@@ -88,18 +92,23 @@ def check_columns(
 def parse_column(
     file: str, field: Field, text: np.ndarray, lines: np.ndarray, problems: list[Problem]
 ) -> np.ndarray:
-    """The column's typed values; blanks take the schema's meaning (NaN where 'not set')."""
+    """The column's typed values; blanks take the schema's meaning (NaN where 'not set').
+    A value that is reported reads as blank (None) where it is text, so it is reported once."""
     text = text.astype(str)
     blank = text == ""
 
     def report(mask: np.ndarray, message) -> None:
         for line, value in zip(lines[mask], text[mask], strict=True):
-            problems.append(Problem(file, int(line), field.column, message(value)))
+            problems.append(Problem(file, int(line), field.column, message(shown(value))))
 
     if field.blank == BLANK_IS_ERROR:
         report(blank, lambda _: "is blank; a value is required")
     if field.type == "id":
-        return np.where(blank, None, text).astype(object)
+        # object dtype: Python's re (Arrow strings would use RE2, whose \w is ASCII only)
+        named = pd.Series(text, dtype=object).str.fullmatch(NAME_PATTERN)
+        invalid = ~blank & ~named.to_numpy(dtype=bool)
+        report(invalid, lambda value: f"'{value}' is not a valid name: {NAME_RULE}")
+        return np.where(blank | invalid, None, text).astype(object)
     if field.type == "text":
         return np.where(blank, "" if field.blank == BLANK_IS_EMPTY else None, text).astype(object)
     if field.type == "choice":
@@ -118,8 +127,20 @@ def parse_numbers(field: Field, text: np.ndarray, blank: np.ndarray, report) -> 
     """Numbers with their bounds checked; blanks become 0, infinity or NaN as the schema says."""
     values = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float, copy=True)
     nan_word = np.isin(np.char.lower(text), list(NAN_WORDS))
-    report(nan_word, lambda _: "NaN is not a value; leave the cell blank instead")
+    report(nan_word, lambda _: NAN_MESSAGE)
     report(~blank & np.isnan(values) & ~nan_word, lambda v: f"'{v}' is not a number")
+    check_numbers(field, values, report)
+    if field.blank == BLANK_MEANS_INFINITY:
+        values[blank] = np.inf
+    elif _is_number(field.blank):  # "0", "20": a default value
+        values[blank] = float(field.blank)
+    return values
+
+
+def check_numbers(field: Field, values: np.ndarray, report) -> None:
+    """Numbers within the schema's bounds: finite (or +inf where a blank means unlimited), whole
+    where integers are expected, between min and max. NaN (blank) is not judged here.
+    ``report(mask, message)`` records ``message(value as written)`` for each masked row."""
     unlimited_allowed = field.blank == BLANK_MEANS_INFINITY
     infinite = np.isinf(values) & ~(unlimited_allowed & (values > 0))
     report(infinite, lambda v: f"'{v}' is not a finite number")
@@ -128,18 +149,42 @@ def parse_numbers(field: Field, text: np.ndarray, blank: np.ndarray, report) -> 
         report(finite & (values != np.round(values)), lambda v: f"'{v}' must be a whole number")
     noun = "shares" if field.type == "share" else "values"
     if field.min is not None:
-        below = finite & (values < field.min)
+        low = limit_text(field.min)
         report(
-            below, lambda v: f"{v} is below {field.min:g}; {noun} must be at least {field.min:g}"
+            finite & (values < field.min),
+            lambda v: f"{v} is below {low}; {noun} must be at least {low}",
         )
     if field.max is not None:
-        above = finite & (values > field.max)
-        report(above, lambda v: f"{v} is above {field.max:g}; {noun} must be at most {field.max:g}")
-    if unlimited_allowed:
-        values[blank] = np.inf
-    elif _is_number(field.blank):  # "0", "20": a default value
-        values[blank] = float(field.blank)
-    return values
+        high = limit_text(field.max)
+        report(
+            finite & (values > field.max),
+            lambda v: f"{v} is above {high}; {noun} must be at most {high}",
+        )
+
+
+def check_typed_numbers(
+    file: str, field: Field, values: np.ndarray, lines: np.ndarray, problems: list[Problem]
+) -> None:
+    """The checks of :func:`parse_numbers` on a typed column (a table changed in memory): NaN
+    stands for a blank, allowed only where a blank means "not set"."""
+
+    def report(mask: np.ndarray, message) -> None:
+        if mask.any():  # the common case costs one reduction
+            for line, value in zip(lines[mask], values[mask], strict=True):
+                problems.append(Problem(file, int(line), field.column, message(number_text(value))))
+
+    blank = np.isnan(values)
+    if field.blank == BLANK_IS_ERROR:
+        report(blank, lambda _: "is blank; a value is required")
+    elif field.blank == BLANK_MEANS_INFINITY or _is_number(field.blank):
+        report(blank, lambda _: NAN_MESSAGE)  # a file's blank would have read as a number
+    check_numbers(field, values, report)
+
+
+def number_text(value: float) -> str:
+    """A number as a cell would hold it: whole numbers without ``.0``."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _is_number(text: str) -> bool:
@@ -229,16 +274,18 @@ def report_unknown(
 def check_across_tables(typed: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     """The rules that tie tables together beyond plain references. Each rule runs only when the
     tables it reads could be checked (a broken table reports its own problems)."""
-    materials, caps = typed.get("materials"), typed.get("country_caps")
-    processes, recipes = typed.get("processes"), typed.get("process_io")
-    options, contracts = typed.get("expansions"), typed.get("contracts")
-    if materials is not None:
-        check_sale_limits(materials, problems)
+    check_names_across_tables(typed, problems)
+    check_values_across_tables(typed, problems)
+
+
+def check_names_across_tables(typed: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """The rules across tables that read only names and directions, which a sweep leaves be."""
+    caps, processes = typed.get("country_caps"), typed.get("processes")
+    recipes, options = typed.get("process_io"), typed.get("expansions")
     if caps is not None and all(name in typed for name in COUNTRY_TABLES):
         check_cap_countries(caps, [typed[name] for name in COUNTRY_TABLES], problems)
     if processes is not None and options is not None:
         check_option_names(processes, options, problems)
-        check_new_processes(processes, options, problems)
         if recipes is not None:
             check_recipe_processes(recipes, processes, options, problems)
             check_recipes_complete(recipes, processes, options, problems)
@@ -246,6 +293,20 @@ def check_across_tables(typed: dict[str, pd.DataFrame], problems: list[Problem])
         check_recipe_directions(recipes, problems)
     if options is not None:
         check_requirements(options, problems)
+
+
+def check_values_across_tables(typed: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """The rules across tables that read numbers (or blanks, or months): the ones a sweep point
+    can break."""
+    materials, processes = typed.get("materials"), typed.get("processes")
+    recipes, options = typed.get("process_io"), typed.get("expansions")
+    contracts = typed.get("contracts")
+    if materials is not None:
+        check_sale_limits(materials, problems)
+    if processes is not None and options is not None:
+        check_new_processes(processes, options, problems)
+    if recipes is not None:
+        check_recipe_yields(recipes, problems)
     if contracts is not None:
         check_contracts(contracts, problems)
 
@@ -390,6 +451,152 @@ def check_recipe_directions(recipes: pd.DataFrame, problems: list[Problem]) -> N
             "a material cannot be both an input and an output of one recipe"
         )
         problems.append(Problem(TABLES["process_io"].file, int(line), "material", message))
+
+
+def check_recipe_yields(recipes: pd.DataFrame, problems: list[Problem]) -> None:
+    """No recipe makes material from nothing: a recipe with an output has an input of more than
+    0 t/t, and no loop of recipes (oxide -> metal -> oxide) gives back more than went in.
+
+    Recipes are grouped by the ``process`` they name, so an option's own recipe counts apart
+    from its process's. A recipe with an unreadable line is not judged (its line is reported).
+    """
+    file = TABLES["process_io"].file
+    process = recipes["process"].to_numpy(dtype=object)
+    material = recipes["material"].to_numpy(dtype=object)
+    direction = recipes["direction"].to_numpy(dtype=object)
+    tonnes = recipes["t_per_t"].to_numpy(dtype=float)
+    lines = recipes[LINE].to_numpy()
+    recipe, names = pd.factorize(process)  # -1 where blank
+    unsure = np.zeros(len(names) + 1, dtype=bool)  # the last slot stands for "no process"
+    unsure[recipe[pd.isna(material) | pd.isna(direction) | np.isnan(tonnes)]] = True
+    sure = ~unsure[recipe] & (recipe >= 0)
+    inputs = np.flatnonzero(sure & (direction == "input"))
+    outputs = np.flatnonzero(sure & (direction == "output") & (tonnes > 0))
+    used = inputs[tonnes[inputs] > 0]
+    count = len(names)
+    free = (np.bincount(recipe[inputs], minlength=count) > 0) & (
+        np.bincount(recipe[used], minlength=count) == 0
+    )
+    free &= np.bincount(recipe[outputs], minlength=count) > 0
+    lonely = inputs[free[recipe[inputs]]]
+    lonely = lonely[np.lexsort((lines[lonely], recipe[lonely]))]
+    _, first = np.unique(recipe[lonely], return_index=True)
+    for row in lonely[first]:
+        message = (
+            f"every input of '{process[row]}' is 0 t/t, so its outputs would come from nothing; "
+            "an input needs a positive t_per_t"
+        )
+        problems.append(Problem(file, int(lines[row]), "t_per_t", message))
+    source, target = _recipe_edges(recipe, used, outputs)
+    node, _ = pd.factorize(material)
+    apart = node[source] != node[target]  # one material both in and out is reported as such
+    source, target = source[apart], target[apart]
+    gain = tonnes[target] / tonnes[source]
+    # Of several recipes from one material to another, the richest closes the worst loop.
+    pair = node[source] * (int(node.max(initial=0)) + 1) + node[target]
+    order = np.lexsort((lines[source], -gain, pair))
+    _, first = np.unique(pair[order], return_index=True)
+    best = order[first]
+    source, target, gain = source[best], target[best], gain[best]
+    for loop in gaining_loops(node[source], node[target], np.log(gain)):
+        start = int(np.argmin(lines[source[loop]]))  # begin at the loop's first line
+        loop = loop[start:] + loop[:start]
+        steps = [f"1 t {material[source[loop[0]]]}"]
+        for edge, amount in zip(loop, np.cumprod(gain[loop]), strict=True):
+            steps.append(f"{_tonnes(amount)} t {material[target[edge]]} ({process[target[edge]]})")
+        message = f"recipes make material from nothing: {' -> '.join(steps)}"
+        problems.append(Problem(file, int(lines[source[loop[0]]]), "process", message))
+
+
+def _recipe_edges(
+    recipe: np.ndarray, inputs: np.ndarray, outputs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (input row, output row) pair of one recipe: each input leads to each output."""
+    outputs = outputs[np.argsort(recipe[outputs], kind="stable")]
+    low = np.searchsorted(recipe[outputs], recipe[inputs], side="left")
+    count = np.searchsorted(recipe[outputs], recipe[inputs], side="right") - low
+    step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(inputs, count), outputs[np.repeat(low, count) + step]
+
+
+def gaining_loops(source: np.ndarray, target: np.ndarray, log_gain: np.ndarray) -> list[list[int]]:
+    """Loops of edges (positions, in order) whose gains multiply to more than 1, each once.
+
+    Nodes are codes from 0. Loops are found as negative cycles of -log(gain) (see
+    :func:`_negative_cycles`); each round then drops the richest edge of every loop found, so
+    the next round can find loops that the predecessors of the last one hid."""
+    found: dict[frozenset, list[int]] = {}
+    active = np.ones(len(source), dtype=bool)
+    for _ in range(len(source)):  # each round drops an edge
+        loops = _negative_cycles(source, target, log_gain, active)
+        if not loops:
+            break
+        for loop in loops:
+            found.setdefault(frozenset(loop), loop)
+            active[loop[int(np.argmax(log_gain[loop]))]] = False
+    return list(found.values())
+
+
+def _negative_cycles(
+    source: np.ndarray, target: np.ndarray, log_gain: np.ndarray, active: np.ndarray
+) -> list[list[int]]:
+    """Bellman-Ford on -log(gain) over the ``active`` edges, from every node at once, on the
+    nodes that can lie on a loop (ones with an edge in and an edge out, repeatedly; usually
+    none): the cycles of predecessors behind the nodes still improving after n rounds."""
+    n = int(max(source.max(initial=-1), target.max(initial=-1))) + 1
+    alive = np.ones(n, dtype=bool)
+    while True:
+        live = active & alive[source] & alive[target]
+        kept = alive & (np.bincount(source[live], minlength=n) > 0)
+        kept &= np.bincount(target[live], minlength=n) > 0
+        if (kept == alive).all():
+            break
+        alive = kept
+    edges = np.flatnonzero(live)
+    if edges.size == 0:
+        return []
+    position = np.cumsum(alive) - 1  # node code among the live ones
+    tail, head = position[source[edges]], position[target[edges]]
+    m = int(alive.sum())
+    weight = np.full((m, m), np.inf)
+    weight[tail, head] = -log_gain[edges]
+    edge_at = np.full((m, m), -1)
+    edge_at[tail, head] = edges
+    distance, before = np.zeros(m), np.full(m, -1)
+    for _ in range(m + 1):
+        through = distance[:, None] + weight
+        best = through.argmin(axis=0)
+        shorter = through[best, np.arange(m)]
+        better = shorter < distance - 1e-12
+        if not better.any():
+            return []
+        distance = np.where(better, shorter, distance)
+        before = np.where(better, best, before)
+    ends = np.flatnonzero(better)
+    for _ in range(m):  # back into the cycle each still-improving node hangs from
+        ends = np.where(ends >= 0, before[ends], -1)
+    loops = []
+    for end in np.unique(ends[ends >= 0]):
+        nodes, node = [int(end)], int(before[end])
+        while node != end and node >= 0 and len(nodes) <= m:
+            nodes.append(node)
+            node = int(before[node])
+        if node != end:
+            continue
+        nodes.reverse()  # before[b] = a means the edge a -> b
+        following = nodes[1:] + nodes[:1]
+        if -weight[nodes, following].sum() > np.log1p(LOOP_TOLERANCE):
+            loops.append([int(edge_at[a, b]) for a, b in zip(nodes, following, strict=True)])
+    return loops
+
+
+def _tonnes(amount: float) -> str:
+    """Tonnes to four significant digits, or as many more as tell a gain from 1."""
+    for digits in range(4, 18):
+        text = f"{amount:.{digits}g}"
+        if float(text) != 1 or amount == 1:
+            return text
+    return repr(amount)
 
 
 def check_requirements(options: pd.DataFrame, problems: list[Problem]) -> None:

@@ -13,15 +13,19 @@ import datetime as dt
 import difflib
 import io
 import math
+import posixpath
 import re
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -29,10 +33,22 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from .output_folders import write_file_atomic
 from .problems import Problem, ScenarioError
-from .reading import LINE
+from .reading import LINE, file_refusal
 from .scenario import Scenario, _empty_text, _scenario, _to_blank_cells
-from .schema import SETTINGS_FILE, TABLES, Field, ResultColumn, result_columns, table_fields
+from .schema import (
+    MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_ENTRIES,
+    MAX_WORKBOOK_LISTING_BYTES,
+    MAX_WORKBOOK_UNPACKED_BYTES,
+    SETTINGS_FILE,
+    TABLES,
+    Field,
+    ResultColumn,
+    result_columns,
+    table_fields,
+)
 from .schema_doc import BLANK_WORDS
 from .settings import Settings, settings_from_keys
 from .strings import python_strings
@@ -91,7 +107,32 @@ SUFFIX_FORMATS = (
 # --- reading a scenario workbook -------------------------------------------------------------
 
 
-RawCells = dict[str, list[list[tuple[Any, str]]]]  # sheet -> rows -> (value, openpyxl type)
+# sheet -> Excel row number -> cells of the row (value, openpyxl type); rows without a value left
+# out, and each row cut after its last cell that holds something
+RawCells = dict[str, dict[int, list[tuple[Any, str]]]]
+TAIL = 22 + 0xFFFF  # the zip's end record and its longest comment
+SCAN_CHUNK = 1 << 20  # bytes of a part unpacked at a time when counting its cells
+TAG_ROOM = 256  # a tag cut by a chunk's end is carried over if it starts this close to the end
+# Start tags of cells (worksheets) and shared strings, with any namespace prefix. Counted, not
+# parsed: over-counting a stray match errs on the safe side.
+COUNTED_TAGS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|si)[\s/>]")
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATION_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+SHEET_LIST_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+SHEET_LIST_BYTES = 1_000_000  # read whole only to name a sheet in a message
+TOO_MANY_CELLS = (
+    f"the sheets up to this one hold more than {MAX_WORKBOOK_CELLS:,} cells (each row counted "
+    f"up to its last cell); a workbook may hold at most {MAX_WORKBOOK_CELLS:,}"
+)
+
+
+class WorkbookTooLarge(Exception):
+    """A workbook over one of the limits; ``sheet`` is where the limit was passed, if known."""
+
+    def __init__(self, message: str, sheet: str | None = None):
+        super().__init__(message)
+        self.message, self.sheet = message, sheet
 
 
 @dataclass
@@ -132,13 +173,15 @@ def sheet_label(book: str, sheet: str) -> str:
 
 
 def read_sheets(path: Path, book: str, problems: list[Problem]) -> dict[str, Sheet] | None:
-    """Every worksheet as text, or ``None`` after recording why the file is no workbook."""
+    """Every worksheet as text, or ``None`` after recording why the file is no workbook or is
+    over a limit (judged before openpyxl parses anything, then again as it reads)."""
+    reason = file_refusal(path)  # missing, a pipe (opening it would block), too large
+    if reason is not None:
+        problems.append(Problem(book, None, None, reason))
+        return None
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
-    except FileNotFoundError:
-        problems.append(Problem(book, None, None, "file not found"))
-        return None
     except OSError as exc:
         problems.append(Problem(book, None, None, f"cannot be read: {exc.strerror}"))
         return None
@@ -146,7 +189,12 @@ def read_sheets(path: Path, book: str, problems: list[Problem]) -> dict[str, She
     cells = None
     if reason is None:
         try:
+            check_archive(path)
             cells = _read_cells(path)
+        except WorkbookTooLarge as exc:
+            where = book if exc.sheet is None else sheet_label(book, exc.sheet)
+            problems.append(Problem(where, None, None, exc.message))
+            return None
         except Exception as exc:  # a damaged archive fails in many ways inside openpyxl
             reason = f"a zip archive openpyxl cannot read as a workbook: {type(exc).__name__}"
     if cells is None:
@@ -169,6 +217,100 @@ def _not_a_zip(head: bytes) -> str | None:
     return "it is not a zip archive"
 
 
+def check_archive(path: Path) -> None:
+    """Raise :class:`WorkbookTooLarge` if the archive has too many files, unpacks to too much
+    (as its central directory declares: zipfile never unpacks past a declared size) or holds
+    too many cells or shared strings (tags counted while unpacking a chunk at a time, stopping
+    at the limit, so a sheet that lies about its size is still bounded)."""
+    entries, listing = _declared_directory(path)
+    if listing > MAX_WORKBOOK_LISTING_BYTES:  # zipfile would parse every record of it
+        raise WorkbookTooLarge(
+            f"lists its files in {math.ceil(listing / 1e6):,} MB; a workbook's list of files "
+            f"may take at most {MAX_WORKBOOK_LISTING_BYTES / 1e6:,.0f} MB"
+        )
+    with zipfile.ZipFile(path) as archive:
+        items = archive.infolist()
+        entries = max(entries, len(items))
+        if entries > MAX_WORKBOOK_ENTRIES:
+            raise WorkbookTooLarge(
+                f"holds {entries:,} files; a workbook may hold at most {MAX_WORKBOOK_ENTRIES:,}"
+            )
+        unpacked = sum(item.file_size for item in items)
+        if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
+            raise WorkbookTooLarge(
+                f"unpacks to {math.ceil(unpacked / 1e6):,} MB; a workbook may unpack to at most "
+                f"{MAX_WORKBOOK_UNPACKED_BYTES / 1e6:,.0f} MB"
+            )
+        cells = strings = 0
+        for item in items:
+            room = (MAX_WORKBOOK_CELLS - cells, MAX_WORKBOOK_CELLS - strings)
+            more_cells, more_strings = _count_tags(archive, item, *room)
+            cells, strings = cells + more_cells, strings + more_strings
+            if cells > MAX_WORKBOOK_CELLS:
+                raise WorkbookTooLarge(TOO_MANY_CELLS, _sheet_titles(archive).get(item.filename))
+            if strings > MAX_WORKBOOK_CELLS:  # more strings than the cells could show
+                raise WorkbookTooLarge(
+                    f"holds more than {MAX_WORKBOOK_CELLS:,} shared strings; a workbook may "
+                    f"hold at most {MAX_WORKBOOK_CELLS:,}"
+                )
+
+
+def _declared_directory(path: Path) -> tuple[int, int]:
+    """How many files the zip's end record says it holds and the bytes of its central directory,
+    read from the file's tail before zipfile parses that directory; ``(0, 0)`` without an end
+    record (zipfile then says the archive is damaged)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, io.SEEK_END)
+        handle.seek(max(0, size - TAIL))
+        tail = handle.read()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) - end < 22:
+        return 0, 0
+    entries, listing = struct.unpack_from("<HI", tail, end + 10)
+    zip64 = end - 20 - 56  # zip64 end record, then its locator, then the end record
+    if zip64 >= 0 and tail[zip64 : zip64 + 4] == b"PK\x06\x06":
+        entries, listing = struct.unpack_from("<QQ", tail, zip64 + 32)
+    return entries, listing
+
+
+def _count_tags(
+    archive: zipfile.ZipFile, item: zipfile.ZipInfo, cell_room: int, string_room: int
+) -> tuple[int, int]:
+    """Cell and shared-string start tags in one part, counted a chunk at a time; stops once
+    a count passes its room."""
+    cells = strings = 0
+    carried = b""
+    with archive.open(item) as stream:
+        while cells <= cell_room and strings <= string_room and (chunk := stream.read(SCAN_CHUNK)):
+            data = carried + chunk
+            cut = data.rfind(b"<")
+            if cut < 0 or len(data) - cut > TAG_ROOM:
+                cut = len(data)
+            tags = COUNTED_TAGS.findall(data, 0, cut)
+            found = tags.count(b"si")
+            strings, cells = strings + found, cells + len(tags) - found
+            carried = data[cut:]
+    return cells, strings
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet name, from the workbook's list of sheets, to name a sheet in a
+    message; empty if the list is missing, odd or large."""
+    try:
+        if any(archive.getinfo(part).file_size > SHEET_LIST_BYTES for part in SHEET_LIST_PARTS):
+            return {}
+        listed, relations = (ElementTree.fromstring(archive.read(p)) for p in SHEET_LIST_PARTS)
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in relations.iter(RELATIONSHIP)}
+    titles = {}
+    for sheet in listed.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(RELATION_ID), "")
+        part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        titles[part] = sheet.get("name", part)
+    return titles
+
+
 def _read_cells(path: Path) -> RawCells:
     """The worksheets' cells; formulas read as their saved results (a second pass, only when
     some cell holds a formula)."""
@@ -178,7 +320,7 @@ def _read_cells(path: Path) -> RawCells:
         formulas = {
             (name, row, column)
             for name, rows in cells.items()
-            for row, values in enumerate(rows)
+            for row, values in rows.items()
             for column, (_, kind) in enumerate(values)
             if kind == "f"
         }
@@ -186,33 +328,42 @@ def _read_cells(path: Path) -> RawCells:
             handle.seek(0)
             saved = _raw_cells(handle, data_only=True)
             for name, row, column in formulas:
-                rows = saved.get(name, [])
-                inside = row < len(rows) and column < len(rows[row])
-                value, kind = rows[row][column] if inside else (None, "n")
+                values = saved.get(name, {}).get(row, [])
+                value, kind = values[column] if column < len(values) else (None, "n")
                 if value is not None:
                     cells[name][row][column] = (value, kind)
     return cells
 
 
 def _raw_cells(handle, data_only: bool) -> RawCells:
-    """Each worksheet's rows (row 1 first) of ``(value, openpyxl data type)``."""
+    """Each worksheet's rows that hold something, by row number, of ``(value, openpyxl data
+    type)``; :class:`WorkbookTooLarge` once the rows openpyxl makes pass the cell limit (it makes
+    every row up to its last cell and every row number up to the last, whatever their number)."""
     book = openpyxl.load_workbook(handle, read_only=True, data_only=data_only)
     try:
-        cells = {}
+        cells: RawCells = {}
+        room = MAX_WORKBOOK_CELLS
         for sheet in book.worksheets:
             sheet.reset_dimensions()  # trust the cells, not the size the file declares
-            cells[sheet.title] = [
-                [(c.value, c.data_type) for c in row] for row in sheet.iter_rows()
-            ]
+            rows = cells[sheet.title] = {}
+            for number, row in enumerate(sheet.iter_rows(), start=1):
+                room -= len(row) or 1
+                if room < 0:
+                    raise WorkbookTooLarge(TOO_MANY_CELLS, sheet.title)
+                values = [(c.value, c.data_type) for c in row]
+                while values and values[-1] == (None, "n"):
+                    values.pop()
+                if values:
+                    rows[number] = values
         return cells
     finally:
         book.close()
 
 
-def _sheet(name: str, raw: list[list[tuple[Any, str]]]) -> Sheet:
+def _sheet(name: str, raw: dict[int, list[tuple[Any, str]]]) -> Sheet:
     rows: list[tuple[int, list[str]]] = []
     faults: dict[tuple[int, int], str] = {}
-    for number, values in enumerate(raw, start=1):
+    for number, values in raw.items():
         texts = []
         for column, (value, kind) in enumerate(values):
             text, fault = cell_text(value, kind)
@@ -500,7 +651,7 @@ def _readme_sheet(sheet: Worksheet) -> None:
         "",
     ]
     for row, text in enumerate(intro, start=1):
-        sheet.cell(row, 1, text)
+        _set(sheet.cell(row, 1), text)
     sheet.cell(1, 1).font = Font(bold=True, size=14)
     sheets = [["sheet", "required", "one row per", "notes"]]
     sheets.append(
@@ -527,7 +678,7 @@ def _readme_sheet(sheet: Worksheet) -> None:
     for block_start, block in ((first, sheets), (first + len(sheets) + 1, columns)):
         for offset, values in enumerate(block):
             for column, value in enumerate(values, start=1):
-                cell = sheet.cell(block_start + offset, column, value or None)
+                cell = _set(sheet.cell(block_start + offset, column), value or None)
                 if offset == 0:
                     cell.font = BOLD
     widths = [14, 30, 12, 12, 10, 34, 18, 100]
@@ -627,7 +778,7 @@ def _summary_sheet(sheet: Worksheet, summary: dict) -> None:
     items = flatten(summary)
     _header(sheet, ["Key", "Value"], [None, None])
     for row, (key, value) in enumerate(items, start=2):
-        sheet.cell(row, 1, key)
+        _set(sheet.cell(row, 1), key)
         if value is not None:
             cell = _set(sheet.cell(row, 2), _excel_value(value))
             cell.number_format = _summary_format(key, value)
@@ -667,10 +818,10 @@ def _summary_format(key: str, value: Any) -> str:
 def _header(sheet: Worksheet, headings: list[str], notes: list[str | None]) -> None:
     """A bold, frozen header row; a comment on each heading that has a note."""
     for index, (heading, note) in enumerate(zip(headings, notes, strict=True), start=1):
-        cell = sheet.cell(1, index, heading)
+        cell = _set(sheet.cell(1, index), heading)  # a heading may be a plan's name: "=..."
         cell.font = BOLD
-        if note:
-            cell.comment = Comment(note, AUTHOR, height=160, width=320)
+        if note:  # a comment is always text (no formulas in comments)
+            cell.comment = Comment(_printable(note), AUTHOR, height=160, width=320)
     sheet.freeze_panes = "A2"
 
 
@@ -683,11 +834,20 @@ def _write_column(sheet: Worksheet, column: int, values: list[Any], number_forma
 
 
 def _set(cell, value: Any):
-    """Put a value in a cell; text starting with '=' stays text, not a formula."""
+    """Put a value in a cell; text stays text. openpyxl makes a formula of text starting with
+    '=' and an error cell of '#N/A' and the like; typed 's', it is written as an inline string.
+    Every writer puts its cells through here."""
+    if isinstance(value, str):
+        value = _printable(value)
     cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str):
         cell.data_type = "s"
     return cell
+
+
+def _printable(text: str) -> str:
+    """Text without the control characters an .xlsx cannot hold (openpyxl refuses them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
 
 
 def _excel_values(values: pd.Series) -> list[Any]:
@@ -744,7 +904,7 @@ def save_workbook(book: Workbook, path: str | Path) -> Path:
     book.properties.modified = FIXED_TIME
     written = io.BytesIO()
     ExcelWriter(book, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
-    path.write_bytes(_with_fixed_times(written.getvalue()))
+    write_file_atomic(path, _with_fixed_times(written.getvalue()))
     return path
 
 

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The report tests open the reports in a headless Chromium, found on PATH or where Debian puts it.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+REQUIRE_BROWSER = "SOURCING_REQUIRE_BROWSER"  # "1" (as CI sets it): no browser fails, not skips
+
+
+def find_browser() -> Path | None:
+    """The first of ``BROWSERS`` on PATH, else Debian's Chromium if it is there."""
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return Path(DEBIAN_CHROMIUM) if os.access(DEBIAN_CHROMIUM, os.X_OK) else None
+
+
+def browser_or_skip() -> Path:
+    """The browser found; without one the test skips (one line saying why), or fails where
+    ``SOURCING_REQUIRE_BROWSER=1`` says a browser must be there (CI installs one)."""
+    found = find_browser()
+    if found is not None:
+        return found
+    missing = f"no Chromium found ({', '.join(BROWSERS)} on PATH, or {DEBIAN_CHROMIUM})"
+    if os.environ.get(REQUIRE_BROWSER) == "1":
+        pytest.fail(
+            f"{missing} and {REQUIRE_BROWSER}=1: the reports are checked in a real browser; "
+            "install Debian's chromium (sudo apt-get install chromium)"
+        )
+    pytest.skip(f"{missing}: the report is not checked in a browser")
+
+
+@pytest.fixture
+def browser() -> Path:
+    """A headless-capable Chromium for the browser tests (see :func:`browser_or_skip`)."""
+    return browser_or_skip()
 
 
 @pytest.fixture

@@ -82,8 +82,9 @@ def test_result_tables_have_their_documented_columns(tmp_path, capsys):
 
 def test_a_second_run_replaces_the_folder_atomically(tmp_path, capsys):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("from an earlier run")
+    assert run(capsys, "solve", DEFAULT, "--out", out)[0] == 0
+    assert run(capsys, "report", out)[0] == 0  # the report belongs to the earlier plan
+    assert (out / "report.html").exists()
     assert run(capsys, "solve", DEFAULT, "--out", out)[0] == 0
     assert sorted(p.name for p in out.iterdir()) == RESULT_FILES
     assert leftovers(tmp_path) == []
@@ -166,7 +167,7 @@ def test_a_time_limit_stops_with_exit_code_4(tmp_path, capsys):
 
 def test_an_unknown_scenario_folder_is_an_input_error(tmp_path, capsys):
     code, _, err = run(capsys, "solve", tmp_path / "nowhere")
-    assert code == 2 and "is not a scenario folder" in err
+    assert code == 2 and "nowhere: does not exist" in err
 
 
 def test_a_plan_failing_its_recheck_exits_1(tmp_path, capsys, monkeypatch):

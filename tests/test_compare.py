@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import scenario
 from test_hand_solved import CAPPED
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
-from optimizer.compare import compare, load_comparison
+from optimizer.compare import (
+    FORMULA_START,
+    PlanView,
+    compare,
+    load_comparison,
+    load_plan,
+    plan_name,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, STRICT = ROOT / "inputs" / "india-2026", ROOT / "inputs" / "india-2026-strict"
@@ -88,7 +98,11 @@ def test_cli_compares_scenarios_and_writes_every_file(tmp_path, capsys):
     assert names == ["compare.csv", "compare.json", "compare.xlsx", "compare_detail.csv", "plans"]
     assert sorted(p.name for p in (out / "plans").iterdir()) == ["india-2026", "india-2026-strict"]
     manifest = json.loads((out / "compare.json").read_text())
-    assert manifest == {"plans": ["india-2026", "india-2026-strict"], "baseline": "india-2026"}
+    assert manifest == {
+        "format": "rare-earth-sourcing comparison",
+        "plans": ["india-2026", "india-2026-strict"],
+        "baseline": "india-2026",
+    }
     comparison, plans = load_comparison(out)
     assert [p.name for p in plans] == manifest["plans"]
     assert comparison.headline.shape[0] > 40
@@ -112,3 +126,155 @@ def test_cli_compare_errors(tmp_path, capsys):
                  str(tmp_path / "c")])  # fmt: skip
     assert code == 2 and "no plan named 'x'" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan names come from folder names, never from a file's content
+
+
+def retitled(folder: Path, scenario_name: str) -> Path:
+    """A result folder whose summary.json names its scenario ``scenario_name``."""
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["scenario"] = scenario_name
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return folder
+
+
+def every_file(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*")}
+
+
+def test_plans_are_named_by_their_folders_not_their_summaries(pair, tmp_path, capsys):
+    """A summary naming its scenario ../../x, an absolute path or a formula once made compare
+    write outside --out or a live formula; the folders' names are used instead."""
+    runs = tmp_path / "runs"
+    escaped = tmp_path / "escaped"
+    first = retitled(write_result(pair[0], runs / "run-1"), "../../x")
+    second = retitled(write_result(pair[1], runs / "run-2"), str(escaped))
+    third = retitled(write_result(pair[1], runs / "run-3"), '=HYPERLINK("http://x")')
+    before = every_file(tmp_path)
+    out = tmp_path / "out" / "cmp"
+    assert main(["compare", str(first), str(second), str(third), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert not escaped.exists() and not (tmp_path / "x").exists()
+    outside = {p for p in every_file(tmp_path) - before if not p.is_relative_to(out)}
+    assert outside == {tmp_path / "out"}
+    assert sorted(p.name for p in (out / "plans").iterdir()) == ["run-1", "run-2", "run-3"]
+    manifest = json.loads((out / "compare.json").read_text())
+    assert manifest["plans"] == ["run-1", "run-2", "run-3"]
+    headline = pd.read_csv(out / "compare.csv")
+    assert list(headline.columns[4:]) == ["run-1", "run-2", "run-3", "Δ run-2", "Δ run-3"]
+
+
+def test_a_scenario_is_named_by_its_folder_or_workbook(small_scenario, tmp_path):
+    from optimizer import load_scenario
+    from optimizer.workbook import write_scenario_workbook
+
+    folder = Path(shutil.copytree(small_scenario, tmp_path / "alpha"))
+    book = write_scenario_workbook(load_scenario(small_scenario), tmp_path / "beta.xlsx")
+    assert load_plan(folder).name == "alpha"  # scenario.toml says valid-small
+    assert load_plan(book).name == "beta"
+    assert compare([folder, book]).plans == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("india-2026", "india-2026"),
+        ("../../x", ".._.._x"),
+        ("/tmp/abs", "_tmp_abs"),
+        ("a\\b", "a_b"),
+        ("nul\x00and\nnewline", "nul_and_newline"),
+        ("", "plan"),
+        (".", "plan"),
+        ("..", "plan"),
+        ("=1+1", "'=1+1"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-old", "'-old"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "_x"),
+        ("-5", "-5"),  # a number is no formula
+    ],
+)
+def test_plan_names_are_one_safe_path_component_and_no_formula(given, expected):
+    assert plan_name(given) == expected
+    assert plan_name(expected) == expected  # a safe name stays as it is
+
+
+def test_folder_names_are_made_safe_too(pair, tmp_path):
+    folder = write_result(pair[0], tmp_path / "-old")
+    assert PlanView.from_folder(folder).name == "'-old"
+    assert PlanView.from_folder(tmp_path / "-old" / ".." / "-old").name == "'-old"
+
+
+def test_names_never_take_a_key_column_or_anothers_difference(pair):
+    plans = [PlanView.from_result(pair[0], name=name) for name in ("material", "Δ b", "b", "b")]
+    c = compare(plans)
+    assert c.plans == ["material#2", "Δ b", "b#2", "b#3"]
+    assert len(set(c.headline.columns)) == len(c.headline.columns)
+
+
+def test_csv_outputs_hold_no_formula(pair, tmp_path, capsys):
+    """Folder names and a hand-edited folder's text cells reach compare.csv, compare_detail.csv
+    and the plans' CSV files; none of their cells starts like a formula."""
+    first = write_result(pair[0], tmp_path / "=cmd")
+    second = write_result(pair[1], tmp_path / "@two")
+    for path in second.glob("*.csv"):  # a material renamed by hand to a formula
+        path.write_text(path.read_text().replace("Dy", "=1+2"))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(first), str(second), "--out", str(out)]) == 0
+    capsys.readouterr()
+    for path in out.rglob("*.csv"):
+        for row in csv.reader(path.read_text(encoding="utf-8").splitlines()):
+            for cell in row:
+                assert not cell.startswith(FORMULA_START) or _number(cell), (path, cell)
+    headline = pd.read_csv(out / "compare.csv")
+    assert "'=cmd" in headline.columns and "Δ '@two" in headline.columns
+    assert "'=1+2" in set(headline["material"])
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture
+def comparison_folder(pair, tmp_path, capsys) -> Path:
+    folders = [write_result(r, tmp_path / r.scenario.name) for r in pair]
+    out = tmp_path / "cmp"
+    assert main(["compare", *map(str, folders), "--out", str(out)]) == 0
+    capsys.readouterr()
+    return out
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["../sixty", "fifty"],
+        ["/etc", "fifty"],
+        ["sixty", "plans/../../sixty"],
+        ["sixty", "."],
+        ["sixty", "=fifty"],
+        ["sixty", "sixty"],
+        ["sixty", "ninety"],  # no such folder
+        ["sixty", 5],
+        ["sixty"],
+        "sixty",
+    ],
+)
+def test_a_manifest_names_only_folders_under_plans(comparison_folder, names, capsys):
+    manifest = comparison_folder / "compare.json"
+    manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"plans": names}))
+    with pytest.raises(ValueError, match=r"compare\.json: "):
+        load_comparison(comparison_folder)
+    assert main(["report", str(comparison_folder)]) != 0
+    assert "compare.json" in capsys.readouterr().err
+    assert not (comparison_folder / "report.html").exists()
+
+
+def test_a_sound_manifest_still_loads(comparison_folder):
+    comparison, plans = load_comparison(comparison_folder)
+    assert comparison.plans == [p.name for p in plans] == ["sixty", "fifty"]

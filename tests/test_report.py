@@ -22,7 +22,6 @@ from optimizer.report import COUNTRY_COLOURS, _page, country_colour
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, STRICT = ROOT / "inputs" / "india-2026", ROOT / "inputs" / "india-2026-strict"
-CHROMIUM = Path("/usr/bin/chromium")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 PLAN_HEADINGS = [
@@ -215,16 +214,12 @@ def test_every_country_has_its_own_colour():
     assert country_colour("ZZ") == country_colour("ZZ")
 
 
-def chromium(html: Path, profile: Path) -> tuple[int, str, str]:
-    """Open a page in headless Chromium: exit code, the DOM once loaded, the browser log."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the reports are checked in a real browser; install "
-            "Debian's chromium (sudo apt-get install chromium)"
-        )
+def chromium(browser: Path, html: Path, profile: Path) -> tuple[int, str, str]:
+    """Open a page in headless Chromium (the ``browser`` fixture: the test skips without one):
+    exit code, the DOM once loaded, the browser log."""
     done = subprocess.run(
         [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            str(browser), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
             "--enable-logging=stderr", "--v=0", "--dump-dom", html.as_uri(),
@@ -241,16 +236,17 @@ def script_errors(log: str) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", ["plan", "comparison"])
-def test_chromium_renders_every_chart(folders, written, kind, tmp_path):
+def test_chromium_renders_every_chart(browser, folders, written, kind, tmp_path):
     _, page = page_of(written, kind)
-    code, dom, log = chromium(folders[KINDS[kind][0]] / "report.html", tmp_path / "profile")
+    html = folders[KINDS[kind][0]] / "report.html"
+    code, dom, log = chromium(browser, html, tmp_path / "profile")
     assert code == 0, log[-2000:]
     assert f'data-rendered="{len(page.images)}"' in dom, dom[-500:]
     assert len(page.images) == len(KINDS[kind][1])
     assert script_errors(log) == []
 
 
-def test_chromium_check_catches_a_broken_chart(tmp_path, written):
+def test_chromium_check_catches_a_broken_chart(browser, tmp_path, written):
     """The check above is not vacuous: an undecodable image is not counted, and an image from
     the network is blocked by the page's policy and logged."""
     good = written["plan"]["charts/costs.png"]
@@ -261,7 +257,78 @@ def test_chromium_check_catches_a_broken_chart(tmp_path, written):
     )
     html = tmp_path / "broken.html"
     html.write_text(_page("broken", images, [], "footer"), encoding="utf-8")
-    code, dom, log = chromium(html, tmp_path / "profile")
+    code, dom, log = chromium(browser, html, tmp_path / "profile")
     assert code == 0
     assert 'data-rendered="1"' in dom
     assert any("example.invalid" in line for line in script_errors(log))
+
+
+# ---------------------------------------------------------------------------------------------
+# Names are text: escaped in the HTML, never mathtext in a chart
+
+ODD_COUNTRY, ODD_MATERIAL = "$\\foo{$", "<script>alert(1)</script>"
+
+
+def renamed(result, folder: Path) -> Path:
+    """A result folder whose tables name a country $\\foo{$ (mathtext that fails to parse)
+    and a material <script>...: names the input files may carry into a report."""
+    write_result(result, folder)
+    for path in folder.glob("*.csv"):
+        table = pd.read_csv(path)
+        if "country" in table.columns:
+            table["country"] = table["country"].replace("CN", ODD_COUNTRY)
+        if "material" in table.columns:
+            table["material"] = table["material"].replace("Dy", ODD_MATERIAL)
+        table.to_csv(path, index=False)
+    return folder
+
+
+def assert_escaped(text: str) -> None:
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert ODD_COUNTRY in text
+
+
+def test_odd_names_are_drawn_as_text_and_escaped_in_the_page(tmp_path):
+    from builders import scenario
+    from test_hand_solved import CAPPED
+
+    from optimizer.report import write_comparison_report, write_plan_report
+
+    result = solve(scenario(**CAPPED))
+    first = renamed(result, tmp_path / "<b>first")
+    second = renamed(result, tmp_path / "_second $x$")
+    text = write_plan_report(first).read_text(encoding="utf-8")
+    assert_escaped(text)
+    assert "Sourcing plan: &lt;b&gt;first (scenario hand)" in text and "<b>" not in text
+    assert not Page(text).problems
+    plans = [PlanView.from_folder(first), PlanView.from_folder(second)]
+    comparison = write_comparison(compare(plans), plans, tmp_path / "compare")
+    text = write_comparison_report(comparison).read_text(encoding="utf-8")
+    assert_escaped(text)
+    assert "&lt;b&gt;first vs _second $x$" in text and "<b>" not in text
+    assert not Page(text).problems
+    charts = {p.stem for p in (comparison / "charts").iterdir()}
+    assert charts == KINDS["comparison"][1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Without a browser, the browser tests skip (or fail where one is required)
+
+
+def test_browser_tests_skip_without_chromium_unless_required(tmp_path, monkeypatch, request):
+    import conftest
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH
+    monkeypatch.setattr(conftest, "DEBIAN_CHROMIUM", str(tmp_path / "missing"))
+    monkeypatch.delenv(conftest.REQUIRE_BROWSER, raising=False)
+    assert conftest.find_browser() is None
+    with pytest.raises(pytest.skip.Exception, match="no Chromium found") as skipped:
+        request.getfixturevalue("browser")  # what the browser tests ask for
+    assert "\n" not in str(skipped.value)
+    monkeypatch.setenv(conftest.REQUIRE_BROWSER, "1")
+    with pytest.raises(pytest.fail.Exception, match="SOURCING_REQUIRE_BROWSER=1"):
+        conftest.browser_or_skip()
+    fake = tmp_path / "chromium-browser"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    assert conftest.browser_or_skip() == fake  # found on PATH

@@ -107,6 +107,7 @@ def result_row(point: int, values: dict, status: str, cost: float, share: float,
 def write_folder(folder: Path, design: str, parameters, rows: list[dict]) -> Path:
     folder.mkdir(parents=True)
     manifest = {
+        "format": "rare-earth-sourcing sweep",
         "name": folder.name,
         "fingerprint": "0123456789abcdef" * 4,
         "design": design,
@@ -348,10 +349,32 @@ def test_the_tornado_bars_span_the_cost_over_each_parameters_values():
 # In a real browser
 
 
-def test_chromium_renders_every_chart(folders, written, tmp_path):
+def test_chromium_renders_every_chart(browser, folders, written, tmp_path):
     _, page = page_of(written, "one-at-a-time")
-    code, dom, log = chromium(folders["one-at-a-time"] / "report.html", tmp_path / "profile")
+    html = folders["one-at-a-time"] / "report.html"
+    code, dom, log = chromium(browser, html, tmp_path / "profile")
     assert code == 0, log[-2000:]
     assert len(page.images) == len(CHARTS["one-at-a-time"])
     assert f'data-rendered="{len(page.images)}"' in dom, dom[-500:]
     assert script_errors(log) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Names read from sweep.json are text
+
+
+def test_odd_parameter_names_are_text_and_never_paths(tmp_path):
+    """A sweep.json edited by hand may name a parameter anything: mathtext that fails to
+    parse, HTML, a path. The report is drawn, the names escaped, the charts' files plain."""
+    odd = SweepParameter("$\\foo{$ <script>x</script> ../../up", CAP.path, "set", 0.6)
+    rows = [
+        result_row(point, {odd.name: cap}, "optimal", (300 + 100 * (0.8 - cap)) * M, cap)
+        for point, cap in enumerate((0.6, 0.4, 0.8))
+    ]
+    folder = write_folder(tmp_path / "odd", "grid", [odd], rows)
+    text = write_sweep_report(folder).read_text(encoding="utf-8")
+    assert "$\\foo{$ &lt;script&gt;x&lt;/script&gt; ../../up" in text
+    assert "<script>x" not in text and not Page(text).problems
+    charts = sorted(p.name for p in (folder / "charts").iterdir())
+    assert len(charts) == 3 and all(re.fullmatch(r"[a-z0-9_-]+\.png", c) for c in charts)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd"]

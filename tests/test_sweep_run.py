@@ -1,27 +1,32 @@
 """Running sweeps: warm re-solves agree with cold solves, results hold one row per point, and an
 interrupted sweep (Ctrl-C, a killed process, a killed worker) resumes with the missing points
-only — on local workers and on a Dask cluster started on loopback."""
+only — on local workers and on a Dask cluster started on loopback. The local cluster starts no
+HTTP server (port 8787 held by another program changes nothing), and Ctrl-C prints one line."""
 
 from __future__ import annotations
 
+import errno
 import json
-import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from models.highs_warm import WarmModel
 from models.solution import SolveOptions
 from optimizer import Status, load_scenario, solve
 from optimizer.cli.main import main
-from optimizer.sweep import apply_point, load_sweep
+from optimizer.sweep import apply_point, load_sweep, run
+from optimizer.sweep.cluster import local_cluster
 from optimizer.sweep.figures import COST_COLUMNS, point_figures
 from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
 from optimizer.synthetic import synthetic_scenario
@@ -31,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # India scenario (the shipped default is a MIP, slower per point).
 GRID = ROOT / "tests" / "fixtures" / "grid-lp.toml"
 TORNADO = ROOT / "inputs" / "sweeps" / "tornado.toml"
+DASHBOARD_PORT = 8787  # where Dask puts its HTTP server unless told otherwise
 
 
 def test_warm_re_solves_match_cold_solves():
@@ -124,14 +130,21 @@ def _wait_for_points(out: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError("the sweep made no progress")
 
 
-def _finish_and_check(out: Path, capsys) -> str:
+def _finish_and_check(out: Path, capsys) -> tuple[str, str]:
+    """Run the grid to its end in this process: what it printed on stdout and on stderr."""
     code = main(["sweep", str(GRID), "--out", str(out), "--no-progress"])
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr()
     assert code == 0, printed
     table = pd.read_parquet(out / "results.parquet")
     assert len(table) == 210 and table["point"].is_unique
     assert sorted(table["point"]) == list(range(210))
-    return printed
+    return printed.out, printed.err
+
+
+def _done(out: Path) -> set[int]:
+    sweep = load_sweep(GRID)
+    names = [p.name for p in sweep.parameters]
+    return read_journal(out / JOURNAL, sweep.points(), names).done
 
 
 def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
@@ -147,27 +160,52 @@ def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
     process.wait()
     with (out / JOURNAL).open("a") as journal:
         journal.write('{"point": 3, "sta')  # a line torn by the kill
-    done = len(read_journal(out))
+    lines = len((out / JOURNAL).read_bytes().splitlines())
+    done = len(_done(out))
     assert 20 <= done < 210
-    printed = _finish_and_check(out, capsys)
+    printed, warned = _finish_and_check(out, capsys)
     assert f"{done} were already done, {210 - done} solved now" in printed
+    assert warned == (
+        f"warning: {out / JOURNAL}:{lines}: an unfinished last line (the run writing it was "
+        "stopped); it is removed\n"
+    )
 
 
-def test_ctrl_c_keeps_the_finished_points(tmp_path, capsys):
+def test_ctrl_c_prints_one_line_and_the_sweep_resumes(tmp_path, capsys):
     out = tmp_path / "grid"
     process = subprocess.Popen(
-        _sweep_command(out, "--workers", "1"),
+        _sweep_command(out, "--workers", "2"),
+        start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_points(out, 10, process)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    _wait_for_points(out, 1, process)
+    os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C: to every process, workers too
+    printed, err = process.communicate(timeout=60)  # until every holder of the pipes is gone
     assert process.returncode == 130, err
-    assert "finished points are kept" in err
-    done = len(read_journal(out))
-    assert "already done" in _finish_and_check(out, capsys) and done >= 10
+    assert printed == ""
+    assert err == (  # no worker traceback, no "leaked semaphore objects"
+        f"interrupted: finished points are kept in {out}; run the same command again to "
+        "solve the rest\n"
+    )
+    _wait_until_gone(process.pid)
+    done = len(_done(out))
+    printed, warned = _finish_and_check(out, capsys)
+    assert f"{done} were already done, {210 - done} solved now" in printed
+    assert warned == ""  # Ctrl-C leaves no torn line
+
+
+def _wait_until_gone(group: int, timeout: float = 30) -> None:
+    """Wait for every process of the sweep's process group to end (a worker left is a leak)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("processes of the sweep outlived it")
 
 
 def test_a_changed_sweep_refuses_to_resume(tmp_path, capsys):
@@ -198,17 +236,10 @@ def test_a_bad_sweep_file_is_an_input_error(tmp_path, capsys):
 
 
 def test_dask_cluster_with_a_killed_worker(tmp_path, capsys):
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     out = tmp_path / "grid"
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:
+    with local_cluster(2) as cluster:  # on loopback, no HTTP server (LocalCluster's is on 8787)
         process = subprocess.Popen(
             _sweep_command(out, "--scheduler", cluster.scheduler_address),
             stdout=subprocess.PIPE,
@@ -224,3 +255,68 @@ def test_dask_cluster_with_a_killed_worker(tmp_path, capsys):
     assert "210 points" in stdout
     table = pd.read_parquet(out / "results.parquet")
     assert len(table) == 210 and table["point"].is_unique
+
+
+def test_the_local_cluster_starts_no_http_server_and_minds_no_one_on_8787(tmp_path,
+                                                                         monkeypatch):  # fmt: skip
+    # Two sweeps at once, or any program on 8787 (Dask's dashboard port), used to make Dask warn
+    # "Port 8787 is already in use" (an error here, where warnings are errors).
+    file = tmp_path / "two.toml"
+    file.write_text(
+        f'name = "two"\nscenario = "{ROOT / "tests" / "fixtures" / "india-lp"}"\n'
+        '[[parameter]]\nname = "cover_months"\npath = "policy.stockpile_cover_months"\n'
+        "values = [1, 2]\n",
+        encoding="utf-8",
+    )
+    seen: list[tuple[set[int], set[int]]] = []
+    append = run._append
+
+    def watching(journal, rows):  # called in this process while the cluster is up
+        seen.append((_listening_ports(), _dask_ports()))
+        append(journal, rows)
+
+    monkeypatch.setattr(run, "_append", watching)
+    with ExitStack() as held:
+        _hold(held, DASHBOARD_PORT)
+        before = _listening_ports()
+        outcome = run_sweep(load_sweep(file), tmp_path / "out", workers=1, progress=False)
+    assert outcome.statuses == {"optimal": 2}
+    assert seen
+    for listening, dask in seen:  # only the scheduler's, the nanny's and the worker's comms
+        assert listening - before == dask
+        assert DASHBOARD_PORT not in dask
+
+
+def _hold(stack: ExitStack, port: int) -> None:
+    """Listen on ``port`` as another program would; if another program already does, that is
+    the same situation."""
+    for host in ("0.0.0.0", "127.0.0.1"):
+        sock = stack.enter_context(socket.socket())
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            continue
+        sock.listen()
+
+
+def _listening_ports() -> set[int]:
+    """TCP ports this process and its children listen on."""
+    me = psutil.Process()
+    return {
+        connection.laddr.port
+        for process in (me, *me.children(recursive=True))
+        for connection in process.net_connections(kind="tcp")
+        if connection.status == psutil.CONN_LISTEN
+    }
+
+
+def _dask_ports() -> set[int]:
+    """The ports of the comms of the running sweep's scheduler, nannies and workers."""
+    from distributed import default_client
+
+    info = default_client().scheduler_info()
+    addresses = [info["address"], *info["workers"]]
+    addresses += [worker["nanny"] for worker in info["workers"].values()]
+    return {int(address.rsplit(":", 1)[1]) for address in addresses}

@@ -255,7 +255,8 @@ def test_parameter_keys_names_and_sources(here):
         "s.toml:4: parameter[1].name: 'Cover' must be lower-case letters, digits and '_' "
         "(a results column)",
         "s.toml:6: parameter[1].valeus: unknown key; did you mean 'values'?",
-        "s.toml:8: parameter[2].name: 'point' is reserved for the points table's own column",
+        "s.toml:8: parameter[2].name: 'point' is a column of the results table; name the "
+        "parameter otherwise",
         "s.toml:11: parameter[2].range: give only one of values, range and distribution, "
         "not values, range",
         's.toml:16: parameter[4]: has no path: add path = "<table>.<column>[<filter>, ...]"',
@@ -882,3 +883,18 @@ def test_a_workbook_base_scenario(here):
         settings=load_scenario(DEFAULT).settings.with_changes(stockpile_cover_months=3.0)
     ).write_workbook("base.xlsx")
     assert sweep_of(text).fingerprint != first
+
+
+@pytest.mark.parametrize("name", ["status", "warm", "objective_usd", "share_cn", "built_x"])
+def test_a_parameter_cannot_take_a_column_of_the_results_table(here, name):
+    text = (
+        HEAD
+        + "[[parameter]]\n"  # 3
+        + f'name = "{name}"\n'  # 4
+        + "path = 'policy.stockpile_cover_months'\n"
+        + "values = [1, 2]\n"
+    )
+    assert problems_of(text) == [
+        f"s.toml:4: parameter[1].name: '{name}' is a column of the results table; name the "
+        "parameter otherwise"
+    ]

@@ -492,7 +492,7 @@ def test_a_zip_that_is_no_workbook(tmp_path):
 
 
 def test_a_missing_workbook(tmp_path):
-    assert only_problem(tmp_path / "nowhere.xlsx") == "nowhere.xlsx: file not found"
+    assert only_problem(tmp_path / "nowhere.xlsx") == f"{tmp_path / 'nowhere.xlsx'}: does not exist"
 
 
 # --- the template ----------------------------------------------------------------------------

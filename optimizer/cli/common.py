@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..problems import ScenarioError
+from ..scenario import path_problem
 from .errors import UsageError
 
 DEFAULT_SCENARIO = Path("inputs") / "india-2026"
@@ -12,8 +14,13 @@ CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenario_folder(given: str | None) -> Path:
-    """The folder named, or the default scenario: ``inputs/india-2026`` here or in the checkout."""
+    """The folder (or workbook) named, or the default scenario: ``inputs/india-2026`` here or in
+    the checkout. A path that cannot be a scenario is one problem, located at the path as given
+    (raised here, before the command labels problems with the folder)."""
     if given is not None:
+        problem = path_problem(Path(given))
+        if problem is not None:
+            raise ScenarioError([problem])
         return Path(given)
     for candidate in (DEFAULT_SCENARIO, CHECKOUT_ROOT / DEFAULT_SCENARIO):
         if candidate.is_dir():

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..compare import compare, load_plan
 from ..compare_text import format_comparison
 from ..output import write_comparison
+from ..output_folders import COMPARISON, claimed
 from .errors import EXIT_OK, UsageError, handles_errors
 
 
@@ -27,7 +28,7 @@ def register(commands):
     sub.add_argument(
         "--baseline",
         metavar="NAME",
-        help="show every plan as a difference from this plan (a scenario name)",
+        help="show every plan as a difference from this plan (named by its folder or workbook)",
     )
     sub.add_argument(
         "--out",
@@ -43,17 +44,19 @@ def register(commands):
 def run(args) -> int:
     if len(args.plans) < 2:
         raise UsageError("compare needs at least two plans")
-    plans = []
     for source in args.plans:
         if not Path(source).exists():
             raise UsageError(f"{source}: no such result folder or scenario")
-        args.scenario_label = source
-        plans.append(load_plan(source))
-    try:
-        comparison = compare(plans, baseline=args.baseline)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    folder = write_comparison(comparison, plans, Path(args.out))
+    with claimed(Path(args.out), COMPARISON):
+        plans = []
+        for source in args.plans:
+            args.scenario_label = source
+            plans.append(load_plan(source))
+        try:
+            comparison = compare(plans, baseline=args.baseline)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        folder = write_comparison(comparison, plans, Path(args.out))
     print(format_comparison(comparison, only_differences=args.baseline is not None))
     print(f"\nWritten: {folder}/ (compare.csv, compare_detail.csv, compare.xlsx, plans/)")
     return EXIT_OK

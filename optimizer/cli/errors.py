@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from ..output_folders import OutputRefused
 from ..problems import ScenarioError
 from ..schema import SETTINGS_FILE, TABLES
 
@@ -46,7 +47,7 @@ def handles_errors(command: Callable[..., int]) -> Callable[..., int]:
         except ScenarioError as error:
             report_problems(error, getattr(args, "scenario_label", ""))
             return EXIT_INVALID_INPUT
-        except UsageError as error:
+        except (UsageError, OutputRefused) as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_INVALID_INPUT
         except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from . import (
     compare_command,
@@ -14,6 +15,8 @@ from . import (
     template_command,
     validate_command,
 )
+
+DISTRIBUTION = "rare-earth-sourcing"
 
 SUBCOMMANDS = (
     solve_command,
@@ -32,11 +35,20 @@ def parser() -> argparse.ArgumentParser:
         description="Least-cost rare-earth import plans under country share caps and "
         "stockpile floors.",
     )
+    top.add_argument("--version", action="version", version=f"sourcing {version()}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in SUBCOMMANDS:
         sub = module.register(commands)
         sub.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return top
+
+
+def version() -> str:
+    """The installed distribution's version (a source tree that is not installed has none)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return f"unknown ({DISTRIBUTION} is not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..compare import is_comparison_folder, is_result_folder
+from ..output_folders import COMPARISON, RESULT, kind_of, locked
 from .errors import EXIT_OK, UsageError, handles_errors
 
 
@@ -26,14 +26,19 @@ def run(args) -> int:
     from ..report import write_comparison_report, write_plan_report  # matplotlib: load late
 
     folder = Path(args.folder)
-    if is_comparison_folder(folder):
-        html = write_comparison_report(folder)
-    elif is_result_folder(folder):
-        html = write_plan_report(folder)
-    else:
+    kind = kind_of(folder) if folder.is_dir() and not folder.is_symlink() else None
+    if kind not in (RESULT, COMPARISON):
         raise UsageError(
-            f"{folder}: not a result folder (no summary.json) or comparison folder "
-            "(no compare.json); run `sourcing solve` or `sourcing compare` first"
+            f"{folder}: not a result folder written by `sourcing solve` or a comparison folder "
+            "written by `sourcing compare`; the report is written only into one of those"
         )
+    with locked(folder):  # not while a solve or compare replaces the folder
+        if kind == RESULT:
+            html = write_plan_report(folder)
+        else:
+            try:
+                html = write_comparison_report(folder)
+            except ValueError as error:  # a compare.json edited by hand: what is wrong in it
+                raise UsageError(str(error)) from None
     print(f"Written: {html} (charts in {html.parent / 'charts'}/)")
     return EXIT_OK

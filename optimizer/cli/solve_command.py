@@ -8,6 +8,7 @@ from pathlib import Path
 from models.solution import Status
 
 from ..output import write_result
+from ..output_folders import RESULT, check_model_file, claimed
 from ..scenario import load_scenario
 from ..solving import ALGORITHMS, ENGINES, solve
 from ..summary_text import format_summary
@@ -74,6 +75,15 @@ def run(args) -> int:
     folder = scenario_folder(args.scenario)
     args.scenario_label = str(folder)
     scenario = load_scenario(folder)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    model_file = Path(args.write_model) if args.write_model else None
+    with claimed(out, RESULT, "--out" if args.out else ""):
+        if model_file is not None:
+            check_model_file(model_file)
+        return _solve_and_write(scenario, out, args)
+
+
+def _solve_and_write(scenario, out: Path, args) -> int:
     result = solve(
         scenario,
         engine=args.engine,
@@ -85,7 +95,6 @@ def run(args) -> int:
         pyomo_solver=args.pyomo_solver,
         verbose=args.verbose,
     )
-    out = Path(args.out) if args.out else Path("results") / scenario.name
     written = write_result(result, out) if result.status != Status.ERROR else None
     print(format_summary(result, written))
     if result.violations:

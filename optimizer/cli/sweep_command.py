@@ -14,7 +14,8 @@ def register(commands):
         description="Solve every point of a sweep file on local worker processes (one per "
         "core by default) or an existing Dask cluster. Finished points are saved as they "
         "finish: run the same command again after an interruption and only the missing "
-        "points are solved. Results: results/sweeps/<name>/results.parquet and results.csv.",
+        "points (and those that ended in an error) are solved. Results: "
+        "results/sweeps/<name>/results.parquet and results.csv.",
     )
     sub.add_argument("file", metavar="FILE", help="the sweep file (.toml)")
     sub.add_argument(
@@ -70,8 +71,10 @@ def run(args) -> int:
     )
     print(f"Written: {folder}/ (results.parquet, results.csv, points.jsonl)")
     if outcome.failed:
+        noun = "point" if outcome.failed == 1 else "points"
         print(
-            f"error: {outcome.failed} chunks of points failed; run again to retry them",
+            f"error: {outcome.failed} {noun} could not be solved in this run (status error, "
+            "the reason in the diagnosis column); run the same command again to retry them",
             file=sys.stderr,
         )
         return EXIT_ERROR

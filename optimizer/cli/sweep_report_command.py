@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..output_folders import SWEEP, kind_of, locked
 from .errors import EXIT_OK, UsageError, handles_errors
 
 
@@ -26,11 +27,13 @@ def run(args) -> int:
     from ..sweep.run import MANIFEST, TABLE
 
     folder = Path(args.folder)
-    if not (folder / MANIFEST).is_file() or not (folder / TABLE).is_file():
+    ours = folder.is_dir() and not folder.is_symlink() and kind_of(folder) == SWEEP
+    if not ours or not (folder / TABLE).is_file():
         raise UsageError(
-            f"{folder}: not a sweep results folder (no {MANIFEST} and {TABLE}); "
-            "run `sourcing sweep FILE` first"
+            f"{folder}: not a sweep results folder written by `sourcing sweep` (with its "
+            f"{MANIFEST} and {TABLE}); run `sourcing sweep FILE` first"
         )
-    html = write_sweep_report(folder)
+    with locked(folder):  # not while a sweep writes there
+        html = write_sweep_report(folder)
     print(f"Written: {html} (charts in {html.parent / 'charts'}/)")
     return EXIT_OK

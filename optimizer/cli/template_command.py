@@ -28,6 +28,8 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"the template must be an .xlsx file, not '{out}'")
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise UsageError(f"{out}: is not a plain file; name a new .xlsx file")
     if out.exists() and not args.force:
         raise UsageError(f"{out} exists; use --force to overwrite it")
     out.parent.mkdir(parents=True, exist_ok=True)

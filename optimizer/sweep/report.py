@@ -21,6 +21,8 @@ import html
 import itertools
 import json
 import math
+import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,8 @@ STATUS_MEANING = {
     "limit": "the solver stopped at a time or iteration limit (left out of the charts)",
     "infeasible": "no plan meets every cap, floor and capacity: the settings cannot all hold",
     "error": "the point failed to solve (the message is in the table below)",
+    "invalid": "the point's inputs break a rule of the input files (a contract's minimum above "
+    "its maximum, say), so it was not solved; the problems are in the table below",
 }
 SHOWN_ROWS = 25  # rows of the frontier and no-plan tables; results.csv holds every row
 SETTING_COLUMNS = 3  # more varied parameters than this are named in one "Settings" column
@@ -71,6 +75,7 @@ NO_PLAN_COLOUR, SHORT_RING = "#c0392b", "#e67e22"
 BELOW_COLOUR, ABOVE_COLOUR = "#4e79a7", "#f28e2b"
 SINGLE_STEMS = ("frontier", "tornado")
 STEM_PREFIXES = ("cap-", "line-")
+PLAIN_NAME = re.compile(r"[a-z0-9_]+")  # a sweep file's parameter names (sweep.json may differ)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1375,7 +1380,7 @@ def _sections(results: SweepResults) -> tuple[list[Chart], list[Section]]:
     if results.design != OAT:  # in a one-at-a-time design the cap's own chart shows this
         for cap in results.caps:
             chart = render_chart(
-                f"cap-{cap.name}",
+                f"cap-{_stem(cap.name)}",
                 f"Total cost against the cap {cap.name}",
                 _cap_caption(results, cap),
                 lambda cap=cap: _draw_cap(results, cap),
@@ -1412,6 +1417,16 @@ def _sections(results: SweepResults) -> tuple[list[Chart], list[Section]]:
     return [chart for chart in charts if chart is not None], sections
 
 
+def _stem(name: str) -> str:
+    """A parameter's name as part of a chart's file name: as it is when it is a name a sweep
+    file allows, else its letters and digits and a checksum (sweep.json is read as found, and
+    a name such as ../x must not become a path)."""
+    if PLAIN_NAME.fullmatch(name):
+        return name
+    plain = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:40]
+    return f"{plain}_{zlib.crc32(name.encode('utf-8')):08x}"
+
+
 def _parameter_body(results: SweepResults, charts: list) -> str:
     varied = results.varied
     if not varied:
@@ -1419,7 +1434,7 @@ def _parameter_body(results: SweepResults, charts: list) -> str:
     body = ""
     for parameter in varied:
         chart = render_chart(
-            f"line-{parameter.name}",
+            f"line-{_stem(parameter.name)}",
             f"Total cost and largest single-country share against {parameter.name}",
             _parameter_caption(results, parameter),
             lambda parameter=parameter: _draw_parameter(results, parameter),

@@ -7,17 +7,24 @@ Folder layout (``results/sweeps/<name>/`` by default):
 - ``sweep.json`` — the sweep's fingerprint, design and parameters (a resumed run must match);
 - ``points.jsonl`` — one JSON row per finished point, appended and synced as each returns;
 - ``results.parquet`` and ``results.csv`` — the tidy table, one row per point, written at the end.
+
+The journal is read back on resume line by line, each line checked against the sweep (see
+:func:`read_journal`): a line that is not a record of one of this sweep's points is reported
+and ignored, the last good record of a point wins, and points whose last record is an error are
+solved again.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
+import queue
+import shutil
+import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +35,31 @@ from models.highs_warm import WarmModel
 from models.solution import SolveOptions, Status
 
 from ..diagnose import diagnose
+from ..output_folders import CHARTS, SWEEP, claimed, kind_of, marker
+from ..problems import Problem
+from ..scenario import scenario_problems
 from ..strings import python_strings
 from .figures import COST_COLUMNS, point_figures
 from .spec import Sweep, apply_point
 
 RESULTS_ROOT = Path("results") / "sweeps"
 MANIFEST = "sweep.json"
+REPORT = "report.html"
 JOURNAL = "points.jsonl"
 TABLE = "results.parquet"
 CSV = "results.csv"
 MAX_CHUNK = 16
+WAKE_S = 0.1  # how often the wait for finished chunks looks for a Ctrl-C
+INVALID = "invalid"  # a point whose inputs break the rules of the input files: not solved
+STATUSES = (*(status.value for status in Status), INVALID)
+RETRIED = (Status.ERROR.value,)  # a point whose last record has this status is solved again
+TEXT_COLUMNS = ("status", "termination", "diagnosis")  # journal values that are strings
+TEXT_PREFIXES = ("top_country_",)
+FLAG_COLUMNS = ("warm",)  # journal values that are true or false; the others are numbers
+LARGEST_INTEGER = 2**63 - 1  # a table column holds 64-bit integers
+SHOWN_LINES = 20  # bad journal lines reported one by one; the rest are counted
+SHOWN_PROBLEMS = 10  # problems of an invalid point named in its diagnosis
+NOT_SOLVED = "not solved: no result came back for this point; run the sweep again to solve it"
 
 
 class SweepMismatch(Exception):
@@ -50,9 +72,28 @@ class Outcome:
     total: int
     already_done: int
     ran: int
-    failed: int
+    failed: int  # points not solved because their chunk was lost (error rows, retried next run)
     statuses: dict[str, int]
     seconds: float
+
+
+@dataclass
+class Journal:
+    """What ``points.jsonl`` holds for this sweep."""
+
+    records: dict[int, dict]  # the last good record of each point
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+    torn_at: int | None = None  # where an unfinished last line starts (it is cut off)
+    unterminated: bool = False  # the last line is whole but has no line break
+
+    @property
+    def done(self) -> set[int]:
+        """The points not to solve again: their last record is not an error."""
+        return {p for p, record in self.records.items() if record["status"] not in RETRIED}
+
+
+def print_warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def results_folder(sweep: Sweep, out: str | Path | None = None) -> Path:
@@ -67,18 +108,24 @@ def run_sweep(
     scheduler: str | None = None,
     restart: bool = False,
     progress: bool = True,
+    warn: Callable[[str], None] = print_warning,
 ) -> Outcome:
-    """Solve every point not yet in the results folder; then write the results table."""
+    """Solve every point not yet in the results folder (or only in error there); then write
+    the results table. ``warn`` receives one line per journal line that is ignored."""
     started = time.perf_counter()
     folder = results_folder(sweep, out)
     points = sweep.points()
-    done = _prepare(folder, sweep, len(points), restart)
-    todo = points[~points["point"].isin(done)]
-    failed = 0
-    if len(todo):
-        failed = _run_points(sweep, todo, folder, len(points), len(done), workers, scheduler,
-                             progress)  # fmt: skip
-    table = consolidate(folder, points)
+    with claimed(folder, SWEEP, "--out" if out is not None else ""):  # held to the last write
+        journal = _prepare(folder, sweep, points, restart)
+        _report_rejected(folder / JOURNAL, journal, warn)
+        done = journal.done
+        todo = points[~points["point"].isin(done)]
+        records = dict(journal.records)
+        failed = 0
+        if len(todo):
+            failed = _run_points(sweep, todo, folder, len(points), len(done), workers,
+                                 scheduler, progress, records)  # fmt: skip
+        table = consolidate(folder, points, records)
     return Outcome(
         folder=folder,
         total=len(points),
@@ -93,13 +140,13 @@ def run_sweep(
 # --- the results folder ------------------------------------------------------------------
 
 
-def _prepare(folder: Path, sweep: Sweep, total: int, restart: bool) -> set[int]:
-    """The points already done, after checking the folder belongs to this very sweep."""
-    manifest = {
+def _prepare(folder: Path, sweep: Sweep, points: pd.DataFrame, restart: bool) -> Journal:
+    """The journal so far, after checking the folder belongs to this very sweep."""
+    manifest = marker(SWEEP) | {
         "name": sweep.name,
         "fingerprint": sweep.fingerprint,
         "design": sweep.design,
-        "points": total,
+        "points": len(points),
         "parameters": [
             {"name": p.name, "path": p.path, "mode": p.mode, "base": p.base}
             for p in sweep.parameters
@@ -108,7 +155,8 @@ def _prepare(folder: Path, sweep: Sweep, total: int, restart: bool) -> set[int]:
         "scenario": str(sweep.scenario_path),
     }
     path = folder / MANIFEST
-    if path.exists() and not restart:
+    ours = kind_of(folder) == SWEEP  # else absent or empty: checked by ``claimed``
+    if ours and not restart:
         recorded = json.loads(path.read_text(encoding="utf-8"))
         if recorded.get("fingerprint") != sweep.fingerprint:
             raise SweepMismatch(
@@ -116,37 +164,166 @@ def _prepare(folder: Path, sweep: Sweep, total: int, restart: bool) -> set[int]:
                 "the base scenario changed); run with --restart to discard them, or --out to "
                 "write elsewhere"
             )
-        return {row["point"] for row in read_journal(folder)}
-    if not path.exists() and folder.exists() and any(folder.iterdir()):
-        raise SweepMismatch(f"{folder} is not a sweep results folder; choose another --out")
-    for name in (JOURNAL, TABLE, CSV):  # --restart: start the journal afresh
+        journal = read_journal(folder / JOURNAL, points, [p.name for p in sweep.parameters])
+        _repair_end(folder / JOURNAL, journal)
+        return journal
+    for name in (JOURNAL, TABLE, CSV, REPORT):  # --restart: start afresh (all files of ours)
         (folder / name).unlink(missing_ok=True)
+    if ours:
+        shutil.rmtree(folder / CHARTS, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (folder / JOURNAL).touch()
-    return set()
+    return Journal({})
 
 
-def read_journal(folder: Path) -> list[dict]:
-    """Finished points, first row per point; a line torn by a crash is ignored."""
-    rows: dict[int, dict] = {}
-    path = folder / JOURNAL
+# --- the journal ---------------------------------------------------------------------------
+
+
+class _BadLine(Exception):
+    """A journal line that is not a record of this sweep; the message says why."""
+
+
+def read_journal(path: Path, points: pd.DataFrame, names: Sequence[str]) -> Journal:
+    """The records of ``points.jsonl`` that belong to this sweep (``points``, with the
+    parameter columns ``names``), the last of each point winning.
+
+    The file is read as bytes and decoded line by line, so a bad byte spoils one line only. A
+    line is set aside (with its number and why) unless it is a JSON object whose ``point`` is a
+    point of the sweep, whose ``status`` is known, whose parameter values are that point's, and
+    whose other values are strings, true/false or numbers as their column holds. An unfinished
+    last line (a run stopped while writing it) is marked to be cut off; blank lines are skipped.
+    """
+    expected = {
+        int(point): tuple(values)
+        for point, *values in points[["point", *names]].itertuples(index=False)
+    }
+    journal = Journal({})
     if not path.exists():
-        return []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the last line of a killed run
-        rows.setdefault(int(row["point"]), row)
-    return list(rows.values())
+        return journal
+    offset = 0
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, start=1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
+                continue
+            journal.unterminated = not raw.endswith(b"\n")
+            try:
+                value = _decode(raw)
+            except _BadLine as bad:
+                if journal.unterminated:  # the last line, cut short by a killed run
+                    journal.torn_at, journal.unterminated = start, False
+                    why = "an unfinished last line (the run writing it was stopped); it is removed"
+                    journal.rejected.append((number, why))
+                else:
+                    journal.rejected.append((number, f"{bad}; the line is ignored"))
+                continue
+            try:
+                point = _check_record(value, expected, names)
+            except _BadLine as bad:
+                journal.rejected.append((number, f"{bad}; the line is ignored"))
+                continue
+            journal.records[point] = value
+    return journal
 
 
-def consolidate(folder: Path, points: pd.DataFrame) -> pd.DataFrame:
-    """``results.parquet`` and ``results.csv`` from the journal: one row per finished point."""
-    rows = read_journal(folder)
-    if not rows:
+def _decode(raw: bytes) -> object:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _BadLine(f"not UTF-8 text (byte {error.start + 1})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        message = error.msg.removesuffix(" at")  # "Invalid control character at"
+        raise _BadLine(f"not JSON (column {error.colno}: {message})") from None
+    except (ValueError, RecursionError) as error:  # an endless number, a deep nest
+        raise _BadLine(f"not readable JSON ({type(error).__name__})") from None
+
+
+def _check_record(record: object, expected: Mapping[int, tuple], names: Sequence[str]) -> int:
+    """The record's point, if it is a record of that point of this sweep."""
+    if not isinstance(record, dict):
+        raise _BadLine(f"not a JSON object but {_shown(record)}")
+    point = record.get("point")
+    if not _is_integer(point):
+        raise _BadLine("no 'point'" if point is None else f"point {_shown(point)} is no integer")
+    if point not in expected:
+        raise _BadLine(f"not a point of this sweep (point {point})")
+    status = record.get("status")
+    if status not in STATUSES:
+        what = "no status" if status is None else f"unknown status {_shown(status)}"
+        raise _BadLine(f"point {point}: {what}")
+    for name, value in zip(names, expected[point], strict=True):
+        if name not in record:
+            raise _BadLine(f"point {point}: no value of {name}")
+        if not _same_value(record[name], value):
+            raise _BadLine(
+                f"not a point of this sweep (its point {point} has {name} = {value!r}, "
+                f"not {_shown(record[name])})"
+            )
+    for key, value in record.items():
+        if value is not None and not _fits(key, value):
+            raise _BadLine(f"point {point}: {key} = {_shown(value)} is not {_kind(key)}")
+    return point
+
+
+def _kind(column: str) -> str:
+    if column in TEXT_COLUMNS or column.startswith(TEXT_PREFIXES):
+        return "a string"
+    return "true or false" if column in FLAG_COLUMNS else "a number"
+
+
+def _fits(column: str, value: object) -> bool:
+    kind = _kind(column)
+    if kind == "a string":
+        return isinstance(value, str)
+    if kind == "true or false":
+        return isinstance(value, bool)
+    return isinstance(value, float) or (_is_integer(value) and abs(value) <= LARGEST_INTEGER)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _same_value(got: object, wanted: float) -> bool:
+    if not isinstance(got, int | float) or isinstance(got, bool):
+        return False
+    return got == wanted or (got != got and wanted != wanted)  # NaN: a blank base cell
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, allow_nan=True)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _report_rejected(path: Path, journal: Journal, warn: Callable[[str], None]) -> None:
+    for number, why in journal.rejected[:SHOWN_LINES]:
+        warn(f"{path}:{number}: {why}")
+    more = len(journal.rejected) - SHOWN_LINES
+    if more > 0:
+        warn(f"{path}: {more} more lines are not records of this sweep; they are ignored")
+
+
+def _repair_end(path: Path, journal: Journal) -> None:
+    """Cut off an unfinished last line, or end a whole one, so new records start afresh."""
+    if journal.torn_at is not None:
+        os.truncate(path, journal.torn_at)
+    elif journal.unterminated:
+        with open(path, "ab") as file:
+            file.write(b"\n")
+
+
+def consolidate(folder: Path, points: pd.DataFrame, records: Mapping[int, dict]) -> pd.DataFrame:
+    """``results.parquet`` and ``results.csv``: one row per point of the sweep, its last
+    record; a point without one is an error row (solved again by the next run)."""
+    if points.empty:
         return pd.DataFrame(columns=["point", "status"])
+    rows = [
+        records.get(int(values["point"])) or _error_row(values, NOT_SOLVED)
+        for values in points.to_dict("records")
+    ]
     table = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
     table = table[_column_order(table, points)]
     share_columns = [c for c in table.columns if c.startswith("share_")]
@@ -181,29 +358,31 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 @contextmanager
 def dask_client(workers: int | None, scheduler: str | None) -> Iterator:
     """A client of an existing cluster, or of a local one: a process per core, one thread each
-    (HiGHS runs single-threaded in each), so throughput grows with the workers."""
-    from dask.distributed import Client, LocalCluster  # heavy: imported only to run a sweep
+    (HiGHS runs single-threaded in each), so throughput grows with the workers; no HTTP server
+    and no fixed port (see :mod:`.cluster`). Ctrl-C reaches only this process, and one pressed
+    while the cluster starts or closes is raised once that is done (so it is always closed)."""
+    from dask.distributed import Client  # heavy: imported only to run a sweep
 
-    if scheduler:
-        client = Client(scheduler, timeout="30s")
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    client = Client(cluster)
+    from .cluster import InterruptsNoted, local_cluster, spawning_uninterrupted
+
+    cluster = client = None
     try:
+        with InterruptsNoted():
+            if scheduler:
+                client = Client(scheduler, timeout="30s")
+            else:
+                with spawning_uninterrupted():
+                    cluster = local_cluster(workers or os.cpu_count() or 1)
+                client = Client(cluster)
         yield client
     finally:
-        client.close()
-        cluster.close()
+        with InterruptsNoted():
+            try:
+                if client is not None:
+                    client.close()
+            finally:
+                if cluster is not None:
+                    cluster.close()
 
 
 def _chunks(todo: pd.DataFrame, workers: int) -> list[list[dict]]:
@@ -222,43 +401,65 @@ def _run_points(
     workers: int | None,
     scheduler: str | None,
     progress: bool,
+    records: dict[int, dict],
 ) -> int:
-    """Submit the points, journal each chunk as it returns; the number of points that failed."""
-    from dask.distributed import as_completed
+    """Submit the points, journal each chunk as it returns (and add its rows to ``records``);
+    the number of points whose chunk was lost, journaled as errors to be retried."""
     from tqdm import tqdm
+
+    from .cluster import InterruptsNoted
 
     failed = 0
     counts: dict[str, int] = {}
-    with dask_client(workers, scheduler) as client:
+    # Ctrl-C is noted, then raised here between chunks: never inside Dask's code (see .cluster)
+    with InterruptsNoted() as interrupted, dask_client(workers, scheduler) as client:
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         shared = client.scatter(sweep, broadcast=True)
-        futures = [
-            client.submit(solve_chunk, shared, chunk, pure=False)
+        chunks = {
+            client.submit(solve_chunk, shared, chunk, pure=False): chunk
             for chunk in _chunks(todo, n_workers)
-        ]
+        }
         bar = tqdm(total=total, initial=done, unit="pt", disable=not progress, smoothing=0.1)
-        _end_torn_line(folder / JOURNAL)
         with bar, open(folder / JOURNAL, "a", encoding="utf-8") as journal:
-            for future in as_completed(futures):
+            for future in _finished(chunks, interrupted):
                 try:
                     rows = future.result()
-                except Exception:  # a chunk lost for good (e.g. its worker kept dying)
-                    failed += 1
-                    continue
+                except Exception as error:  # a chunk lost for good (e.g. its worker kept dying)
+                    why = _one_line(f"not solved: {type(error).__name__}: {error}")
+                    rows = [_error_row(record, why) for record in chunks[future]]
+                    failed += len(rows)
                 _append(journal, rows)
                 for row in rows:
+                    records[row["point"]] = row
                     counts[row["status"]] = counts.get(row["status"], 0) + 1
                 bar.update(len(rows))
                 bar.set_postfix(counts | {"failed": failed}, refresh=False)
     return failed
 
 
-def _end_torn_line(path: Path) -> None:
-    """A run killed mid-write leaves a partial last line: close it, so new rows start afresh."""
-    with open(path, "rb+") as journal:
-        journal.seek(0, os.SEEK_END)
-        if journal.tell() and (journal.seek(-1, os.SEEK_END) or journal.read(1) != b"\n"):
-            journal.write(b"\n")
+def _finished(futures: Collection, interrupted: Callable[[], bool]) -> Iterator:
+    """The futures as they finish; KeyboardInterrupt once ``interrupted()`` says so (looked at
+    every ``WAKE_S`` while waiting)."""
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    for future in futures:
+        future.add_done_callback(finished.put)  # called in another thread
+    for _ in range(len(futures)):
+        future = None
+        while future is None:
+            if interrupted():
+                raise KeyboardInterrupt
+            with suppress(queue.Empty):
+                future = finished.get(timeout=WAKE_S)
+        yield future
+
+
+def _error_row(point: Mapping, why: str) -> dict:
+    """The row of a point with no result: ``point`` holds its ``point`` and parameter values."""
+    return {**point, "point": int(point["point"]), "status": Status.ERROR.value, "diagnosis": why}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _append(journal, rows: list[dict]) -> None:
@@ -287,14 +488,28 @@ def solve_point(sweep: Sweep, model: WarmModel, record: dict) -> dict:
     row: dict = {"point": int(record["point"]), **values}
     try:
         scenario = apply_point(sweep.scenario, sweep.parameters, values)
-        solution, warm = model.solve(scenario)
-        row |= {"status": solution.status.value, "termination": solution.termination,
-                "objective_usd": solution.objective, "warm": warm}  # fmt: skip
-        row |= point_figures(model.point, solution)
-        if solution.status == Status.INFEASIBLE:
-            row["diagnosis"] = " ".join(diagnose(compile_scenario(scenario)))
+        problems = scenario_problems(scenario)  # what loading these tables would refuse
+        if problems:
+            row |= {"status": INVALID, "diagnosis": _problems_line(problems)}
+        else:
+            solution, warm = model.solve(scenario)
+            row |= {"status": solution.status.value, "termination": solution.termination,
+                    "objective_usd": solution.objective, "warm": warm}  # fmt: skip
+            row |= point_figures(model.point, solution)
+            if solution.status == Status.INFEASIBLE:
+                row["diagnosis"] = " ".join(diagnose(compile_scenario(scenario)))
     except Exception as error:  # one bad point must not stop the sweep: it is a row too
-        row |= {"status": Status.ERROR.value, "diagnosis": f"{type(error).__name__}: {error}"}
+        row |= {
+            "status": Status.ERROR.value,
+            "diagnosis": _one_line(f"{type(error).__name__}: {error}"),
+        }
     row["solve_s"] = round(time.perf_counter() - started, 6)
     row["worker"] = os.getpid()
     return row
+
+
+def _problems_line(problems: Sequence[Problem]) -> str:
+    """An invalid point's diagnosis: its problems on one line, the first few."""
+    shown = "; ".join(str(problem) for problem in problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    return shown + (f"; and {more} more" if more > 0 else "")

@@ -35,6 +35,7 @@ from ..reading import parse_toml, read_text
 from ..scenario import Scenario, load_scenario
 from ..schema import SETTINGS_FILE, TABLES, Field, table_fields
 from ..settings import NAME_PATTERN
+from ..tables import COST_COMPONENTS
 
 DESIGNS = ("grid", "one-at-a-time", "latin-hypercube")
 LHS = "latin-hypercube"
@@ -45,7 +46,15 @@ SETTINGS_TABLE = "settings"  # Parameter.table of a scenario.toml key
 SWEEPABLE_SETTINGS = "policy"  # only numeric keys of [policy] change inputs, not the structure
 NUMERIC_TYPES = ("number", "integer", "share")
 FILTER_TYPES = ("id", "month")
-RESERVED_NAMES = ("point",)  # columns the points table has besides the parameters
+# Columns of the results table besides the parameters: a parameter of one of these names would
+# be overwritten in its row (and its journal records would never match the point again).
+RESERVED_NAMES = (
+    "point", "status", "termination", "objective_usd", "largest_country_share", "warm",
+    "solve_s", "worker", "diagnosis", *COST_COMPONENTS,
+)  # fmt: skip
+RESERVED_PREFIXES = (
+    "share_", "top_country_", "top_share_", "shortfall_t_", "cover_months_", "built_", "signed_",
+)  # fmt: skip
 PARAMETER_NAME = re.compile(r"[a-z0-9_]+")  # used with fullmatch
 SIGNIFICANT_DIGITS = 10  # sampled values are rounded so CSV/Parquet round trips are exact
 TOP_KEYS = ("name", "description", "scenario", "design", "samples", "seed", "parameter")
@@ -456,8 +465,8 @@ def _parameter_name(table: dict, bad: _At) -> str:
         return ""
     if not isinstance(name, str) or not PARAMETER_NAME.fullmatch(name):
         bad("name", f"{name!r} must be lower-case letters, digits and '_' (a results column)")
-    elif name in RESERVED_NAMES:
-        bad("name", f"'{name}' is reserved for the points table's own column")
+    elif name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
+        bad("name", f"'{name}' is a column of the results table; name the parameter otherwise")
     return str(name)
 
 
