@@ -46,6 +46,7 @@ from .schema import (
     TABLES,
     Field,
     ResultColumn,
+    limit_text,
     result_columns,
     table_fields,
 )
@@ -636,8 +637,8 @@ def _blank_words(field: Field) -> str:
 def _allowed(field: Field) -> str:
     if field.choices:
         return " | ".join(field.choices)
-    low = "" if field.min is None else f">= {field.min:g}"
-    high = "" if field.max is None else f"<= {field.max:g}"
+    low = "" if field.min is None else f">= {limit_text(field.min)}"
+    high = "" if field.max is None else f"<= {limit_text(field.max)}"
     return ", ".join(part for part in (low, high) if part)
 
 
