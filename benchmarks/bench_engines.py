@@ -26,12 +26,12 @@ import highspy
 
 from models import highs_engine as he
 from models.data import ModelData, compile_scenario
-from optimizer import tables
-from optimizer.checks import recheck
-from optimizer.scenario import Scenario
-from optimizer.solving import solve
-from optimizer.strings import python_strings
-from optimizer.synthetic import synthetic_scenario
+from optimizer.results import tables
+from optimizer.common.strings import python_strings
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.recheck import recheck
+from optimizer.results.solving import solve
 
 DEFAULT_SIZES = "5x5x24,20x15x120,50x30x240"
 SINGLE_RUN_ABOVE_VARS = 200_000  # larger models are measured once, smaller ones --repeats times

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from models.data import compile_scenario
 from optimizer import solve
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
 
 SIZES = "5x6x24x2,10x10x60x4,20x15x120x10,30x20x180x15,40x25x240x20"
 OUT = Path(__file__).parent / "out" / "mip.json"

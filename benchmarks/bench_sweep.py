@@ -44,11 +44,11 @@ from models import highs_warm
 from models.data import compile_scenario
 from models.highs_warm import WarmModel
 from models.solution import SolveOptions
-from optimizer.sweep import figures as fig
-from optimizer.sweep.figures import COST_COLUMNS, point_figures
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.sweep import point_metrics as fig
+from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
 from optimizer.sweep.run import dask_client, run_sweep
 from optimizer.sweep.spec import Sweep, apply_point, load_sweep
-from optimizer.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SWEEP = ROOT / "inputs" / "sweeps" / "china-cap-and-cover.toml"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from optimizer.scenario import Scenario
+    from optimizer.inputs.scenario import Scenario
 
 
 def _empty(*columns: str) -> pd.DataFrame:

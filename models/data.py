@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .chain import ChainData, compile_chain, contract_arrivals
+from models.chain import ChainData, compile_chain, contract_arrivals
 
 if TYPE_CHECKING:  # only for annotations: optimizer imports models at run time
-    from optimizer.scenario import Scenario
+    from optimizer.inputs.scenario import Scenario
 
 
 @dataclass(frozen=True)

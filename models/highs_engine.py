@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import families as fam
-from .data import ModelData
-from .solution import ModelSize, Solution, SolveOptions, Status, relative_gap
+from models import families as fam
+from models.data import ModelData
+from models.solution import ModelSize, Solution, SolveOptions, Status, relative_gap
 
 # Above this many nonzeros a cold solve uses interior point (+ crossover); below, dual simplex.
 # Measured in benchmarks/bench_engines.py; see docs/formulation.md.

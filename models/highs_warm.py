@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import families as fam
-from .data import ModelData, compile_scenario
-from .highs_engine import (
+from models import families as fam
+from models.data import ModelData, compile_scenario
+from models.highs_engine import (
     LinearProgram,
     budget_year_of_month,
     build_model,
@@ -29,10 +29,10 @@ from .highs_engine import (
     read_solution,
     run,
 )
-from .solution import Solution, SolveOptions
+from models.solution import Solution, SolveOptions
 
 if TYPE_CHECKING:
-    from optimizer.scenario import Scenario
+    from optimizer.inputs.scenario import Scenario
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ from pyomo.opt import TerminationCondition as LegacyTermination
 from pyomo.repn.standard_repn import generate_standard_repn
 from pyomo.version import version as pyomo_version
 
-from . import families as fam
-from .data import ModelData
-from .solution import ModelSize, Solution, SolveOptions, Status, relative_gap
+from models import families as fam
+from models.data import ModelData
+from models.solution import ModelSize, Solution, SolveOptions, Status, relative_gap
 
 # The constraint components of ``build`` and the families they implement.
 FAMILY_OF_CONSTRAINT = {

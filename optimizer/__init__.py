@@ -6,13 +6,16 @@ floors, solved with HiGHS.
 """
 
 from models.solution import Status
+from optimizer import moved
+from optimizer.inputs.loading import load_scenario
+from optimizer.inputs.problems import Problem, ScenarioError
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.settings import Settings
+from optimizer.results.result import Result
+from optimizer.results.solving import solve
+from optimizer.results.writing import write_result
 
-from .output import write_result
-from .problems import Problem, ScenarioError
-from .result import Result
-from .scenario import Scenario, load_scenario
-from .settings import Settings
-from .solving import solve
+moved.install()  # old module names (before the layers) import, with a warning, for one release
 
 __all__ = [
     "Problem",

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer import Scenario
-from optimizer.months import horizon
+from optimizer.common.months import horizon
 
 
 def scenario(

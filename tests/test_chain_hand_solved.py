@@ -11,8 +11,8 @@ import pytest
 from builders import scenario
 
 from optimizer import Status, solve
-from optimizer.summary_text import format_summary
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.summary_text import format_summary
 
 ENGINES = ["highs", "pyomo"]
 

@@ -13,10 +13,11 @@ import highspy
 import pytest
 from builders import scenario
 
-import optimizer.output
-import optimizer.solving
+import optimizer.results.solving
+import optimizer.results.writing
 from optimizer.cli.main import main
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.inputs.template import write_scenario_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"
@@ -100,7 +101,7 @@ def test_a_run_that_fails_while_writing_leaves_the_old_folder_and_no_debris(
     def broken(self, *args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(optimizer.output.Path, "write_text", broken)
+    monkeypatch.setattr(optimizer.results.writing.Path, "write_text", broken)
     code, _, err = run(capsys, "solve", DEFAULT, "--out", out)
     assert code == 1 and "disk full" in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -108,7 +109,7 @@ def test_a_run_that_fails_while_writing_leaves_the_old_folder_and_no_debris(
 
 
 def test_a_failed_first_run_leaves_no_folder(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(optimizer.output.Path, "write_text", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(optimizer.results.writing.Path, "write_text", lambda *a, **k: 1 / 0)
     code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "out")
     assert code == 1
     assert list(tmp_path.iterdir()) == []
@@ -171,14 +172,14 @@ def test_an_unknown_scenario_folder_is_an_input_error(tmp_path, capsys):
 
 
 def test_a_plan_failing_its_recheck_exits_1(tmp_path, capsys, monkeypatch):
-    real = optimizer.solving.tables.plan_table
+    real = optimizer.results.solving.tables.plan_table
 
     def corrupted(data, solution):
         plan = real(data, solution)
         plan.loc[0, "tonnes"] += 1.0
         return plan
 
-    monkeypatch.setattr(optimizer.solving.tables, "plan_table", corrupted)
+    monkeypatch.setattr(optimizer.results.solving.tables, "plan_table", corrupted)
     code, out, err = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r")
     assert code == 1
     assert "Re-check from the tables FAILED" in out and "stock-balance" in out
@@ -232,7 +233,7 @@ def test_template_then_solve_the_filled_workbook(tmp_path, capsys):
     code, _, err = run(capsys, "validate", out)
     assert code == 2 and "template.xlsx[scenario]" in err and "required" in err
     book = tmp_path / "india.xlsx"
-    load_scenario(DEFAULT).write_workbook(book)
+    write_scenario_workbook(load_scenario(DEFAULT), book)
     code, out_text, _ = run(capsys, "solve", book, "--out", tmp_path / "r")
     assert code == 0 and "india-2026: optimal" in out_text
     assert run(capsys, "template", tmp_path / "t.csv")[0] == 2

@@ -14,7 +14,7 @@ from test_hand_solved import CAPPED
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
-from optimizer.compare import (
+from optimizer.results.compare import (
     FORMULA_START,
     PlanView,
     compare,
@@ -168,7 +168,7 @@ def test_plans_are_named_by_their_folders_not_their_summaries(pair, tmp_path, ca
 
 def test_a_scenario_is_named_by_its_folder_or_workbook(small_scenario, tmp_path):
     from optimizer import load_scenario
-    from optimizer.workbook import write_scenario_workbook
+    from optimizer.inputs.template import write_scenario_workbook
 
     folder = Path(shutil.copytree(small_scenario, tmp_path / "alpha"))
     book = write_scenario_workbook(load_scenario(small_scenario), tmp_path / "beta.xlsx")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from models import families
-from optimizer import schema_doc
+from optimizer.inputs import schema_doc
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_input_reference_is_generated_from_the_schema():
     assert (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8") == schema_doc.render(), (
-        "run: python -m optimizer.schema_doc > docs/inputs.md"
+        "run: python -m optimizer.inputs.schema_doc > docs/inputs.md"
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from optimizer import Status, load_scenario, solve
-from optimizer.compare import compare
+from optimizer.results.compare import compare
 
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
 SCENARIOS = sorted(p for p in INPUTS.iterdir() if (p / "scenario.toml").exists())

@@ -25,6 +25,7 @@ import pytest
 
 from optimizer import load_scenario
 from optimizer.cli.main import main
+from optimizer.inputs.template import write_scenario_workbook
 
 DEFAULT = Path(__file__).resolve().parents[1] / "inputs" / "india-2026"
 BOOK = "scenario.xlsx"
@@ -170,7 +171,7 @@ def missing(file: str) -> Callable[[Path], None]:
 def as_workbook(edit: Callable[[openpyxl.Workbook], None] | None = None) -> Callable:
     def apply(folder: Path) -> Path:
         book = folder.parent / BOOK
-        load_scenario(folder).write_workbook(book)
+        write_scenario_workbook(load_scenario(folder), book)
         if edit is not None:
             workbook = openpyxl.load_workbook(book)
             edit(workbook)
@@ -190,7 +191,7 @@ def set_sheet_cell(sheet: str, coordinate: str, value) -> Callable[[openpyxl.Wor
 def zip_bomb(folder: Path) -> Path:
     """A small file whose one sheet inflates to about 1 GiB of repeated empty cells."""
     book = folder.parent / BOOK
-    load_scenario(folder).write_workbook(book)
+    write_scenario_workbook(load_scenario(folder), book)
     with zipfile.ZipFile(book) as source:
         entries = {item.filename: source.read(item) for item in source.infolist()}
     sheet = next(name for name in entries if name.startswith("xl/worksheets/sheet"))

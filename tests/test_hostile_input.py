@@ -30,12 +30,13 @@ from test_validation import (
     set_cell,
 )
 
-import optimizer.workbook
+import optimizer.inputs.workbook
 from optimizer import load_scenario
 from optimizer.cli.main import main
-from optimizer.problems import ScenarioError
-from optimizer.scenario import scenario_problems
-from optimizer.schema import NAME_RULE, fields
+from optimizer.inputs.problems import ScenarioError
+from optimizer.inputs.scenario import scenario_problems
+from optimizer.inputs.schema import NAME_RULE, fields
+from optimizer.inputs.template import write_scenario_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOT_A_NAME = f"is not a valid name: {NAME_RULE}"
@@ -122,7 +123,7 @@ def test_names_in_any_script_with_spaces_and_punctuation_are_fine(small_scenario
 
 
 def test_names_in_a_workbook_are_checked(small_scenario, tmp_path):
-    book = load_scenario(small_scenario).write_workbook(tmp_path / "book.xlsx")
+    book = write_scenario_workbook(load_scenario(small_scenario), tmp_path / "book.xlsx")
     workbook = openpyxl.load_workbook(book)
     workbook["offers"].cell(4, 1).value = "@cmd"
     workbook.save(book)
@@ -342,7 +343,7 @@ def write_zip(path: Path, entries: dict[str, Entry]) -> Path:
 
 
 def book_entries(small_scenario: Path, tmp_path: Path) -> dict[str, Entry]:
-    book = load_scenario(small_scenario).write_workbook(tmp_path / "written.xlsx")
+    book = write_scenario_workbook(load_scenario(small_scenario), tmp_path / "written.xlsx")
     with zipfile.ZipFile(book) as archive:
         return {item.filename: archive.read(item) for item in archive.infolist()}
 
@@ -357,13 +358,13 @@ def refusal(monkeypatch):
     """Load a workbook expecting one problem, with openpyxl's reading watched and, if asked, the
     peak of memory traced (which slows Python down): ``(problem, openpyxl opened it, peak)``."""
     opened: list[bool] = []
-    real = optimizer.workbook.openpyxl.load_workbook
+    real = optimizer.inputs.workbook.openpyxl.load_workbook
 
     def watched(*args, **kwargs):
         opened.append(True)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(optimizer.workbook.openpyxl, "load_workbook", watched)
+    monkeypatch.setattr(optimizer.inputs.workbook.openpyxl, "load_workbook", watched)
 
     def load(path: Path, trace: bool = False) -> tuple[str, bool, int]:
         if trace:
@@ -546,7 +547,7 @@ def test_a_settings_file_named_from_inside_its_folder(beside, monkeypatch, capsy
 
 
 def test_a_misspelt_workbook_gets_a_hint(small_scenario, beside):
-    load_scenario(small_scenario).write_workbook(beside / "plan.xlsx")
+    write_scenario_workbook(load_scenario(small_scenario), beside / "plan.xlsx")
     with pytest.raises(ScenarioError) as caught:
         load_scenario("plann.xlsx")
     assert str(caught.value) == "plann.xlsx: does not exist; did you mean plan.xlsx?"

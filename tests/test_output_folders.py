@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import optimizer.cli.solve_command
-import optimizer.output_folders as folders
+import optimizer.common.output_paths as folders
 from optimizer.cli.main import main
-from optimizer.compare import PlanView
-from optimizer.output import write_comparison
-from optimizer.output_folders import OutputRefused, check_target, exchange, kind_of
+from optimizer.common.output_paths import OutputRefused, check_target, exchange, kind_of
+from optimizer.results.compare import PlanView
+from optimizer.results.writing import write_comparison
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "valid-small"

@@ -48,7 +48,7 @@ def assert_text_only(path: Path, expected: list[str]) -> None:
 
 
 def test_result_sheets_keep_headings_cells_and_summary_as_text(tmp_path):
-    from optimizer.workbook import write_tables_workbook
+    from optimizer.results.workbook import write_tables_workbook
 
     frame = pd.DataFrame({"=1+1": RISKY, "@heading": ["bell\x07ringing", *RISKY[1:]]})
     summary = {"scenario": "=cmd", "shares": {"#N/A": "-x", "=nested": 1.5}}
@@ -73,7 +73,7 @@ def test_compare_xlsx_headings_are_text(tmp_path, capsys):
 def test_the_template_and_its_notes_are_text(tmp_path, monkeypatch):
     """The README sheet, the header comments and the settings notes come from the schema's
     descriptions: text even when one reads like a formula."""
-    from optimizer import workbook
+    from optimizer.inputs import template as workbook
 
     real = workbook.table_fields
 
@@ -89,7 +89,7 @@ def test_the_template_and_its_notes_are_text(tmp_path, monkeypatch):
 
 
 def test_a_scenario_workbook_keeps_text_and_reads_back(tmp_path):
-    from optimizer.workbook import write_scenario_workbook
+    from optimizer.inputs.template import write_scenario_workbook
 
     sc = scenario(**CAPPED, description="#N/A")
     path = write_scenario_workbook(sc, tmp_path / "scenario.xlsx")

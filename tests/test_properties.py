@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from optimizer import Status, solve, write_result
-from optimizer.result import TIMING_KEYS
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.result import TIMING_KEYS
 
 CASES = [(3, 4, 12, seed, window) for seed in (1, 2, 3) for window in ("month", "year")] + [
     (4, 5, 24, 7, "horizon"),

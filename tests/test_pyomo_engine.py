@@ -16,7 +16,7 @@ from models import families as fam
 from models import highs_engine, pyomo_engine
 from models.data import ModelData, compile_scenario
 from models.solution import ModelSize, Solution, SolveOptions, Status
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from optimizer import solve, write_result
-from optimizer.readable import readable_rows
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.readable import readable_rows
 
 
 @pytest.fixture(scope="module")

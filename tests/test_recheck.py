@@ -9,8 +9,8 @@ import pytest
 from builders import scenario
 
 from optimizer import solve
-from optimizer.checks import recheck
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.recheck import recheck
 
 SCENARIO = dict(
     months=4,

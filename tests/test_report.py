@@ -16,9 +16,9 @@ from PIL import Image
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
-from optimizer.compare import PlanView, compare
-from optimizer.output import write_comparison
-from optimizer.report import COUNTRY_COLOURS, _page, country_colour
+from optimizer.reporting.report import COUNTRY_COLOURS, _page, country_colour
+from optimizer.results.compare import PlanView, compare
+from optimizer.results.writing import write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, STRICT = ROOT / "inputs" / "india-2026", ROOT / "inputs" / "india-2026-strict"
@@ -80,7 +80,7 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def written(folders) -> dict[str, dict[str, bytes]]:
     """Every report written once through the API: what each folder then holds."""
-    from optimizer.report import write_comparison_report, write_plan_report
+    from optimizer.reporting.report import write_comparison_report, write_plan_report
 
     out = {}
     for kind, (key, *_) in KINDS.items():
@@ -292,7 +292,7 @@ def test_odd_names_are_drawn_as_text_and_escaped_in_the_page(tmp_path):
     from builders import scenario
     from test_hand_solved import CAPPED
 
-    from optimizer.report import write_comparison_report, write_plan_report
+    from optimizer.reporting.report import write_comparison_report, write_plan_report
 
     result = solve(scenario(**CAPPED))
     first = renamed(result, tmp_path / "<b>first")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.solving import solve
-from optimizer.synthetic import synthetic_scenario
+from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results.solving import solve
 
 
 def test_solving_leaves_the_users_string_storage_as_it_was():

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from optimizer.cli.main import main
-from optimizer.problems import Problem
+from optimizer.inputs.problems import Problem
+from optimizer.reporting.sweep_report import write_sweep_report
 from optimizer.sweep import load_sweep, run
-from optimizer.sweep.report import write_sweep_report
 from optimizer.sweep.run import JOURNAL, read_journal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -280,7 +280,7 @@ def test_a_point_that_breaks_the_input_rules_is_an_invalid_row(tiny, tmp_path, s
 
 
 def test_a_contract_minimum_above_its_maximum_is_invalid(tmp_path, capsys):
-    # The real rules (optimizer.scenario.scenario_problems) on the shipped default; a MIP
+    # The real rules (optimizer.inputs.scenario.scenario_problems) on the shipped default; a MIP
     # point, so on a real worker process.
     file = tmp_path / "contract.toml"
     file.write_text(

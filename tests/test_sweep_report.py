@@ -19,7 +19,7 @@ from PIL import Image
 from test_report import PNG_MAGIC, Page, chromium, script_errors
 
 from optimizer.cli.main import main
-from optimizer.sweep.report import (
+from optimizer.reporting.sweep_report import (
     SweepParameter,
     pareto_frontier,
     tornado_bars,

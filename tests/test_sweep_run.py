@@ -25,11 +25,11 @@ from models.highs_warm import WarmModel
 from models.solution import SolveOptions
 from optimizer import Status, load_scenario, solve
 from optimizer.cli.main import main
+from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.sweep import apply_point, load_sweep, run
 from optimizer.sweep.cluster import local_cluster
-from optimizer.sweep.figures import COST_COLUMNS, point_figures
+from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
 from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
-from optimizer.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 # The runner's mechanics on 210 quick points: the example grid over the LP version of the

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from optimizer import Scenario, ScenarioError, Status, load_scenario, solve
-from optimizer.schema import TABLES
+from optimizer.inputs.schema import TABLES
+from optimizer.inputs.template import write_scenario_workbook
 from optimizer.sweep import Parameter, Sweep, apply_point, load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -873,15 +874,16 @@ def test_the_fingerprint_follows_the_processing_chain_files(here):
 
 def test_a_workbook_base_scenario(here):
     # the default, so that the processing chain's tables go through the workbook too
-    load_scenario(DEFAULT).write_workbook("base.xlsx")
+    write_scenario_workbook(load_scenario(DEFAULT), "base.xlsx")
     text = GRID.replace("'{scenario}'", '"base.xlsx"')
     sweep = sweep_of(text)
     assert sweep.scenario_path == Path("base.xlsx")
     assert len(sweep.points()) == 6
     first = sweep.fingerprint
-    load_scenario(DEFAULT).with_changes(
+    changed = load_scenario(DEFAULT).with_changes(
         settings=load_scenario(DEFAULT).settings.with_changes(stockpile_cover_months=3.0)
-    ).write_workbook("base.xlsx")
+    )
+    write_scenario_workbook(changed, "base.xlsx")
     assert sweep_of(text).fingerprint != first
 
 

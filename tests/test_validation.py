@@ -26,8 +26,8 @@ import pytest
 
 from optimizer import Scenario
 from optimizer.cli.main import main
-from optimizer.problems import Problem, ScenarioError
-from optimizer.scenario import load_scenario
+from optimizer.inputs.loading import load_scenario
+from optimizer.inputs.problems import Problem, ScenarioError
 
 REQUIRED_FILES = ["scenario.toml", "materials.csv", "suppliers.csv", "offers.csv", "demand.csv"]
 SETTINGS = {

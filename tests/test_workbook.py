@@ -29,16 +29,11 @@ import pandas as pd
 import pytest
 
 from optimizer import ScenarioError, load_scenario, solve
-from optimizer.schema import SETTINGS_FILE, TABLES, result_columns, table_fields
-from optimizer.workbook import (
-    NUMBER_FORMATS,
-    README_SHEET,
-    SETTINGS_SHEET,
-    cell_text,
-    flatten,
-    write_tables_workbook,
-    write_template,
-)
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES, table_fields
+from optimizer.inputs.template import write_scenario_workbook, write_template
+from optimizer.inputs.workbook import README_SHEET, SETTINGS_SHEET, cell_text
+from optimizer.results.columns import result_columns
+from optimizer.results.workbook import NUMBER_FORMATS, flatten, write_tables_workbook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid-small"
 CHAIN = Path(__file__).parent / "fixtures" / "chain-small"
@@ -53,13 +48,13 @@ SCENARIO_ROW = {field.column: row for row, field in enumerate(table_fields(SETTI
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """``valid-small`` written as ``book.xlsx``, free to break."""
-    return load_scenario(FIXTURE).write_workbook(tmp_path / "book.xlsx")
+    return write_scenario_workbook(load_scenario(FIXTURE), tmp_path / "book.xlsx")
 
 
 @pytest.fixture
 def chain_book(tmp_path: Path) -> Path:
     """``chain-small`` written as ``chain.xlsx``, free to break."""
-    return load_scenario(CHAIN).write_workbook(tmp_path / "chain.xlsx")
+    return write_scenario_workbook(load_scenario(CHAIN), tmp_path / "chain.xlsx")
 
 
 def edit(path: Path, change: Callable[[openpyxl.Workbook], object]) -> Path:
@@ -126,7 +121,7 @@ def patch_sheet_xml(path: Path, sheet_number: int, change: Callable[[str], str])
 @pytest.mark.parametrize("folder", [FIXTURE, DEFAULT], ids=["valid-small", "india-2026"])
 def test_a_workbook_loads_to_the_folder_scenario_and_solves_alike(tmp_path, folder):
     expected = load_scenario(folder)
-    path = expected.write_workbook(tmp_path / "scenario.xlsx")
+    path = write_scenario_workbook(expected, tmp_path / "scenario.xlsx")
     loaded = load_scenario(path)
     assert loaded.source == path
     assert_same_scenario(loaded, expected)
@@ -148,8 +143,8 @@ def test_written_workbook_has_a_sheet_per_table_and_the_settings(book):
 
 def test_writing_a_scenario_workbook_twice_gives_the_same_bytes(tmp_path):
     scenario = load_scenario(FIXTURE)
-    first = scenario.write_workbook(tmp_path / "a.xlsx").read_bytes()
-    assert scenario.write_workbook(tmp_path / "b.xlsx").read_bytes() == first
+    first = write_scenario_workbook(scenario, tmp_path / "a.xlsx").read_bytes()
+    assert write_scenario_workbook(scenario, tmp_path / "b.xlsx").read_bytes() == first
 
 
 # --- cells -----------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..problems import ScenarioError
-from ..scenario import path_problem
-from .errors import UsageError
+from optimizer.cli.errors import UsageError
+from optimizer.inputs.loading import path_problem
+from optimizer.inputs.problems import ScenarioError
 
 DEFAULT_SCENARIO = Path("inputs") / "india-2026"
 # Where the default scenario sits in a source checkout (an editable install runs from it).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..compare import compare, load_plan
-from ..compare_text import format_comparison
-from ..output import write_comparison
-from ..output_folders import COMPARISON, claimed
-from .errors import EXIT_OK, UsageError, handles_errors
+from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
+from optimizer.common.output_paths import COMPARISON, claimed
+from optimizer.results.compare import compare, load_plan
+from optimizer.results.compare_text import format_comparison
+from optimizer.results.writing import write_comparison
 
 
 def register(commands):

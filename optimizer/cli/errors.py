@@ -7,9 +7,9 @@ import os
 import sys
 from collections.abc import Callable
 
-from ..output_folders import OutputRefused
-from ..problems import ScenarioError
-from ..schema import SETTINGS_FILE, TABLES
+from optimizer.common.output_paths import OutputRefused
+from optimizer.inputs.problems import ScenarioError
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES
 
 SCENARIO_FILES = {SETTINGS_FILE, *(spec.file for spec in TABLES.values())}
 

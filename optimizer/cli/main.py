@@ -6,7 +6,7 @@ import argparse
 import sys
 from importlib import metadata
 
-from . import (
+from optimizer.cli import (
     compare_command,
     report_command,
     solve_command,

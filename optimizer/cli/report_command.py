@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..output_folders import COMPARISON, RESULT, kind_of, locked
-from .errors import EXIT_OK, UsageError, handles_errors
+from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
+from optimizer.common.output_paths import COMPARISON, RESULT, kind_of, locked
 
 
 def register(commands):
@@ -23,7 +23,10 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from ..report import write_comparison_report, write_plan_report  # matplotlib: load late
+    from optimizer.reporting.report import (  # matplotlib: load late
+        write_comparison_report,
+        write_plan_report,
+    )
 
     folder = Path(args.folder)
     kind = kind_of(folder) if folder.is_dir() and not folder.is_symlink() else None

@@ -6,14 +6,13 @@ import sys
 from pathlib import Path
 
 from models.solution import Status
-
-from ..output import write_result
-from ..output_folders import RESULT, check_model_file, claimed
-from ..scenario import load_scenario
-from ..solving import ALGORITHMS, ENGINES, solve
-from ..summary_text import format_summary
-from .common import scenario_folder
-from .errors import EXIT_ERROR, UsageError, handles_errors
+from optimizer.cli.common import scenario_folder
+from optimizer.cli.errors import EXIT_ERROR, UsageError, handles_errors
+from optimizer.common.output_paths import RESULT, check_model_file, claimed
+from optimizer.inputs.loading import load_scenario
+from optimizer.results.solving import ALGORITHMS, ENGINES, solve
+from optimizer.results.summary_text import format_summary
+from optimizer.results.writing import write_result
 
 MODEL_FORMATS = (".mps", ".lp")
 

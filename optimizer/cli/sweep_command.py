@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
+from optimizer.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
 
 
 def register(commands):
@@ -37,8 +37,8 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from ..sweep.run import SweepMismatch, results_folder, run_sweep
-    from ..sweep.spec import load_sweep
+    from optimizer.sweep.run import SweepMismatch, results_folder, run_sweep
+    from optimizer.sweep.spec import load_sweep
 
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")

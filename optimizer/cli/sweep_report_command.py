@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..output_folders import SWEEP, kind_of, locked
-from .errors import EXIT_OK, UsageError, handles_errors
+from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
+from optimizer.common.output_paths import SWEEP, kind_of, locked
 
 
 def register(commands):
@@ -23,8 +23,8 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from ..sweep.report import write_sweep_report  # matplotlib: loaded only here
-    from ..sweep.run import MANIFEST, TABLE
+    from optimizer.reporting.sweep_report import write_sweep_report  # matplotlib: loaded only here
+    from optimizer.sweep.run import MANIFEST, TABLE
 
     folder = Path(args.folder)
     ours = folder.is_dir() and not folder.is_symlink() and kind_of(folder) == SWEEP

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import EXIT_OK, UsageError, handles_errors
+from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 
 
 def register(commands):
@@ -23,7 +23,7 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from ..workbook import write_template  # openpyxl: loaded only when writing
+    from optimizer.inputs.template import write_template  # openpyxl: loaded only when writing
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":

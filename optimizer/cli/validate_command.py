@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..scenario import load_scenario
-from .common import scenario_folder
-from .errors import EXIT_OK, handles_errors
+from optimizer.cli.common import scenario_folder
+from optimizer.cli.errors import EXIT_OK, handles_errors
+from optimizer.inputs.loading import load_scenario
 
 
 def register(commands):

@@ -31,16 +31,15 @@ import numpy as np
 import pandas as pd
 
 from models.data import compile_scenario
+from models.diagnose import diagnose
 from models.highs_warm import WarmModel
 from models.solution import SolveOptions, Status
-
-from ..diagnose import diagnose
-from ..output_folders import CHARTS, SWEEP, claimed, kind_of, marker
-from ..problems import Problem
-from ..scenario import scenario_problems
-from ..strings import python_strings
-from .figures import COST_COLUMNS, point_figures
-from .spec import Sweep, apply_point
+from optimizer.common.output_paths import CHARTS, SWEEP, claimed, kind_of, marker
+from optimizer.common.strings import python_strings
+from optimizer.inputs.problems import Problem
+from optimizer.inputs.scenario import scenario_problems
+from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
+from optimizer.sweep.spec import Sweep, apply_point
 
 RESULTS_ROOT = Path("results") / "sweeps"
 MANIFEST = "sweep.json"
@@ -363,7 +362,7 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator:
     while the cluster starts or closes is raised once that is done (so it is always closed)."""
     from dask.distributed import Client  # heavy: imported only to run a sweep
 
-    from .cluster import InterruptsNoted, local_cluster, spawning_uninterrupted
+    from optimizer.sweep.cluster import InterruptsNoted, local_cluster, spawning_uninterrupted
 
     cluster = client = None
     try:
@@ -407,7 +406,7 @@ def _run_points(
     the number of points whose chunk was lost, journaled as errors to be retried."""
     from tqdm import tqdm
 
-    from .cluster import InterruptsNoted
+    from optimizer.sweep.cluster import InterruptsNoted
 
     failed = 0
     counts: dict[str, int] = {}

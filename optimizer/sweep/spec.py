@@ -9,7 +9,7 @@ the scenario's tables, ``<table>.<column>[<filter>, ...]`` (``offers.price_usd_p
 for Latin-hypercube designs, a ``distribution``. Designs: ``grid`` (every combination),
 ``one-at-a-time`` (the base point, then each parameter's values with the others at base) and
 ``latin-hypercube`` (``samples`` seeded points). :func:`load_sweep` reports every problem of the
-file and of its base scenario at once, as a :class:`~optimizer.problems.ScenarioError`;
+file and of its base scenario at once, as a :class:`~optimizer.inputs.problems.ScenarioError`;
 :func:`apply_point` builds one point's scenario cheaply.
 """
 
@@ -30,12 +30,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..problems import Problem, ScenarioError
-from ..reading import parse_toml, read_text
-from ..scenario import Scenario, load_scenario
-from ..schema import SETTINGS_FILE, TABLES, Field, table_fields
-from ..settings import NAME_PATTERN
-from ..tables import COST_COMPONENTS
+from optimizer.inputs.loading import load_scenario
+from optimizer.inputs.problems import Problem, ScenarioError
+from optimizer.inputs.reading import parse_toml, read_text
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
+from optimizer.inputs.settings import NAME_PATTERN
+from optimizer.results.tables import COST_COMPONENTS
 
 DESIGNS = ("grid", "one-at-a-time", "latin-hypercube")
 LHS = "latin-hypercube"

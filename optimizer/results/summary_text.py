@@ -6,8 +6,8 @@ from pathlib import Path
 
 from models.solution import Status
 
-from .result import Result
-from .settings import CAP_WINDOW_WORDS
+from optimizer.results.result import Result
+from optimizer.inputs.settings import CAP_WINDOW_WORDS
 
 COST_LABELS = {
     "purchase_usd": "purchase",

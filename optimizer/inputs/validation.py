@@ -12,11 +12,19 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from . import months
-from .problems import Problem
-from .reading import LINE, shown
-from .schema import NAME_PATTERN, NAME_RULE, TABLES, Field, Table, limit_text, table_fields
-from .settings import Settings
+from optimizer.common import months
+from optimizer.inputs.problems import Problem
+from optimizer.inputs.reading import LINE, shown
+from optimizer.inputs.schema import (
+    NAME_PATTERN,
+    NAME_RULE,
+    TABLES,
+    Field,
+    Table,
+    limit_text,
+    table_fields,
+)
+from optimizer.inputs.settings import Settings
 
 BLANK_MEANS_INFINITY = "inf"
 BLANK_IS_ERROR = "error"

@@ -18,15 +18,16 @@ from models.data import ModelData, compile_scenario
 from models.highs_engine import write_model
 from models.solution import Solution, SolveOptions, Status
 
-from . import tables
-from .checks import recheck
-from .diagnose import diagnose
-from .output_folders import check_model_file, write_marked_file
-from .policy import policy_costs_table
-from .result import Result
-from .scenario import Scenario, load_scenario
-from .strings import python_strings
-from .verify import verify_with_cbc
+from optimizer.results import tables
+from optimizer.results.recheck import recheck
+from models.diagnose import diagnose
+from optimizer.common.output_paths import check_model_file, write_marked_file
+from optimizer.results.policy_costs import policy_costs_table
+from optimizer.results.result import Result
+from optimizer.inputs.loading import load_scenario
+from optimizer.inputs.scenario import Scenario
+from optimizer.common.strings import python_strings
+from models.cbc_check import verify_with_cbc
 
 ENGINES = ("highs", "pyomo")
 ALGORITHMS = ("auto", "simplex", "ipm")

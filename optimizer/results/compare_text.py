@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .compare import Comparison
+from optimizer.results.compare import Comparison
 
 LABEL_WIDTH = 44
 

@@ -12,9 +12,9 @@ import pandas as pd
 
 from models import families as fam
 
-from . import checks_chain as chain
-from . import months
-from .scenario import Scenario
+from optimizer.results import recheck_chain as chain
+from optimizer.common import months
+from optimizer.inputs.scenario import Scenario
 
 ABS_TOL_T = 1e-5  # tonnes
 REL_TOL = 1e-6

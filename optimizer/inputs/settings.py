@@ -10,9 +10,9 @@ from dataclasses import dataclass, fields, replace
 from functools import partial
 from typing import Any
 
-from . import months
-from .problems import Problem
-from .schema import SETTINGS_FILE, Field, limit_text, table_fields
+from optimizer.common import months
+from optimizer.inputs.problems import Problem
+from optimizer.inputs.schema import SETTINGS_FILE, Field, limit_text, table_fields
 
 # How each policy.cap_window reads in a sentence ("CN capped at 60% of arrivals per ...").
 CAP_WINDOW_WORDS = {

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .problems import Problem
-from .schema import MAX_FILE_BYTES
+from optimizer.inputs.problems import Problem
+from optimizer.inputs.schema import MAX_FILE_BYTES
 
 LINE = "_line"  # column holding each row's line number in its file
 OUTSIDE = "is a link to a file outside the scenario folder; copy the file in instead"

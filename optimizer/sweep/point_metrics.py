@@ -8,8 +8,7 @@ import pandas as pd
 
 from models.data import ModelData
 from models.solution import Solution
-
-from ..tables import COST_COMPONENTS, cost_breakdown
+from optimizer.results.tables import COST_COMPONENTS, cost_breakdown
 
 COST_COLUMNS = COST_COMPONENTS
 

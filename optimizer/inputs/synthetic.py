@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import months as month_labels
-from .scenario import Scenario
-from .strings import python_strings
+from optimizer.common import months as month_labels
+from optimizer.common.strings import python_strings
+from optimizer.inputs.scenario import Scenario
 
 
 @python_strings()

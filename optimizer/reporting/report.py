@@ -9,8 +9,8 @@ backend and no figure left registered anywhere), in matplotlib's default style w
 user's matplotlibrc says, and without timestamps: writing the same folder twice gives
 byte-identical files. Every country has one colour in every chart of every report.
 
-The sweep report (:mod:`optimizer.sweep.report`) is built from the same parts: ``render_chart``
-and ``new_figure`` draw, ``page``, ``Section``, ``html_table``, ``figure_html``, ``facts`` and
+The sweep report (:mod:`optimizer.reporting.sweep_report`) is built from the same parts:
+``render_chart`` and ``new_figure`` draw, ``page``, ``Section``, ``html_table``, ``figure_html``, ``facts`` and
 ``paragraph`` compose the page, ``write_report`` writes it, and ``country_colour`` colours.
 """
 
@@ -39,12 +39,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .compare import Comparison, PlanView, country_shares, load_comparison
-from .compare_text import format_figure
-from .output_folders import write_file_atomic
-from .settings import CAP_WINDOW_WORDS
-from .summary_text import COST_LABELS, TIED_BELOW
-from .tables import COST_COMPONENTS
+from optimizer.common.output_paths import write_file_atomic
+from optimizer.inputs.settings import CAP_WINDOW_WORDS
+from optimizer.results.compare import Comparison, PlanView, country_shares, load_comparison
+from optimizer.results.compare_text import format_figure
+from optimizer.results.summary_text import COST_LABELS, TIED_BELOW
+from optimizer.results.tables import COST_COMPONENTS
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"

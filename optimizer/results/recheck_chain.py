@@ -1,6 +1,6 @@
 """The independent re-check of the supply chain's part of a plan: processing, options,
 contracts, by-product outlets and the annual budget, recomputed from the scenario's tables and
-the result tables with pandas (see :mod:`optimizer.checks`)."""
+the result tables with pandas (see :mod:`optimizer.results.recheck`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 
 from models import families as fam
 
-from . import months
-from .scenario import Scenario
+from optimizer.common import months
+from optimizer.inputs.scenario import Scenario
 
 ABS_TOL = 1e-5
 REL_TOL = 1e-6

@@ -25,19 +25,13 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
-from .output_folders import write_file_atomic
-from .problems import Problem, ScenarioError
-from .reading import LINE, file_refusal
-from .scenario import Scenario, _empty_text, _scenario, _to_blank_cells
-from .schema import (
+from optimizer.common.strings import python_strings
+from optimizer.inputs.problems import Problem, ScenarioError
+from optimizer.inputs.reading import LINE, file_refusal
+from optimizer.inputs.scenario import Scenario, empty_text, scenario_from_tables
+from optimizer.inputs.schema import (
     MAX_WORKBOOK_CELLS,
     MAX_WORKBOOK_ENTRIES,
     MAX_WORKBOOK_LISTING_BYTES,
@@ -45,64 +39,23 @@ from .schema import (
     SETTINGS_FILE,
     TABLES,
     Field,
-    ResultColumn,
-    limit_text,
-    result_columns,
     table_fields,
 )
-from .schema_doc import BLANK_WORDS
-from .settings import Settings, settings_from_keys
-from .strings import python_strings
-from .validation import check_tables
+from optimizer.inputs.settings import Settings, settings_from_keys
+from optimizer.inputs.validation import check_tables
 
 SETTINGS_SHEET = "scenario"
 README_SHEET = "README"  # ignored when a workbook is read, in any case
-SUMMARY_SHEET = "summary"
+
+
 NOT_A_WORKBOOK = "is not an Excel .xlsx workbook"
-AUTHOR = "rare-earth-sourcing"
-FIXED_TIME = dt.datetime(2000, 1, 1)  # document and zip entry times: equal inputs, equal bytes
-BOLD = Font(bold=True)
-TEXT = "@"
-GENERAL = "General"
-MAX_WIDTH = 60
-MAX_TITLE = 31  # Excel's limit on a sheet name
-NO_DEFAULT_VALUE = {"error", "empty", "unset", "inf", "every"}  # blank meanings that are no value
+
+
 # In validation's messages, what names a file or a line of one (not inside a quoted value).
 FILE_NAMES = re.compile(
     r"(?<![\w.'-])(?:" + "|".join(re.escape(spec.file) for spec in TABLES.values()) + r")(?![\w'])"
 )
 LINE_WORDS = re.compile(r"\b(duplicate of|on) line\b")
-
-# How values of a result column are shown, by the ``format`` of ``result_schema.csv``.
-NUMBER_FORMATS = {
-    "text": TEXT,
-    "month": TEXT,
-    "tonnes": "#,##0.000",
-    "usd": "#,##0",
-    "usd_per_t": "#,##0.00",
-    "share": "0.0%",
-    "months": "0.00",
-    "number": GENERAL,
-    "boolean": GENERAL,
-    "integer": "#,##0",
-    "decimal": "#,##0.00",
-}
-# Python's rendering of each number format, to size columns.
-SHOWN = {
-    "#,##0.000": "{:,.3f}",
-    "#,##0": "{:,.0f}",
-    "#,##0.00": "{:,.2f}",
-    "0.0%": "{:.1%}",
-    "0.00": "{:.2f}",
-    GENERAL: "{:.10g}",
-}
-# A column (or summary key) not in the result schema is shown by its unit suffix, if any.
-SUFFIX_FORMATS = (
-    ("_usd_per_t", "usd_per_t"),
-    ("_usd", "usd"),
-    ("_t", "tonnes"),
-    ("share", "share"),
-)
 
 
 # --- reading a scenario workbook -------------------------------------------------------------
@@ -165,7 +118,7 @@ def read_scenario_workbook(path: str | Path) -> Scenario:
     problems += in_sheets(checked, book)
     if problems or faults or settings is None:
         raise ScenarioError(one_problem_per_faulty_cell(problems, faults))
-    return _scenario(settings, tables, source=path)
+    return scenario_from_tables(settings, tables, source=path)
 
 
 def sheet_label(book: str, sheet: str) -> str:
@@ -186,7 +139,7 @@ def read_sheets(path: Path, book: str, problems: list[Problem]) -> dict[str, She
     except OSError as exc:
         problems.append(Problem(book, None, None, f"cannot be read: {exc.strerror}"))
         return None
-    reason = _not_a_zip(head)
+    reason = not_a_zip_reason(head)
     cells = None
     if reason is None:
         try:
@@ -204,7 +157,7 @@ def read_sheets(path: Path, book: str, problems: list[Problem]) -> dict[str, She
     return {name: _sheet(name, rows) for name, rows in cells.items()}
 
 
-def _not_a_zip(head: bytes) -> str | None:
+def not_a_zip_reason(head: bytes) -> str | None:
     """Why a file starting with ``head`` cannot be an .xlsx (a zip archive), if it cannot."""
     if head.startswith(b"PK\x03\x04"):
         return None
@@ -473,7 +426,7 @@ def table_text(
         if spec.required:
             problems.append(Problem(label, None, None, "sheet not found"))
             return None
-        return _empty_text(spec.file)
+        return empty_text(spec.file)
     width = max((len(cells) for _, cells in sheet.rows), default=0)
     grid = [(number, cells + [""] * (width - len(cells))) for number, cells in sheet.rows]
     header = grid[0][1] if grid and grid[0][0] == 1 else [""] * width
@@ -547,377 +500,7 @@ def one_problem_per_faulty_cell(problems: list[Problem], faults: list[Problem]) 
 # --- writing a scenario workbook and the template --------------------------------------------
 
 
-def write_template(path: str | Path) -> Path:
-    """An empty, documented scenario workbook: a README sheet describing every sheet and column,
-    the ``scenario`` sheet with every key and its default, and each table's header."""
-    defaults = {field.column: _default(field) for field in table_fields(SETTINGS_FILE)}
-    return save_workbook(_scenario_book(defaults, {}), path)
-
-
-def write_scenario_workbook(scenario: Scenario, path: str | Path) -> Path:
-    """The scenario as a workbook that :func:`optimizer.load_scenario` reads back."""
-    tables = {name: scenario.table(name) for name in TABLES}
-    return save_workbook(_scenario_book(scenario.settings.by_key(), tables), path)
-
-
-def _default(field: Field) -> Any:
-    """What the template shows for a setting: its default when that is a value, else blank."""
-    keys = {other.column for other in table_fields(SETTINGS_FILE)}
-    if field.blank in NO_DEFAULT_VALUE or field.blank in keys:
-        return None
-    return float(field.blank) if field.type in ("number", "integer") else field.blank
-
-
-def _scenario_book(settings: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Workbook:
-    book = Workbook()
-    book.remove(book.active)
-    _readme_sheet(book.create_sheet(README_SHEET))
-    _settings_sheet(book.create_sheet(SETTINGS_SHEET), settings)
-    for name, spec in TABLES.items():
-        _input_sheet(book.create_sheet(name), spec.file, tables.get(name))
-    return book
-
-
-def _settings_sheet(sheet: Worksheet, values: dict[str, Any]) -> None:
-    _header(sheet, ["key", "value", "description"], [None, None, None])
-    fields = table_fields(SETTINGS_FILE)
-    _write_column(sheet, 1, [field.column for field in fields], TEXT)
-    for row, field in enumerate(fields, start=2):
-        value = values.get(field.column)
-        cell = sheet.cell(row, 2)
-        cell.number_format = GENERAL if field.type in ("number", "integer") else TEXT
-        if value not in (None, ""):
-            _set(cell, value)
-    _write_column(sheet, 3, [_setting_note(field) for field in fields], TEXT)
-    for letter, width in zip("ABC", (30, 18, 100), strict=True):
-        sheet.column_dimensions[letter].width = width
-
-
-def _setting_note(field: Field) -> str:
-    details = [field.type + (f" in {field.unit}" if field.unit else "")]
-    details.append("required" if field.blank == "error" else f"blank = {_blank_words(field)}")
-    if _allowed(field):
-        details.append(f"allowed {_allowed(field)}")
-    return f"{field.description} ({'; '.join(details)})"
-
-
-def _input_sheet(sheet: Worksheet, file: str, frame: pd.DataFrame | None) -> None:
-    fields = table_fields(file)
-    _header(sheet, [field.column for field in fields], [_column_note(field) for field in fields])
-    if frame is not None:
-        frame = _to_blank_cells(frame[[field.column for field in fields]], file)
-    for index, field in enumerate(fields, start=1):
-        number_format = GENERAL if field.type in ("number", "integer", "share") else TEXT
-        sheet.column_dimensions[get_column_letter(index)].number_format = number_format
-        if frame is not None:
-            _write_column(sheet, index, _excel_values(frame[field.column]), number_format)
-    columns = [[field.column] for field in fields]
-    if frame is not None:
-        columns = [[field.column, *map(str, frame[field.column].dropna())] for field in fields]
-    _fit_widths(sheet, columns, [MAX_WIDTH] * len(fields), least=14)  # room to type a name
-
-
-def _column_note(field: Field) -> str:
-    lines = [field.description, f"Type: {field.type}"]
-    if field.unit:
-        lines.append(f"Unit: {field.unit}")
-    lines.append("Required column" if field.required else "Optional column")
-    lines.append(f"Blank means: {_blank_words(field)}")
-    if _allowed(field):
-        lines.append(f"Allowed: {_allowed(field)}")
-    return "\n".join(lines)
-
-
-def _blank_words(field: Field) -> str:
-    return {**BLANK_WORDS, "error": "an error (a value is required)", "every": "every"}.get(
-        field.blank, field.blank
-    )
-
-
-def _allowed(field: Field) -> str:
-    if field.choices:
-        return " | ".join(field.choices)
-    low = "" if field.min is None else f">= {limit_text(field.min)}"
-    high = "" if field.max is None else f"<= {limit_text(field.max)}"
-    return ", ".join(part for part in (low, high) if part)
-
-
-def _readme_sheet(sheet: Worksheet) -> None:
-    intro = [
-        "Rare-earth sourcing scenario workbook",
-        "One sheet per input table (header in row 1, one row per record) and a 'scenario' sheet "
-        "of key | value settings. Months are text YYYY-MM; a date Excel makes of a typed month "
-        "is read as that month. Blank cells mean what 'blank means' says below. This README "
-        "sheet is ignored when the workbook is read.",
-        "",
-    ]
-    for row, text in enumerate(intro, start=1):
-        _set(sheet.cell(row, 1), text)
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    sheets = [["sheet", "required", "one row per", "notes"]]
-    sheets.append(
-        ["scenario", "yes", "setting", "key | value rows; a description column is ignored"]
-    )
-    for name, spec in TABLES.items():
-        refs = "; ".join(
-            f"{column} must name a {target} of sheet {file.removesuffix('.csv')}"
-            for column, (file, target) in spec.references.items()
-        )
-        sheets.append([name, "yes" if spec.required else "no", ", ".join(spec.key), refs])
-    columns = [
-        ["sheet", "column", "type", "unit", "required", "blank means", "allowed", "description"]
-    ]
-    settings_rows = [("scenario", field) for field in table_fields(SETTINGS_FILE)]
-    table_rows = [(name, f) for name, spec in TABLES.items() for f in table_fields(spec.file)]
-    for name, field in settings_rows + table_rows:
-        required = "yes" if field.required else "no"
-        columns.append(
-            [name, field.column, field.type, field.unit, required, _blank_words(field)]
-            + [_allowed(field), field.description]
-        )
-    first = len(intro) + 1
-    for block_start, block in ((first, sheets), (first + len(sheets) + 1, columns)):
-        for offset, values in enumerate(block):
-            for column, value in enumerate(values, start=1):
-                cell = _set(sheet.cell(block_start + offset, column), value or None)
-                if offset == 0:
-                    cell.font = BOLD
-    widths = [14, 30, 12, 12, 10, 34, 18, 100]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
 # --- writing result tables -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ColumnLook:
-    """How one column of a result sheet is shown."""
-
-    heading: str
-    note: str | None  # header comment
-    number_format: str
-
-
-def write_tables_workbook(
-    path: str | Path, sheets: dict[str, pd.DataFrame], summary: dict | None = None
-) -> Path:
-    """One formatted sheet per table (headings with units from ``result_schema.csv``, raw
-    column names in header comments, frozen header, autofilter, number formats), after a
-    ``summary`` sheet of the flattened ``summary`` when given. Equal inputs give equal bytes."""
-    names = [*([SUMMARY_SHEET] if summary is not None else []), *sheets]
-    _check_titles(names)
-    book = Workbook()
-    book.remove(book.active)
-    if summary is not None:
-        _summary_sheet(book.create_sheet(SUMMARY_SHEET), summary)
-    for name, frame in sheets.items():
-        _result_sheet(book.create_sheet(name), name, frame)
-    return save_workbook(book, path)
-
-
-def _check_titles(names: list[str]) -> None:
-    for name in names:
-        if not 0 < len(name) <= MAX_TITLE or any(c in name for c in "[]:*?/\\"):
-            raise ValueError(f"{name!r} cannot name a sheet: 1 to 31 characters, none of []:*?/\\")
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"sheet names appear twice: {', '.join(repeated)}")
-
-
-def _result_sheet(sheet: Worksheet, table: str, frame: pd.DataFrame) -> None:
-    frame = frame.reset_index(drop=True)
-    looks = [column_look(table, str(column), frame[column]) for column in frame.columns]
-    _header(sheet, [look.heading for look in looks], [look.note for look in looks])
-    for index, (column, look) in enumerate(zip(frame.columns, looks, strict=True), start=1):
-        _write_column(sheet, index, _excel_values(frame[column]), look.number_format)
-    if looks:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(looks))}{len(frame) + 1}"
-    shown = [
-        [look.heading, *_extremes(frame[column], look.number_format)]
-        for column, look in zip(frame.columns, looks, strict=True)
-    ]
-    _fit_widths(sheet, shown, [MAX_WIDTH] * len(looks), filter_button=True)
-
-
-def column_look(table: str, column: str, values: pd.Series) -> ColumnLook:
-    """Heading, comment and number format of a column: from the result schema when it
-    describes the column, else from its unit suffix or its type."""
-    spec = result_column(table, column)
-    if spec is not None:
-        note = f"{column}\n{spec.description}" if spec.description else column
-        return ColumnLook(spec.heading, note, NUMBER_FORMATS[spec.format])
-    return ColumnLook(column, None, NUMBER_FORMATS[_format_of(column, values)])
-
-
-def result_column(table: str, column: str) -> ResultColumn | None:
-    """The schema's description of a column; a column of a table outside the schema takes the
-    description shared by every table that has it (``material`` in a comparison, say)."""
-    columns = result_columns()
-    if (table, column) in columns:
-        return columns[table, column]
-    alike = [spec for (_, name), spec in columns.items() if name == column]
-    looks = {(spec.label, spec.unit, spec.format) for spec in alike}
-    if len(looks) != 1:
-        return None
-    label, unit, format_ = looks.pop()
-    return ResultColumn(table, column, label, unit, format_, "")
-
-
-def _format_of(name: str, values: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(values):
-        return "boolean"
-    if not pd.api.types.is_numeric_dtype(values):
-        return "text"
-    for suffix, kind in SUFFIX_FORMATS:
-        if name.endswith(suffix):
-            return kind
-    return "integer" if pd.api.types.is_integer_dtype(values) else "decimal"
-
-
-def _summary_sheet(sheet: Worksheet, summary: dict) -> None:
-    items = flatten(summary)
-    _header(sheet, ["Key", "Value"], [None, None])
-    for row, (key, value) in enumerate(items, start=2):
-        _set(sheet.cell(row, 1), key)
-        if value is not None:
-            cell = _set(sheet.cell(row, 2), _excel_value(value))
-            cell.number_format = _summary_format(key, value)
-    keys = [key for key, _ in items]
-    values = [str(value) for _, value in items if value is not None]
-    _fit_widths(sheet, [["Key", *keys], ["Value", *values]], [MAX_WIDTH, 100])
-
-
-def flatten(summary: dict, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested keys joined by dots (``costs_usd.purchase_usd``); list items numbered from 1."""
-    items: list[tuple[str, Any]] = []
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            items += flatten(value, f"{name}.") if value else [(name, None)]
-        elif isinstance(value, list | tuple):
-            numbered = {str(i): item for i, item in enumerate(value, start=1)}
-            items += flatten(numbered, f"{name}.") if value else [(name, None)]
-        else:
-            items.append((name, value))
-    return items
-
-
-def _summary_format(key: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return GENERAL
-    for part in reversed(key.split(".")):
-        for suffix, kind in SUFFIX_FORMATS:
-            if part.endswith(suffix):
-                return NUMBER_FORMATS[kind]
-    return NUMBER_FORMATS["integer"] if isinstance(value, int) else GENERAL
-
-
 # --- shared cell writing ---------------------------------------------------------------------
-
-
-def _header(sheet: Worksheet, headings: list[str], notes: list[str | None]) -> None:
-    """A bold, frozen header row; a comment on each heading that has a note."""
-    for index, (heading, note) in enumerate(zip(headings, notes, strict=True), start=1):
-        cell = _set(sheet.cell(1, index), heading)  # a heading may be a plan's name: "=..."
-        cell.font = BOLD
-        if note:  # a comment is always text (no formulas in comments)
-            cell.comment = Comment(_printable(note), AUTHOR, height=160, width=320)
-    sheet.freeze_panes = "A2"
-
-
-def _write_column(sheet: Worksheet, column: int, values: list[Any], number_format: str) -> None:
-    for row, value in enumerate(values, start=2):
-        if value is not None:
-            cell = _set(sheet.cell(row, column), value)
-            if number_format != GENERAL and not isinstance(value, bool):
-                cell.number_format = number_format
-
-
-def _set(cell, value: Any):
-    """Put a value in a cell; text stays text. openpyxl makes a formula of text starting with
-    '=' and an error cell of '#N/A' and the like; typed 's', it is written as an inline string.
-    Every writer puts its cells through here."""
-    if isinstance(value, str):
-        value = _printable(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
-def _printable(text: str) -> str:
-    """Text without the control characters an .xlsx cannot hold (openpyxl refuses them)."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-
-
-def _excel_values(values: pd.Series) -> list[Any]:
-    return [_excel_value(value) for value in values.tolist()]
-
-
-def _excel_value(value: Any) -> Any:
-    """A value Excel can hold: blank for NaN and None, text for an infinite number."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-    if not isinstance(value, str | int | float | dt.date | dt.time | dt.timedelta):
-        return str(value)  # a path, a decimal, an enum: as it reads
-    return value
-
-
-def _extremes(values: pd.Series, number_format: str) -> list[str]:
-    """The widest texts the column shows: its extreme numbers, or its longest text."""
-    if pd.api.types.is_bool_dtype(values):
-        return ["FALSE"]
-    if pd.api.types.is_numeric_dtype(values):
-        finite = values[pd.notna(values) & ~values.isin([math.inf, -math.inf])]
-        shown = SHOWN.get(number_format, SHOWN[GENERAL])
-        return [shown.format(float(v)) for v in (finite.min(), finite.max())] if len(finite) else []
-    texts = values.dropna().astype(str)
-    return [texts.loc[texts.str.len().idxmax()]] if len(texts) else []
-
-
-def _fit_widths(
-    sheet: Worksheet,
-    shown: list[list[str]],
-    limits: list[int],
-    filter_button: bool = False,
-    least: int = 8,
-) -> None:
-    """Widen each column to its longest text (its heading with room for a filter button)."""
-    for index, (texts, limit) in enumerate(zip(shown, limits, strict=True), start=1):
-        longest = max((len(text) for text in texts[1:]), default=0)
-        heading = len(texts[0]) + (3 if filter_button else 0) if texts else 0
-        width = min(max(heading, longest) + 2, limit)
-        sheet.column_dimensions[get_column_letter(index)].width = max(width, least)
-
-
-def save_workbook(book: Workbook, path: str | Path) -> Path:
-    """Write the workbook with fixed document and zip entry times, so equal workbooks are
-    equal files (openpyxl stamps the time of saving)."""
-    path = Path(path)
-    book.properties.creator = AUTHOR
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    written = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
-    write_file_atomic(path, _with_fixed_times(written.getvalue()))
-    return path
-
-
-def _with_fixed_times(archive: bytes) -> bytes:
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(archive)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            entry = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = item.external_attr
-            target.writestr(entry, source.read(item))
-    return out.getvalue()

@@ -17,7 +17,7 @@ from models import families as fam
 from models.data import ModelData
 from models.solution import Solution
 
-from .tables import clean, domestic_output
+from optimizer.results.tables import clean, domestic_output
 
 CAP_UNIT = "USD per percentage point lower cap"
 FLOOR_UNIT = "USD per month more cover"

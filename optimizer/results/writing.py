@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .compare import MANIFEST, PLANS_FOLDER, Comparison, PlanView, write_plan_tables
-from .output_folders import COMPARISON, RESULT, OutputRefused, marker, replacing
-from .readable import readable_tables
-from .result import TIMING_KEYS, Result
+from optimizer.results.compare import MANIFEST, PLANS_FOLDER, Comparison, PlanView, write_plan_tables
+from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, marker, replacing
+from optimizer.results.readable import readable_tables
+from optimizer.results.result import TIMING_KEYS, Result
 
 
 def write_result(result: Result, folder: str | Path) -> Path:
@@ -49,7 +49,7 @@ def write_comparison(comparison: Comparison, plans: list[PlanView], folder: str 
 
 
 def _write_workbook(path: Path, sheets: dict, summary: dict | None = None) -> None:
-    from .workbook import write_tables_workbook  # openpyxl: loaded only when writing
+    from optimizer.results.workbook import write_tables_workbook  # openpyxl: loaded only when writing
 
     write_tables_workbook(path, sheets, summary=summary)
 

@@ -106,7 +106,7 @@ def limit_text(value: float) -> str:
 @cache
 def fields() -> tuple[Field, ...]:
     """Every field of every table, in schema order."""
-    text = resources.files("optimizer").joinpath("schema.csv").read_text(encoding="utf-8")
+    text = resources.files("optimizer.inputs").joinpath("schema.csv").read_text(encoding="utf-8")
     return tuple(
         Field(
             table=row["table"],
@@ -127,28 +127,3 @@ def fields() -> tuple[Field, ...]:
 def table_fields(file: str) -> tuple[Field, ...]:
     """The fields of one file (``materials.csv`` or ``scenario.toml``)."""
     return tuple(f for f in fields() if f.table == file)
-
-
-@dataclass(frozen=True)
-class ResultColumn:
-    """One column of a result table (``plan.csv``, ``stock.csv``, ...), for readable output."""
-
-    table: str  # file stem: plan, stock, mix, constraints, policy_costs
-    column: str
-    label: str  # what a reader sees as the heading, without the unit
-    unit: str
-    format: str  # how values are shown: text | month | tonnes | usd | usd_per_t | share | ...
-    description: str
-
-    @property
-    def heading(self) -> str:
-        """The label with its unit: ``Landed cost (USD/t)``."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
-
-
-@cache
-def result_columns() -> dict[tuple[str, str], ResultColumn]:
-    """Every column of every result table by ``(table, column)``, from ``result_schema.csv``."""
-    text = resources.files("optimizer").joinpath("result_schema.csv").read_text(encoding="utf-8")
-    rows = (ResultColumn(**row) for row in csv.DictReader(text.splitlines()))
-    return {(row.table, row.column): row for row in rows}

@@ -19,8 +19,7 @@ from models import families as fam
 from models.data import ModelData
 from models.highs_engine import BOUND_BLOCKS, LinearProgram, build_model, new_highs, pass_model
 from models.solution import SolveOptions
-
-from .settings import CAP_WINDOW_WORDS
+from optimizer.inputs.settings import CAP_WINDOW_WORDS
 
 IIS_TIME_LIMIT_S = 20.0
 TOL_T = 1e-6

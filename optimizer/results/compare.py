@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .result import Result
-from .tables import COST_COMPONENTS
+from optimizer.results.result import Result
+from optimizer.results.tables import COST_COMPONENTS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions")
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
@@ -114,7 +114,7 @@ def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanVi
         return PlanView.from_result(source)
     if is_result_folder(source):
         return PlanView.from_folder(source)
-    from .solving import solve  # a scenario: solve it first
+    from optimizer.results.solving import solve  # a scenario: solve it first
 
     return PlanView.from_result(solve(source, **solve_options), name=source_name(source))
 

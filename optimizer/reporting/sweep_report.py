@@ -7,8 +7,8 @@ tornado chart for one-at-a-time designs, one chart per varied parameter (total c
 largest share against it), and tables: points by status, the cheapest and dearest points, the
 frontier's points and the points without a plan ("these caps cannot be met" is an answer too).
 
-The page and charts are built from the parts of :mod:`optimizer.report`, so they are just as
-self-contained (data-URI images, inline CSS, a Content-Security-Policy that loads nothing else)
+The page and charts are built from the parts of :mod:`optimizer.reporting.report`, so they are
+just as self-contained (data-URI images, inline CSS, a Content-Security-Policy that loads nothing else)
 and deterministic (the same results give byte-identical files). "Total cost" is the solver's
 objective: it includes the penalty on demand left unmet, so a plan with a shortfall is dear
 for that reason; the charts ring such plans.
@@ -36,7 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from ..report import (
+from optimizer.reporting.report import (
     CHARTS_FOLDER,
     NO_DATA,
     Chart,
@@ -51,7 +51,7 @@ from ..report import (
     render_chart,
     write_report,
 )
-from .run import MANIFEST, TABLE
+from optimizer.sweep.run import MANIFEST, TABLE
 
 COST, SHARE, SHORTFALL = "objective_usd", "largest_country_share", "shortfall_usd"
 OPTIMAL, INFEASIBLE = "optimal", "infeasible"

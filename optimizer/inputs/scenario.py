@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import os
-import stat
+import warnings
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -14,16 +12,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .problems import Problem, ScenarioError
-from .reading import LINE, file_refusal, parse_csv, parse_toml, read_text
-from .schema import SETTINGS_FILE, TABLES, Field, table_fields
-from .settings import Settings, settings_from_dict, settings_from_toml, settings_number_problems
-from .strings import python_strings
-from .validation import check_tables, check_typed_numbers, check_values_across_tables
+from optimizer.common.strings import python_strings
+from optimizer.inputs.problems import Problem, ScenarioError
+from optimizer.inputs.reading import LINE
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
+from optimizer.inputs.settings import (
+    Settings,
+    settings_from_dict,
+    settings_number_problems,
+)
+from optimizer.inputs.validation import (
+    check_tables,
+    check_typed_numbers,
+    check_values_across_tables,
+)
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # read as a workbook, whatever the content
-SCENARIO_FILES = {SETTINGS_FILE, *(spec.file for spec in TABLES.values())}
-NEIGHBOURS = 1_000  # entries of a folder looked at for a name like a missing one
 NUMBER_TYPES = ("number", "integer", "share")
 
 
@@ -76,7 +79,7 @@ class Scenario:
         if isinstance(settings, dict):
             settings = settings_from_dict(settings, problems)
         texts = {name: _as_text(frames.get(name), TABLES[name].file) for name in TABLES}
-        return _assemble(settings, texts, problems, source=None)
+        return assemble(settings, texts, problems, source=None)
 
     def write(self, folder: str | Path) -> Path:
         """Write the scenario as a folder of files that :func:`load_scenario` reads back."""
@@ -85,99 +88,26 @@ class Scenario:
         (folder / SETTINGS_FILE).write_text(self.settings.to_toml(), encoding="utf-8")
         for name, spec in TABLES.items():
             columns = [field.column for field in table_fields(spec.file)]
-            _to_blank_cells(self.table(name)[columns], spec.file).to_csv(
+            blank_cells(self.table(name)[columns], spec.file).to_csv(
                 folder / spec.file, index=False, lineterminator="\n"
             )
         return folder
 
     def write_workbook(self, path: str | Path) -> Path:
-        """Write the scenario as one ``.xlsx`` workbook that :func:`load_scenario` reads back."""
-        from .workbook import write_scenario_workbook  # workbook.py imports this module
+        """Deprecated: :func:`optimizer.inputs.template.write_scenario_workbook` (the method made
+        this module import the workbook writer, which imports this module)."""
+        warnings.warn(
+            "Scenario.write_workbook is deprecated and goes in the next release; use "
+            "optimizer.inputs.template.write_scenario_workbook(scenario, path)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from optimizer.inputs.template import write_scenario_workbook  # a deprecated alias only
 
         return write_scenario_workbook(self, path)
 
 
-@python_strings()
-def load_scenario(folder: str | Path) -> Scenario:
-    """Read and validate a scenario folder, or an ``.xlsx`` workbook (a zip archive, or a file
-    named ``.xlsx``); raise :class:`ScenarioError` listing every problem."""
-    folder = Path(folder)
-    problem = path_problem(folder)
-    if problem is not None:
-        raise ScenarioError([problem])
-    if not folder.is_dir():
-        from .workbook import read_scenario_workbook  # workbook.py imports this module
-
-        return read_scenario_workbook(folder)
-    problems: list[Problem] = []
-    settings = _read_settings(folder, problems)
-    texts: dict[str, pd.DataFrame | None] = {}
-    for name, spec in TABLES.items():
-        path = folder / spec.file
-        if not spec.required and not os.path.lexists(path):  # a broken link is reported
-            texts[name] = _empty_text(spec.file)
-            continue
-        text = read_text(path, spec.file, problems, folder)
-        texts[name] = None if text is None else parse_csv(text, spec.file, problems)
-    return _assemble(settings, texts, problems, source=folder)
-
-
-def path_problem(path: Path) -> Problem | None:
-    """Why ``path`` cannot be a scenario (a folder, or a workbook file), in a newcomer's words:
-    it does not exist (with the closest name beside it), it is a file of a scenario folder, or
-    it is some other file. ``None`` for a folder, a workbook or a zip archive."""
-    from .workbook import _not_a_zip  # workbook.py imports this module
-
-    def problem(message: str) -> Problem:
-        return Problem(str(path), None, None, message)
-
-    try:
-        status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return problem(f"does not exist{_closest_name(path)}")
-    except OSError as exc:
-        return problem(f"cannot be read: {exc.strerror}")
-    if stat.S_ISDIR(status.st_mode):
-        return None
-    if path.name in SCENARIO_FILES:
-        return problem(f"is a file of a scenario folder; give the folder: {path.parent}")
-    reason = file_refusal(path)  # a pipe, a device, too large
-    if reason is not None or path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return None if reason is None else problem(reason)
-    try:
-        with path.open("rb") as handle:  # a regular file (checked): reading does not block
-            why = _not_a_zip(handle.read(4096))
-    except OSError as exc:
-        return problem(f"cannot be read: {exc.strerror}")
-    if why is None:
-        return None
-    return problem(f"is neither a scenario folder nor an .xlsx workbook ({why})")
-
-
-def _closest_name(path: Path) -> str:
-    """``; did you mean <path>?`` naming a folder or workbook beside ``path`` spelt alike."""
-    try:
-        with os.scandir(path.parent) as entries:
-            names = [
-                entry.name
-                for _, entry in zip(range(NEIGHBOURS), entries, strict=False)
-                if entry.is_dir() or Path(entry.name).suffix.lower() in WORKBOOK_SUFFIXES
-            ]
-    except OSError:
-        return ""
-    close = difflib.get_close_matches(path.name, names, n=1)
-    return f"; did you mean {path.parent / close[0]}?" if close else ""
-
-
-def _read_settings(folder: Path, problems: list[Problem]) -> Settings | None:
-    text = read_text(folder / SETTINGS_FILE, SETTINGS_FILE, problems, folder)
-    if text is None:
-        return None
-    document = parse_toml(text, SETTINGS_FILE, problems)
-    return None if document is None else settings_from_toml(document, text, problems)
-
-
-def _assemble(
+def assemble(
     settings: Settings | None,
     texts: dict[str, pd.DataFrame | None],
     problems: list[Problem],
@@ -186,10 +116,12 @@ def _assemble(
     tables = check_tables(texts, settings, problems)
     if problems or settings is None:
         raise ScenarioError(problems)
-    return _scenario(settings, tables, source)
+    return scenario_from_tables(settings, tables, source)
 
 
-def _scenario(settings: Settings, tables: dict[str, pd.DataFrame], source: Path | None) -> Scenario:
+def scenario_from_tables(
+    settings: Settings, tables: dict[str, pd.DataFrame], source: Path | None
+) -> Scenario:
     """The scenario of checked tables: integer columns as integers, line numbers dropped."""
     for name, table in tables.items():
         for field in table_fields(TABLES[name].file):
@@ -213,7 +145,7 @@ def empty_table(name: str) -> pd.DataFrame:
     )
 
 
-def _empty_text(file: str) -> pd.DataFrame:
+def empty_text(file: str) -> pd.DataFrame:
     columns = [field.column for field in table_fields(file)]
     return pd.DataFrame({**{column: pd.Series([], dtype=object) for column in columns}, LINE: []})
 
@@ -221,14 +153,14 @@ def _empty_text(file: str) -> pd.DataFrame:
 def _as_text(frame: pd.DataFrame | None, file: str) -> pd.DataFrame:
     """An in-memory table as the strings a CSV file would hold (blank where NaN/None/inf)."""
     if frame is None:
-        return _empty_text(file)
-    text = _to_blank_cells(frame.reset_index(drop=True), file).astype(object)
+        return empty_text(file)
+    text = blank_cells(frame.reset_index(drop=True), file).astype(object)
     text = text.apply(lambda column: column.map(_cell_text))
     text[LINE] = np.arange(len(text)) + 2
     return text
 
 
-def _to_blank_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+def blank_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Blank cells where a value means "not set" or "unlimited", as users write them."""
     out = frame.copy()
     for field in table_fields(file):

@@ -8,8 +8,8 @@ import pandas as pd
 
 from models.solution import ModelSize, Status
 
-from .scenario import Scenario
-from .verify import Verification
+from optimizer.inputs.scenario import Scenario
+from models.cbc_check import Verification
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Result:
     def policy_costs(self) -> pd.DataFrame | None:
         """The price of each policy: per cap, the cost of one percentage point less; per
         stockpile floor, of one more month of cover; per offer, the price range keeping the
-        plan's basis optimal (``optimizer.policy``)."""
+        plan's basis optimal (``optimizer.results.policy_costs``)."""
         return self.policy
 
     def shortfall_t(self) -> dict[str, float]:

@@ -1,0 +1,1 @@
+"""Helpers every layer uses: months, pandas string storage, output paths."""

@@ -1,0 +1,1 @@
+"""Scenario inputs: the schema, reading files and workbooks, validation."""

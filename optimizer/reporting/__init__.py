@@ -1,0 +1,1 @@
+"""HTML reports with charts for plans, comparisons and sweeps."""
