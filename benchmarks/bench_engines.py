@@ -24,12 +24,13 @@ from pathlib import Path
 
 import highspy
 
+from models import highs_build
 from models import highs_engine as he
 from models.data import ModelData, compile_scenario
-from optimizer.results import tables
 from optimizer.common.strings import python_strings
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.synthetic import synthetic_scenario
+from optimizer.results import tables
 from optimizer.results.recheck import recheck
 from optimizer.results.solving import solve
 
@@ -100,7 +101,7 @@ def measure_baseline(mps: Path, algorithm: str, limit: float | None) -> dict:
 
 def engine_steps(data: ModelData, algorithm: str, limit: float | None) -> dict:
     """The fast engine step by step: arrays, passModel, a cold HiGHS run, reading the solution."""
-    build_s, lp = timed(lambda: he.build_model(data))
+    build_s, lp = timed(lambda: highs_build.build_model(data))
     highs = he.new_highs(he.SolveOptions(time_limit_s=limit), algorithm)
     pass_s, _ = timed(lambda: he.pass_model(highs, lp))
     solve_s, _ = timed(highs.run)
@@ -159,7 +160,7 @@ def measure_size(shape, args, pyomo_unavailable: str | None) -> dict:
     """Every measurement at one size, as one JSON-ready record."""
     scenario = synthetic_scenario(*shape)
     data = compile_scenario(scenario)
-    size = he.build_model(data).size
+    size = highs_build.build_model(data).size
     repeats = args.repeats if size.variables <= SINGLE_RUN_ABOVE_VARS else 1
     label = "x".join(map(str, shape))
     record = {"size": label, **size.as_dict(), "repeats": repeats}

@@ -39,16 +39,17 @@ import numpy as np
 import pandas as pd
 from bench_engines import log, machine, table, timed  # the same folder: shared helpers
 
+from models import highs_build, highs_warm
 from models import highs_engine as he
-from models import highs_warm
 from models.data import compile_scenario
 from models.highs_warm import WarmModel
 from models.solution import SolveOptions
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.sweep import point_metrics as fig
 from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
+from optimizer.sweep.points import apply_point
 from optimizer.sweep.run import dask_client, run_sweep
-from optimizer.sweep.spec import Sweep, apply_point, load_sweep
+from optimizer.sweep.spec import Sweep, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SWEEP = ROOT / "inputs" / "sweeps" / "china-cap-and-cover.toml"
@@ -240,7 +241,7 @@ def measure_medium(args, folder: Path) -> dict:
     points = sweep.points().head(args.points)
     ids = points["point"].tolist()
     scenarios, apply_s = prepare_points(sweep, points)
-    size = he.build_model(compile_scenario(sweep.scenario)).size
+    size = highs_build.build_model(compile_scenario(sweep.scenario)).size
     label = "x".join(map(str, MEDIUM))
     log(f"medium {label}: {len(ids)} points, {size.variables:,} variables")
 
@@ -343,7 +344,7 @@ def profile_point(model: WarmModel, scenario, pieces: Pieces) -> None:
         model.point = point
     pieces.run("highs_run", model.highs.run)
     solution = pieces.run("read_solution", lambda: he.read_solution(model.highs, model.lp, False))
-    for part in (fig.cost_breakdown, fig._shares, fig._stock_figures):
+    for part in (fig.cost_breakdown, fig.share_figures, fig.stock_figures):
         pieces.run(f"figures: {part.__name__}", lambda p=part: p(model.point, solution))
 
 
@@ -367,7 +368,7 @@ def measure_default(args, folder: Path, sweep_file: Path) -> dict:
     points = spread(sweep.points(), args.default_points)
     ids = points["point"].tolist()
     scenarios, apply_s = prepare_points(sweep, points)
-    size = he.build_model(compile_scenario(sweep.scenario)).size
+    size = highs_build.build_model(compile_scenario(sweep.scenario)).size
     log(f"default {sweep.scenario.name}: {len(ids)} points, {size.variables:,} variables")
     setup_s, model = timed(lambda: WarmModel(sweep.scenario, ONE_THREAD))
     warm = run_path("warm", scenarios, apply_s, lambda scenario: warm_point(model, scenario))

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from models.costs import capital_recovery_factor, landed_cost
+
 if TYPE_CHECKING:
     from optimizer.inputs.scenario import Scenario
 
@@ -32,13 +34,19 @@ class ChainData:
     # One row per recipe line of a unit: u, m, coefficient (+ output, - input per t of throughput).
     recipe: pd.DataFrame = field(default_factory=lambda: _empty("u", "m", "coefficient"))
     # One row per run variable: unit u running in month t.
-    runs: pd.DataFrame = field(default_factory=lambda: _empty("u", "t", "unit", "month"))
+    runs: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            "u", "t", "unit", "month", "operating_cost_usd_per_t", "capacity_bound_t"
+        )
+    )
     # One row per option: its unit, its capital charge within the horizon, group, requirement.
     options: pd.DataFrame = field(default_factory=lambda: _empty("option", "u"))
     capital_by_month: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (O, T)
     # One row per contract, and one per (contract, month) it may be paid in.
     contracts: pd.DataFrame = field(default_factory=lambda: _empty("contract", "k"))
-    paid: pd.DataFrame = field(default_factory=lambda: _empty("k", "t", "contract", "month"))
+    paid: pd.DataFrame = field(
+        default_factory=lambda: _empty("k", "t", "contract", "month", "price_usd_per_t")
+    )
     sales: pd.DataFrame = field(default_factory=lambda: _empty("m", "t", "material", "month"))
     disposals: pd.DataFrame = field(default_factory=lambda: _empty("m", "t", "material", "month"))
     budget: pd.DataFrame = field(default_factory=lambda: _empty("year", "limit_usd"))
@@ -153,26 +161,24 @@ def _recipe(scenario: Scenario, units: pd.DataFrame, materials: list[str]) -> pd
 
 
 def _runs(units: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """One run variable per unit and month from its first; an existing process's capacity
+    bounds its runs (an option's is bounded by its expansion-capacity rows instead)."""
     u = np.repeat(np.arange(len(units)), len(months))
     t = np.tile(np.arange(len(months)), len(units))
     keep = t >= units["first_t"].to_numpy(dtype=int)[u] if len(units) else np.zeros(0, bool)
     u, t = u[keep], t[keep]
+    existing = units["o"].to_numpy(dtype=int)[u] < 0
+    capacity = units["capacity_t_per_month"].to_numpy(dtype=float)[u]
     return pd.DataFrame(
         {
             "u": u,
             "t": t,
             "unit": units["unit"].to_numpy(dtype=object)[u],
             "month": np.asarray(months, dtype=object)[t],
+            "operating_cost_usd_per_t": units["operating_cost_usd_per_t"].to_numpy(float)[u],
+            "capacity_bound_t": np.where(existing, capacity, np.inf),
         }
     )
-
-
-def capital_recovery_factor(rate_pct: float, years: float) -> float:
-    """The annuity that repays one unit of capital over ``years`` at ``rate_pct`` a year."""
-    rate = rate_pct / 100
-    if rate == 0:
-        return 1 / years
-    return rate / (1 - (1 + rate) ** -years)
 
 
 def _options(
@@ -269,6 +275,8 @@ def _contracts(scenario: Scenario, months: list[str]) -> tuple[pd.DataFrame, pd.
     paid = pd.DataFrame(paid, columns=["k", "t"]).astype(int)
     paid["contract"] = table["contract"].to_numpy(dtype=object)[paid["k"]] if len(table) else []
     paid["month"] = np.asarray(months, dtype=object)[paid["t"]] if len(paid) else []
+    price = table["price_usd_per_t"].to_numpy(dtype=float)
+    paid["price_usd_per_t"] = price[paid["k"].to_numpy(dtype=int)] if len(paid) else []
     return table, paid
 
 
@@ -320,8 +328,8 @@ def contract_arrivals(
         if len(frame)
         else []
     )
-    frame["landed_usd_per_t"] = (
-        frame["price_usd_per_t"] * (1 + frame["tariff_pct"] / 100) + frame["freight_usd_per_t"]
+    frame["landed_usd_per_t"] = landed_cost(
+        frame["price_usd_per_t"], frame["tariff_pct"], frame["freight_usd_per_t"]
     )
     frame["capacity_t_per_month"] = np.inf  # bounded by the contract's volume rows
     frame["offer_row"] = -1

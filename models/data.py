@@ -8,13 +8,18 @@ nothing are left out (zero capacity, a 100% cap, a zero floor).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from models import families
 from models.chain import ChainData, compile_chain, contract_arrivals
+from models.costs import arrive_cost, landed_cost
+from models.indexing import Grid
 
 if TYPE_CHECKING:  # only for annotations: optimizer imports models at run time
     from optimizer.inputs.scenario import Scenario
@@ -40,6 +45,7 @@ class ModelData:
     totals: pd.DataFrame  # material window m w: one window-total variable each
     caps: pd.DataFrame  # material country window m w total max_share: one cap row each
     chain: ChainData = field(default_factory=ChainData)  # processing, options, contracts, ...
+    countries: list[str] = field(default_factory=list)  # by code: arrive["c"], units["c"]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -48,6 +54,43 @@ class ModelData:
     @property
     def is_mip(self) -> bool:
         return self.chain.has_decisions
+
+    @cached_property
+    def cells(self) -> Grid:
+        """The (material, month) grid: stock variables and stock-balance rows, in its order."""
+        return Grid(material=len(self.materials), month=len(self.months))
+
+    def cell(self, frame) -> np.ndarray:
+        """The (material, month) cell of each row of ``frame`` (its ``m`` and ``t`` codes)."""
+        return self.cells.position(material=frame["m"], month=frame["t"])
+
+    @cached_property
+    def rows(self) -> Mapping[str, pd.DataFrame]:
+        """Each constraint family's index table (``models.families``), computed on first use:
+        one row per constraint row with its codes, its coefficients' data and its bounds
+        ``lower`` and ``upper``. A copy made by ``dataclasses.replace`` computes its own."""
+        return _FamilyRows(self)
+
+
+class _FamilyRows(Mapping):
+    """The index tables of a :class:`ModelData`, built once each when first asked for."""
+
+    def __init__(self, data: ModelData):
+        self._data, self._tables = data, {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            family = families.family(name)
+            if family.index is None:
+                raise KeyError(f"{name} has no rows (a {family.kind})")
+            self._tables[name] = family.index(self._data)
+        return self._tables[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in families.FAMILIES if f.index is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def compile_scenario(scenario: Scenario) -> ModelData:
@@ -70,8 +113,19 @@ def compile_scenario(scenario: Scenario) -> ModelData:
         if len(contracted)
         else arrive.assign(contract_k=-1)
     )
+    arrive["arrive_cost_usd_per_t"] = arrive_cost(arrive)
+    via = arrive["supplier"].to_numpy(dtype=object).copy()  # a contract's tonnes: its name
+    contracted = arrive["contract_k"].to_numpy() >= 0
+    via[contracted] = chain.contracts["contract"].to_numpy(dtype=object)[
+        arrive["contract_k"].to_numpy()[contracted]
+    ]
+    arrive["via"] = via
+    # Countries by code: the suppliers', then the processing units' (a unit's output is supply).
+    countries = list(pd.unique(pd.concat([scenario.suppliers["country"], chain.units["country"]])))
+    arrive["c"] = pd.Index(countries).get_indexer(arrive["country"])
+    chain.units["c"] = pd.Index(countries).get_indexer(chain.units["country"])
     stock = _stock(scenario, months, materials)
-    caps, totals = _caps(scenario, arrive, chain, materials, windows, window_of_month)
+    caps, totals = _caps(scenario, arrive, chain, materials, windows, window_of_month, countries)
     return ModelData(
         name=settings.name,
         cap_window=settings.cap_window,
@@ -87,7 +141,14 @@ def compile_scenario(scenario: Scenario) -> ModelData:
         totals=totals,
         caps=caps,
         chain=chain,
+        countries=countries,
     )
+
+
+def cover_months(scenario: Scenario) -> np.ndarray:
+    """Each material's stockpile cover: its own ``cover_months``, else the policy's."""
+    cover = scenario.materials["cover_months"].to_numpy(dtype=float)
+    return np.where(np.isnan(cover), scenario.settings.stockpile_cover_months, cover)
 
 
 def _window_labels(months: list[str], cap_window: str) -> list[str]:
@@ -113,7 +174,8 @@ def _arrivals(scenario: Scenario, months: list[str], materials: list[str]) -> pd
     blank = np.flatnonzero(~dated)
     row = np.concatenate([np.flatnonzero(dated), np.repeat(blank, n_months)])
     t = np.concatenate([t_dated, np.tile(np.arange(n_months), len(blank))])
-    key = (m[row] * n_suppliers + s[row]) * n_months + t
+    offered = Grid(material=len(materials), supplier=n_suppliers, month=n_months)
+    key = offered.position(material=m[row], supplier=s[row], month=t)
     key, first = np.unique(key, return_index=True)
     row, t = row[first], t[first]
     s, m = s[row], m[row]
@@ -139,7 +201,7 @@ def _arrivals(scenario: Scenario, months: list[str], materials: list[str]) -> pd
             "price_usd_per_t": price,
             "tariff_pct": tariff,
             "freight_usd_per_t": freight,
-            "landed_usd_per_t": price * (1 + tariff / 100) + freight,
+            "landed_usd_per_t": landed_cost(price, tariff, freight),
             "capacity_t_per_month": capacity,
             "lead_time_months": lead,
         }
@@ -169,7 +231,7 @@ def _stock(scenario: Scenario, months: list[str], materials: list[str]) -> pd.Da
         per_material["holding_cost_usd_per_t_month"]
     )
     grid["storage_capacity_t"] = grid["material"].map(per_material["storage_capacity_t"])
-    cover = per_material["cover_months"].fillna(scenario.settings.stockpile_cover_months)
+    cover = pd.Series(cover_months(scenario), index=per_material.index)
     grid["cover_months"] = grid["material"].map(cover)
     grid["cover_target_t"] = grid["cover_months"] * grid["demand_t"]
     return grid
@@ -197,6 +259,7 @@ def _caps(
     materials: list[str],
     windows: list[str],
     window_of_month: np.ndarray,
+    countries: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cap rows (material, window, country) below 100% where the country can supply in the
     window, and the window-total variables they refer to."""
@@ -206,39 +269,38 @@ def _caps(
     resolved = pd.concat([caps[caps["material"].notna()], spread], ignore_index=True)
     resolved = resolved.drop_duplicates(["country", "material"], keep="first")
     resolved = resolved[resolved["max_share"] < 1]
-    countries = pd.Index(
-        pd.concat([scenario.suppliers["country"], chain.units["country"]]).unique()
-    )
-    n_windows, n_countries = len(windows), len(countries)
-    candidates = resolved.merge(pd.DataFrame({"w": np.arange(n_windows)}), how="cross")
+    cells = Grid(material=len(materials), window=len(windows), country=len(countries))
+    candidates = resolved.merge(pd.DataFrame({"w": np.arange(len(windows))}), how="cross")
     candidates["m"] = _codes(candidates["material"], pd.Series(materials))
-    candidates["c"] = countries.get_indexer(candidates["country"])
-    key = (candidates["m"] * n_windows + candidates["w"]) * n_countries + candidates["c"]
-    bought = (
-        arrive["m"].to_numpy() * n_windows + window_of_month[arrive["t"].to_numpy()]
-    ) * n_countries + countries.get_indexer(arrive["country"])
-    made = _produced_keys(chain, window_of_month, n_windows, countries)
-    supplied = np.unique(np.concatenate([bought, made]))
-    rows = candidates[np.isin(key.to_numpy(), supplied)]
+    candidates["c"] = pd.Index(countries).get_indexer(candidates["country"])
+    candidates = candidates[candidates["c"] >= 0]  # a country nothing comes from: no row
+    key = cells.position(material=candidates["m"], window=candidates["w"], country=candidates["c"])
+    bought = cells.position(
+        material=arrive["m"], window=window_of_month[arrive["t"].to_numpy()], country=arrive["c"]
+    )
+    made = _produced_cells(chain, window_of_month, cells)
+    rows = candidates[np.isin(key, np.concatenate([bought, made]))]
     rows = rows.sort_values(["m", "w", "country"], kind="stable").reset_index(drop=True)
     rows["window"] = np.asarray(windows, dtype=object)[rows["w"].to_numpy()]
     totals = rows[["material", "window", "m", "w"]].drop_duplicates().reset_index(drop=True)
-    total_of = pd.Series(totals.index, index=totals["m"] * n_windows + totals["w"])
-    rows["total"] = total_of.loc[rows["m"] * n_windows + rows["w"]].to_numpy()
+    windowed = Grid(material=len(materials), window=len(windows))
+    rows["total"] = windowed.index(material=totals["m"], window=totals["w"]).find(
+        material=rows["m"], window=rows["w"]
+    )
     # share_row: the country_caps.csv row whose max_share applies (position in the table)
-    caps_columns = ["material", "country", "window", "m", "w", "total", "max_share", "share_row"]
-    return rows[caps_columns], totals
+    columns = ["material", "country", "window", "m", "w", "c", "total", "max_share", "share_row"]
+    return rows[columns], totals
 
 
-def _produced_keys(
-    chain: ChainData, window_of_month: np.ndarray, n_windows: int, countries: pd.Index
-) -> np.ndarray:
-    """(material, window, country) keys where a domestic unit can produce the material: its
+def _produced_cells(chain: ChainData, window_of_month: np.ndarray, cells: Grid) -> np.ndarray:
+    """(material, window, country) cells where a domestic unit can produce the material: its
     output counts as supply of its country in the share caps."""
     outputs = chain.recipe[chain.recipe["coefficient"] > 0]
     if outputs.empty or chain.runs.empty:
         return np.zeros(0, dtype=np.int64)
-    lines = chain.runs.merge(outputs[["u", "m"]], on="u")
-    country = countries.get_indexer(chain.units["country"].to_numpy()[lines["u"].to_numpy()])
-    window = window_of_month[lines["t"].to_numpy()]
-    return (lines["m"].to_numpy() * n_windows + window) * len(countries) + country
+    lines = chain.runs[["u", "t"]].merge(outputs[["u", "m"]], on="u")
+    return cells.position(
+        material=lines["m"],
+        window=window_of_month[lines["t"].to_numpy()],
+        country=chain.units["c"].to_numpy()[lines["u"].to_numpy()],
+    )

@@ -17,7 +17,8 @@ import scipy.sparse as sp
 
 from models import families as fam
 from models.data import ModelData
-from models.highs_engine import BOUND_BLOCKS, LinearProgram, build_model, new_highs, pass_model
+from models.highs_build import LinearProgram, build_model
+from models.highs_engine import new_highs, pass_model
 from models.solution import SolveOptions
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 
@@ -68,7 +69,7 @@ def find_conflict(lp: LinearProgram) -> Conflict | None:
         rows={f: rows[(rows >= s.start) & (rows < s.stop)] - s.start for f, s in lp.rows.items()},
         bounds={
             family: _within(upper_bounded, lp.columns[block])
-            for family, block in BOUND_BLOCKS.items()
+            for family, block in fam.BOUND_BLOCKS.items()
         },
     )
 
@@ -101,7 +102,7 @@ def elastic_shortage(data: ModelData, lp: LinearProgram) -> pd.DataFrame:
         ),
         shape=(lp.matrix.shape[0], n_cells + n_floors),
     )
-    floor_weight = weight[data.floors["m"].to_numpy() * n_months + data.floors["t"].to_numpy()]
+    floor_weight = weight[data.cell(data.floors)]
     relaxed = LinearProgram(
         cost=np.concatenate([np.zeros(len(lp.cost)), weight, floor_weight]),
         col_lower=np.concatenate([lp.col_lower, np.zeros(n_cells + n_floors)]),
@@ -119,10 +120,10 @@ def elastic_shortage(data: ModelData, lp: LinearProgram) -> pd.DataFrame:
     values = np.asarray(highs.getSolution().col_value)
     n = len(lp.cost)
     short = values[n : n + n_cells].copy()
-    floor_cells = data.floors["m"].to_numpy() * n_months + data.floors["t"].to_numpy()
+    floor_cells = data.cell(data.floors)
     floor_short = np.zeros(n_cells)
     floor_short[floor_cells] = values[n + n_cells :]
-    arrive_cell = data.arrive["m"].to_numpy() * n_months + data.arrive["t"].to_numpy()
+    arrive_cell = data.cell(data.arrive)
     arrivals = np.bincount(arrive_cell, weights=values[lp.columns["arrive"]], minlength=n_cells)
     frame = data.stock[["material", "month", "m", "t", "demand_t"]].copy()
     frame["short_t"] = short + floor_short
@@ -136,7 +137,7 @@ def _produced(data: ModelData, run: np.ndarray, n_cells: int) -> np.ndarray:
     chain = data.chain
     outputs = chain.recipe[chain.recipe["coefficient"] > 0]
     lines = chain.runs.assign(value=run).merge(outputs, on="u", how="inner")
-    cell = lines["m"].to_numpy(dtype=int) * data.shape[1] + lines["t"].to_numpy(dtype=int)
+    cell = data.cell(lines)
     made = lines["value"].to_numpy(dtype=float) * lines["coefficient"].to_numpy(dtype=float)
     return np.bincount(cell, weights=made, minlength=n_cells)
 

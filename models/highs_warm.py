@@ -19,16 +19,10 @@ import numpy as np
 import pandas as pd
 
 from models import families as fam
-from models.data import ModelData, compile_scenario
-from models.highs_engine import (
-    LinearProgram,
-    budget_year_of_month,
-    build_model,
-    new_highs,
-    pass_model,
-    read_solution,
-    run,
-)
+from models.costs import arrive_cost, landed_cost
+from models.data import ModelData, compile_scenario, cover_months
+from models.highs_build import LinearProgram, budget_year_of_month, build_model
+from models.highs_engine import new_highs, pass_model, read_solution, run
 from models.solution import Solution, SolveOptions
 
 if TYPE_CHECKING:
@@ -120,8 +114,9 @@ class WarmModel:
 
 def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
     """(row, column) of each cap row's entry on its window-total variable."""
-    rows = lp.rows[fam.COUNTRY_SHARE_CAP].start + np.arange(len(data.caps))
-    cols = lp.columns["total"].start + data.caps["total"].to_numpy()
+    caps = data.rows[fam.COUNTRY_SHARE_CAP]
+    rows = lp.rows[fam.COUNTRY_SHARE_CAP].start + np.arange(len(caps))
+    cols = lp.columns["total"].start + caps["total"].to_numpy()
     return np.column_stack([rows, cols])
 
 
@@ -159,11 +154,12 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
         price_usd_per_t=price,
         tariff_pct=tariff,
         freight_usd_per_t=freight,
-        landed_usd_per_t=price * (1 + tariff / 100) + freight,
+        landed_usd_per_t=landed_cost(price, tariff, freight),
         capacity_t_per_month=capacity,
     )
+    arrive["arrive_cost_usd_per_t"] = arrive_cost(arrive)
     m = data.stock["m"].to_numpy()
-    cover = _cover(scenario)
+    cover = cover_months(scenario)
     demand = _demand_cells(scenario, data)
     stock = data.stock.assign(
         demand_t=demand,
@@ -172,7 +168,7 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
         cover_months=cover[m],
         cover_target_t=cover[m] * demand,
     )
-    floor_cells = data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()
+    floor_cells = data.cell(data.floors)
     penalty = materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)
     share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
     return replace(
@@ -192,44 +188,25 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
 
 
 def numbers_for(data: ModelData, lp: LinearProgram) -> Numbers:
-    """The LP's numbers from ``data`` (laid out as ``lp``): what ``build_model`` would put in
-    the costs, bounds, right-hand sides and cap coefficients."""
-    stock = data.stock
-    arrive = data.arrive
-    contracted = arrive["contract_k"].to_numpy() >= 0
-    cost = lp.cost.copy()  # the chain's costs stay: a chain that changes is rebuilt
-    cost[: lp.columns["total"].stop] = np.concatenate(
-        [
-            arrive["landed_usd_per_t"].to_numpy(dtype=float)
-            - np.where(contracted, arrive["price_usd_per_t"].to_numpy(dtype=float), 0.0),
-            stock["holding_cost_usd_per_t_month"].to_numpy(dtype=float),
-            data.shortfall["shortfall_penalty_usd_per_t"].to_numpy(dtype=float),
-            np.zeros(len(data.totals)),
-        ]
-    )
-    upper = lp.col_upper.copy()
-    upper[lp.columns["arrive"]] = data.arrive["capacity_t_per_month"].to_numpy(dtype=float)
-    upper[lp.columns["stock"]] = stock["storage_capacity_t"].to_numpy(dtype=float)
-    lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
-    rhs = -stock["demand_t"].to_numpy(dtype=float)
-    rhs[:: data.shape[1]] += data.initial_stock_t
-    balance = lp.rows[fam.STOCK_BALANCE]
-    lower[balance], row_upper[balance] = rhs, rhs
-    lower[lp.rows[fam.STOCKPILE_FLOOR]] = data.floors["floor_t"].to_numpy(dtype=float)
-    return Numbers(cost, upper, lower, row_upper, -data.caps["max_share"].to_numpy(dtype=float))
-
-
-def _cover(scenario: Scenario) -> np.ndarray:
-    cover = scenario.materials["cover_months"].to_numpy(dtype=float)
-    return np.where(np.isnan(cover), scenario.settings.stockpile_cover_months, cover)
+    """The LP's numbers from ``data`` (laid out as ``lp``), read from the registry as
+    ``build_model`` reads them: every block's costs and upper bounds, every row's bounds, and
+    the cap rows' coefficient on their window total."""
+    cost = np.concatenate([variable.cost(data) for variable in fam.VARIABLES])
+    upper = np.concatenate([variable.bounds(data) for variable in fam.VARIABLES])
+    rows = [data.rows[family.name] for family in fam.row_families()]
+    lower = np.concatenate([table["lower"].to_numpy(dtype=float) for table in rows])
+    row_upper = np.concatenate([table["upper"].to_numpy(dtype=float) for table in rows])
+    share = data.rows[fam.COUNTRY_SHARE_CAP]["max_share"].to_numpy(dtype=float)
+    return Numbers(cost, upper, lower, row_upper, -share)
 
 
 def _demand_cells(scenario: Scenario, data: ModelData) -> np.ndarray:
     """Demand per (material, month) cell, material-major, zero where demand.csv has no row."""
     demand = scenario.demand
-    m = pd.Index(data.materials).get_indexer(demand["material"])
-    t = pd.Index(data.months).get_indexer(demand["month"])
-    cells = m * data.shape[1] + t
+    cells = data.cells.position(
+        material=pd.Index(data.materials).get_indexer(demand["material"]),
+        month=pd.Index(data.months).get_indexer(demand["month"]),
+    )
     return np.bincount(cells, weights=demand["demand_t"].to_numpy(dtype=float),
                        minlength=len(data.stock))  # fmt: skip
 
@@ -288,10 +265,10 @@ def _offer_appears(scenario: Scenario, base: Scenario) -> bool:
 def _floor_appears(scenario: Scenario, data: ModelData) -> bool:
     """A month from stockpile_from on whose floor becomes positive without a floor row."""
     demand = _demand_cells(scenario, data)
-    floor = _cover(scenario)[data.stock["m"].to_numpy()] * demand
+    floor = cover_months(scenario)[data.stock["m"].to_numpy()] * demand
     applies = (data.stock["month"] >= scenario.settings.floor_from).to_numpy()
     has_row = np.zeros(len(demand), dtype=bool)
-    has_row[data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()] = True
+    has_row[data.cell(data.floors)] = True
     return bool((applies & (floor > 0) & ~has_row).any())
 
 

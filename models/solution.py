@@ -100,3 +100,12 @@ def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
     if incumbent == bound:
         return 0.0
     return abs(incumbent - bound) / abs(incumbent) if incumbent != 0 else None
+
+
+def upper_bound_duals(values: np.ndarray, upper: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+    """d(objective)/d(upper bound): the reduced cost of a variable resting at a finite upper
+    bound when it is negative (raising the bound would lower the cost by that much); 0 else."""
+    finite = np.isfinite(upper)
+    bound = np.where(finite, upper, 0.0)
+    at_upper = finite & (values >= bound - 1e-9 * np.maximum(1.0, np.abs(bound)))
+    return np.where(at_upper & (reduced < 0), reduced, 0.0)

@@ -35,8 +35,8 @@ MOVED = {
     "optimizer.solving": "optimizer.results.solving",
     "optimizer.compare": "optimizer.results.compare",
     "optimizer.compare_text": "optimizer.results.compare_text",
-    "optimizer.report": "optimizer.reporting.report",
-    "optimizer.sweep.report": "optimizer.reporting.sweep_report",
+    "optimizer.report": "optimizer.reporting",
+    "optimizer.sweep.report": "optimizer.reporting",
     "optimizer.sweep.figures": "optimizer.sweep.point_metrics",
 }
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from optimizer import Result
+
 FIXTURES = Path(__file__).parent / "fixtures"
+INPUTS = Path(__file__).resolve().parents[1] / "inputs"  # the scenarios shipped with the tool
 # The report tests open the reports in a headless Chromium, found on PATH or where Debian puts it.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
@@ -41,8 +48,18 @@ def browser_or_skip() -> Path:
 
 @pytest.fixture
 def browser() -> Path:
-    """A headless-capable Chromium for the browser tests (see :func:`browser_or_skip`)."""
+    """A headless-capable Chromium for the browser tests (see :func:`browser_or_skip`); a test
+    that asks for it is marked ``@pytest.mark.browser`` (``pytest -m browser`` runs them all)."""
     return browser_or_skip()
+
+
+@pytest.fixture(scope="session")
+def shipped_result() -> Callable[[str], Result]:
+    """The result of a scenario shipped in ``inputs/`` by folder name (``"india-2026"``), solved
+    once for the whole session: tests that only read the result share it, never change it."""
+    from optimizer import load_scenario, solve
+
+    return cache(lambda name: solve(load_scenario(INPUTS / name)))
 
 
 @pytest.fixture

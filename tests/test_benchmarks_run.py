@@ -23,9 +23,13 @@ TOY_RUNS = {
         "--cli-points", "1", "--no-workers",
     ],
 }  # fmt: skip
+SLOW = {"bench_engines.py", "bench_sweep.py"}  # seconds even at toy sizes: bench_mip.py is quicker
 
 
-@pytest.mark.parametrize("script", sorted(TOY_RUNS))
+@pytest.mark.parametrize(
+    "script",
+    [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in sorted(TOY_RUNS)],
+)
 def test_benchmark_script_runs_and_writes_its_figures(script, tmp_path):
     out = tmp_path / "figures.json"
     command = [sys.executable, str(BENCHMARKS / script), *TOY_RUNS[script], "--out", str(out)]

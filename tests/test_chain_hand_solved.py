@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 from builders import scenario
+from helpers import ENGINES, solved
 
 from optimizer import Status, solve
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.results.summary_text import format_summary
-
-ENGINES = ["highs", "pyomo"]
-
-
-def solved(sc, engine="highs"):
-    result = solve(sc, engine=engine)
-    assert result.status == Status.OPTIMAL, result.termination
-    assert result.violations == []
-    return result
 
 
 def chosen(result, kind):
@@ -193,6 +185,7 @@ def test_the_annual_budget(engine):
     assert budget["binding"].all() and len(budget) == 2
 
 
+@pytest.mark.slow
 def test_a_mip_stopped_by_its_time_limit(tmp_path):
     from optimizer.cli.main import main
 
@@ -205,7 +198,10 @@ def test_a_mip_stopped_by_its_time_limit(tmp_path):
     assert code == 4
 
 
-def test_a_mip_stopped_with_a_plan_keeps_its_best_plan_gap_and_bound(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_a_mip_stopped_with_a_plan_keeps_its_best_plan_gap_and_bound(
+    tmp_path, monkeypatch, shipped_result
+):
     # A time limit is not deterministic, so stop HiGHS at its first improving plan instead:
     # the same 'limit' path (a solution limit), with a plan that is feasible but not optimal.
     import json
@@ -221,7 +217,7 @@ def test_a_mip_stopped_with_a_plan_keeps_its_best_plan_gap_and_bound(tmp_path, m
         return highs
 
     default = Path(__file__).resolve().parent.parent / "inputs" / "india-2026"
-    optimum = solve(default).objective_usd
+    optimum = shipped_result(default.name).objective_usd
     monkeypatch.setattr(highs_engine, "new_highs", stop_at_first_plan)
     result = solve(default)
     assert result.status == Status.LIMIT and result.has_plan

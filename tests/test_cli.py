@@ -12,10 +12,10 @@ from pathlib import Path
 import highspy
 import pytest
 from builders import scenario
+from helpers import run
 
 import optimizer.results.solving
 import optimizer.results.writing
-from optimizer.cli.main import main
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.inputs.template import write_scenario_workbook
 
@@ -27,16 +27,11 @@ RESULT_FILES = [
 ]  # fmt: skip
 
 
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_solve_without_a_folder_solves_the_default_into_results(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no inputs/ here: the default is found in the checkout
     code, out, err = run(capsys, "solve")
@@ -60,6 +55,7 @@ def test_solve_without_a_folder_solves_the_default_into_results(tmp_path, capsys
         assert line in out  # fmt: skip
 
 
+@pytest.mark.slow
 def test_result_tables_have_their_documented_columns(tmp_path, capsys):
     code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r")
     assert code == 0
@@ -81,6 +77,7 @@ def test_result_tables_have_their_documented_columns(tmp_path, capsys):
     assert "marginal_cost_usd" in header["policy_costs.csv"]
 
 
+@pytest.mark.slow
 def test_a_second_run_replaces_the_folder_atomically(tmp_path, capsys):
     out = tmp_path / "out"
     assert run(capsys, "solve", DEFAULT, "--out", out)[0] == 0
@@ -91,6 +88,7 @@ def test_a_second_run_replaces_the_folder_atomically(tmp_path, capsys):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_while_writing_leaves_the_old_folder_and_no_debris(
     tmp_path, capsys, monkeypatch
 ):
@@ -108,6 +106,7 @@ def test_a_run_that_fails_while_writing_leaves_the_old_folder_and_no_debris(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_failed_first_run_leaves_no_folder(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(optimizer.results.writing.Path, "write_text", lambda *a, **k: 1 / 0)
     code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "out")
@@ -115,6 +114,7 @@ def test_a_failed_first_run_leaves_no_folder(tmp_path, capsys, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_write_model_writes_a_file_highs_solves_to_the_same_optimum(tmp_path, capsys):
     for name in ("model.mps", "model.lp"):
         code, _, err = run(
@@ -139,6 +139,7 @@ def test_write_model_needs_a_known_extension(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_verify_reports_that_cbc_agrees(tmp_path, capsys):
     code, out, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--verify")
     assert code == 0
@@ -147,6 +148,7 @@ def test_verify_reports_that_cbc_agrees(tmp_path, capsys):
     assert summary["verification"]["agrees"] is True
 
 
+@pytest.mark.slow
 def test_pyomo_engine_gives_the_same_plan_cost(tmp_path, capsys):
     run(capsys, "solve", DEFAULT, "--out", tmp_path / "fast")
     code, _, _ = run(capsys, "solve", DEFAULT, "--out", tmp_path / "pyomo", "--engine", "pyomo")
@@ -171,6 +173,7 @@ def test_an_unknown_scenario_folder_is_an_input_error(tmp_path, capsys):
     assert code == 2 and "nowhere: does not exist" in err
 
 
+@pytest.mark.slow
 def test_a_plan_failing_its_recheck_exits_1(tmp_path, capsys, monkeypatch):
     real = optimizer.results.solving.tables.plan_table
 
@@ -202,6 +205,7 @@ def test_validate_the_default(capsys):
     assert "4 processes, 6 expansion options, 2 contracts" in out
 
 
+@pytest.mark.slow
 def test_the_installed_console_script(tmp_path):
     assert shutil.which("sourcing"), "install the project as the README says"
     env = {**os.environ, "PYTHONWARNINGS": "error"}
@@ -217,12 +221,14 @@ def test_the_installed_console_script(tmp_path):
     assert module.returncode == 0 and "solve" in module.stdout
 
 
+@pytest.mark.slow
 def test_changing_the_thread_count_between_solves(tmp_path, capsys):
     for threads in ("1", "2", "1"):
         code, _, err = run(capsys, "solve", DEFAULT, "--out", tmp_path / "r", "--threads", threads)
         assert code == 0, err
 
 
+@pytest.mark.slow
 def test_template_then_solve_the_filled_workbook(tmp_path, capsys):
     from optimizer import load_scenario
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import scenario
-from test_hand_solved import CAPPED
+from builders import CAPPED, scenario
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
@@ -87,6 +86,7 @@ def test_the_same_scenario_twice_gets_distinct_names(pair):
     assert figure(c, "total", "Δ sixty#2") == 0
 
 
+@pytest.mark.slow
 def test_cli_compares_scenarios_and_writes_every_file(tmp_path, capsys):
     out = tmp_path / "cmp"
     code = main(["compare", str(DEFAULT), str(STRICT), "--out", str(out)])
@@ -108,6 +108,7 @@ def test_cli_compares_scenarios_and_writes_every_file(tmp_path, capsys):
     assert comparison.headline.shape[0] > 40
 
 
+@pytest.mark.slow
 def test_cli_baseline_shows_differences_only(tmp_path, capsys):
     code = main(["compare", str(DEFAULT), str(STRICT), "--baseline", "india-2026-strict",
                  "--out", str(tmp_path / "cmp")])  # fmt: skip
@@ -117,6 +118,7 @@ def test_cli_baseline_shows_differences_only(tmp_path, capsys):
     assert header == ["india-2026-strict", "Δ", "india-2026"]
 
 
+@pytest.mark.slow
 def test_cli_compare_errors(tmp_path, capsys):
     assert main(["compare", str(DEFAULT)]) == 2
     assert "at least two plans" in capsys.readouterr().err
@@ -166,6 +168,7 @@ def test_plans_are_named_by_their_folders_not_their_summaries(pair, tmp_path, ca
     assert list(headline.columns[4:]) == ["run-1", "run-2", "run-3", "Δ run-2", "Δ run-3"]
 
 
+@pytest.mark.slow
 def test_a_scenario_is_named_by_its_folder_or_workbook(small_scenario, tmp_path):
     from optimizer import load_scenario
     from optimizer.inputs.template import write_scenario_workbook
@@ -241,13 +244,20 @@ def _number(text: str) -> bool:
     return True
 
 
-@pytest.fixture
-def comparison_folder(pair, tmp_path, capsys) -> Path:
-    folders = [write_result(r, tmp_path / r.scenario.name) for r in pair]
-    out = tmp_path / "cmp"
+@pytest.fixture(scope="module")
+def written_comparison(pair, tmp_path_factory) -> Path:
+    """The comparison folder of the pair, as ``sourcing compare`` writes it (once a module)."""
+    root = tmp_path_factory.mktemp("comparison")
+    folders = [write_result(r, root / r.scenario.name) for r in pair]
+    out = root / "cmp"
     assert main(["compare", *map(str, folders), "--out", str(out)]) == 0
-    capsys.readouterr()
     return out
+
+
+@pytest.fixture
+def comparison_folder(written_comparison, tmp_path) -> Path:
+    """A fresh copy of that comparison folder, free to break."""
+    return Path(shutil.copytree(written_comparison, tmp_path / "cmp"))
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ FOLDER = Path(__file__).resolve().parents[1] / "inputs" / "india-2026"
 
 
 @pytest.fixture(scope="module")
-def result():
-    result = solve(load_scenario(FOLDER))
+def result(shipped_result):
+    result = shipped_result(FOLDER.name)
     assert result.status == Status.OPTIMAL
     return result
 
@@ -90,6 +90,7 @@ def test_magnets_and_controlled_oxides_have_more_than_one_source_country(result)
         assert countries[material] >= 2, material
 
 
+@pytest.mark.slow
 def test_both_engines_and_cbc_agree(result):
     other = solve(load_scenario(FOLDER), engine="pyomo", verify=True)
     assert other.objective_usd == pytest.approx(result.objective_usd, rel=1e-7)

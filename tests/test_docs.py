@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from models import families
 from optimizer.inputs import schema_doc
 
@@ -33,6 +35,7 @@ def test_ci_runs_the_readme_quick_start():
     assert 'pip install -e ".[test]" && pytest' in ci
 
 
+@pytest.mark.slow
 def test_the_readme_python_example_runs(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = readme.split("```python", 1)[1].split("```", 1)[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import Status, load_scenario, solve
+from optimizer import Status
 from optimizer.results.compare import compare
 
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
@@ -15,8 +15,8 @@ SCENARIOS = sorted(p for p in INPUTS.iterdir() if (p / "scenario.toml").exists()
 
 
 @pytest.fixture(scope="module")
-def results():
-    return {folder.name: solve(load_scenario(folder)) for folder in SCENARIOS}
+def results(shipped_result):
+    return {folder.name: shipped_result(folder.name) for folder in SCENARIOS}
 
 
 @pytest.mark.parametrize("folder", SCENARIOS, ids=lambda p: p.name)

@@ -15,7 +15,8 @@ from builders import scenario
 
 from models import families as fam
 from models.data import compile_scenario
-from models.highs_engine import BOUND_BLOCKS, build_model, column_names, row_names
+from models.highs_build import build_model
+from models.highs_engine import column_names, row_names
 
 GOLDEN = Path(__file__).parent / "golden"
 # Two materials, two suppliers in two countries (one with a lead time and a dated override),
@@ -98,7 +99,7 @@ def listing(family: str) -> str:
     lp = build_model(data)
     columns = column_names(data)
     if family in fam.BOUND_FAMILIES:
-        block = lp.columns[BOUND_BLOCKS[family]]
+        block = lp.columns[fam.BOUND_BLOCKS[family]]
         return "".join(
             f"{columns[j]} <= {lp.col_upper[j]:g}\n"
             for j in range(block.start, block.stop)

@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from builders import scenario
-
-from optimizer import Status, solve
-
-ENGINES = ["highs", "pyomo"]
-
-
-def solved(sc, engine="highs"):
-    result = solve(sc, engine=engine)
-    assert result.status == Status.OPTIMAL, result.termination
-    assert result.violations == []
-    return result
+from builders import CAPPED, FLOORED, scenario
+from helpers import ENGINES, solved
 
 
 def tonnes(result, supplier=None, month=None):
@@ -41,22 +31,6 @@ def test_landed_cost_adds_duty_and_freight(engine):
     assert result.costs["tariff_usd"] == pytest.approx(300)
     assert result.costs["freight_usd"] == pytest.approx(150)
     assert set(result.plan["landed_usd_per_t"]) == {115.0}
-
-
-CAPPED = dict(
-    materials=[{"material": "Dy", "initial_stock_t": 5}],
-    suppliers=[
-        {"supplier": "A", "country": "CN"},
-        {"supplier": "B", "country": "AU", "lead_time_months": 1},
-    ],
-    offers=[
-        {"supplier": "A", "material": "Dy", "price_usd_per_t": 100},
-        {"supplier": "B", "material": "Dy", "price_usd_per_t": 150, "capacity_t_per_month": 20},
-    ],
-    demand={"Dy": [10, 10, 10]},
-    caps=[{"country": "CN", "max_share": 0.6}],
-    stockpile_cover_months=1.0,
-)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -135,15 +109,7 @@ def test_stockpile_floor_and_its_shadow_prices(engine):
     # Floor of month 3 raised by 1 t: buy 1 more in month 3 and hold it: 100 + 5 = 105.
     # Floor of month 2 raised by 1 t: hold 1 t more in month 2 (5), buy 1 t less in month 3
     # than the extra bought in month 2 saves: net 5.
-    sc = scenario(
-        materials=[{"material": "Sm", "holding_cost_usd_per_t_month": 5}],
-        suppliers=[{"supplier": "A", "country": "CN"}],
-        offers=[{"supplier": "A", "material": "Sm", "price_usd_per_t": 100}],
-        demand={"Sm": [10, 10, 10]},
-        stockpile_cover_months=2.0,
-        stockpile_from="2026-02",
-    )
-    result = solved(sc, engine)
+    result = solved(scenario(**FLOORED), engine)
     assert result.objective_usd == pytest.approx(5200)
     floors = result.constraints[result.constraints["family"] == "stockpile-floor"]
     assert floors["month"].tolist() == ["2026-02", "2026-03"]

@@ -21,14 +21,8 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from test_validation import (
-    append_lines,
-    edit_toml,
-    only_problem,
-    problems,
-    replace_line,
-    set_cell,
-)
+from helpers import only_problem, problems
+from test_validation import append_lines, edit_toml, replace_line, set_cell
 
 import optimizer.inputs.workbook
 from optimizer import load_scenario
@@ -393,6 +387,7 @@ def zero_bomb(size: int) -> tuple[bytes, int, int]:
     return block * (size >> 20) + packer.flush(), crc, size
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_anything_is_unpacked(small_scenario, tmp_path, refusal):
     entries = book_entries(small_scenario, tmp_path)
     entries["xl/worksheets/sheet5.xml"] = zero_bomb(1 << 30)  # offers: 1 GiB of zeros
@@ -403,6 +398,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(small_scenario, tmp_p
     assert not opened and peak < 20_000_000
 
 
+@pytest.mark.slow
 def test_millions_of_empty_cells_are_refused_unparsed(small_scenario, tmp_path, refusal):
     entries = book_entries(small_scenario, tmp_path)
     rows = (b"<row>" + b"<c/>" * 1000 + b"</row>") * 2000  # 2 million cells, declared as A1:E8
@@ -414,6 +410,7 @@ def test_millions_of_empty_cells_are_refused_unparsed(small_scenario, tmp_path, 
     assert not opened and peak < 50_000_000
 
 
+@pytest.mark.slow
 def test_prefixed_cell_tags_are_counted_too(small_scenario, tmp_path, refusal):
     entries = book_entries(small_scenario, tmp_path)
     rows = (b"<x:row>" + b'<x:c\tr="A1"></x:c>' * 1000 + b"</x:row>") * 1001
@@ -470,6 +467,7 @@ def test_an_archive_with_a_huge_list_of_files_is_refused(small_scenario, tmp_pat
     assert not opened
 
 
+@pytest.mark.slow
 def test_too_many_shared_strings_are_refused(small_scenario, tmp_path, refusal):
     entries = book_entries(small_scenario, tmp_path)
     strings = b"<si><t>a</t></si>" * 1_000_001

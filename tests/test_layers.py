@@ -134,3 +134,13 @@ def test_a_moved_module_still_imports_with_a_warning():
     from optimizer.results.compare import compare
 
     assert old.compare is compare
+
+
+def test_the_public_api_loads_each_name_when_first_used():
+    import optimizer
+
+    assert set(optimizer.__all__) == set(optimizer._EXPORTS)
+    for name in optimizer.__all__:
+        assert getattr(optimizer, name).__name__ == name
+    with pytest.raises(AttributeError):
+        _ = optimizer.no_such_name

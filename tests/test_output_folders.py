@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import run
 
 import optimizer.cli.solve_command
 import optimizer.common.output_paths as folders
@@ -21,12 +22,6 @@ from optimizer.results.writing import write_comparison
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "valid-small"
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -99,6 +94,7 @@ def test_a_folder_holding_other_files_is_refused(scenario, tmp_path, capsys):
     assert [p.name for p in other.iterdir()] == ["thesis.docx"]
 
 
+@pytest.mark.slow
 def test_a_result_folder_with_a_foreign_file_is_refused(result, capsys):
     (result / "my-analysis.xlsx").write_text("mine")
     before = tree(result)
@@ -107,6 +103,7 @@ def test_a_result_folder_with_a_foreign_file_is_refused(result, capsys):
     assert tree(result) == before
 
 
+@pytest.mark.slow
 def test_a_folder_of_another_kind_is_refused(result, tmp_path, capsys):
     before = tree(result)
     code, _, err = run(capsys, "compare", SMALL, SMALL, "--out", result)
@@ -114,6 +111,7 @@ def test_a_folder_of_another_kind_is_refused(result, tmp_path, capsys):
     assert tree(result) == before
 
 
+@pytest.mark.slow
 def test_a_symbolic_link_is_refused(result, tmp_path, capsys):
     link = tmp_path / "link"
     link.symlink_to(result, target_is_directory=True)
@@ -142,6 +140,7 @@ def test_report_writes_only_into_our_folders(tmp_path, capsys):
 # --- replacing our own folders -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_our_result_folder_is_replaced_whole_with_its_marker(result, capsys):
     assert run(capsys, "report", result)[0] == 0
     assert (result / "report.html").exists() and (result / "charts").is_dir()
@@ -163,6 +162,7 @@ def test_a_comparison_is_replaced_and_writes_no_plan_outside_its_folder(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_write_model_file_is_replaced_only_if_we_wrote_it(tmp_path, capsys):
     model = tmp_path / "model.lp"
     assert run(capsys, "solve", SMALL, "--out", tmp_path / "r", "--write-model", model)[0] == 0
@@ -193,6 +193,7 @@ def hold_lock(target: Path, pid: int = 4242) -> int:
     return fd
 
 
+@pytest.mark.slow
 def test_a_second_run_to_a_busy_target_is_refused_at_once(result, capsys):
     before = tree(result)
     fd = hold_lock(result)
@@ -205,6 +206,7 @@ def test_a_second_run_to_a_busy_target_is_refused_at_once(result, capsys):
     assert tree(result) == before
 
 
+@pytest.mark.slow
 def test_the_lock_is_held_from_the_check_to_the_last_write(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     lock = tmp_path / ".out.sourcing-lock"
@@ -240,6 +242,7 @@ def test_exchange_swaps_two_folders_in_one_step(tmp_path):
     assert [p.name for p in b.iterdir()] == ["new"] and [p.name for p in a.iterdir()] == ["old"]
 
 
+@pytest.mark.slow
 def test_staging_folders_of_killed_runs_are_removed_by_the_next_run(result, capsys):
     stale = result.parent / ".result.sourcing-staging-k1ll3d"
     stale.mkdir()
@@ -264,6 +267,7 @@ def _killed_between_the_renames(scenario: str, out: str) -> None:
     main(["solve", scenario, "--out", out])
 
 
+@pytest.mark.slow
 def test_a_run_killed_between_the_two_renames_is_repaired_by_the_next(result, capsys):
     before = tree(result)
     context = multiprocessing.get_context("fork")
@@ -279,6 +283,7 @@ def test_a_run_killed_between_the_two_renames_is_repaired_by_the_next(result, ca
     assert [p.name for p in result.parent.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_a_killed_run_with_exchange_never_leaves_the_target_missing(result, capsys, monkeypatch):
     """Killed just before the swap: the previous result is complete and in place."""
     before = tree(result)

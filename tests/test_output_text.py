@@ -11,8 +11,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
-from builders import scenario
-from test_hand_solved import CAPPED
+from builders import CAPPED, scenario
 
 from optimizer import load_scenario
 from optimizer.cli.main import main
@@ -59,6 +58,7 @@ def test_result_sheets_keep_headings_cells_and_summary_as_text(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_compare_xlsx_headings_are_text(tmp_path, capsys):
     from optimizer import solve, write_result
 

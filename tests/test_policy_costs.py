@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import scenario
-from test_hand_solved import CAPPED
+from builders import CAPPED, FLOORED, scenario
 
 from optimizer import Status, load_scenario, solve
 
@@ -49,6 +48,7 @@ def with_price(sc, supplier, material, month, price):
     return sc.with_changes(offers=pd.concat([rest, pd.DataFrame([row])], ignore_index=True))
 
 
+@pytest.mark.slow
 def test_cap_price_by_hand():
     # The 4,200 optimum of test_hand_solved: X = 35 t, China's cap of 60% binds with dual -50.
     # One percentage point less moves 0.35 t from A (100) to B (150): +17.5 USD.
@@ -64,14 +64,7 @@ def test_floor_price_by_hand():
     # From test_hand_solved: floors of 2 months (20 t) in months 2-3 with duals 5 and 105.
     # A third month of cover raises both floors by 10 t: 5 x 10 + 105 x 10 = 1,100 USD,
     # and indeed the optimum moves from 5,200 to 6,300.
-    sc = scenario(
-        materials=[{"material": "Sm", "holding_cost_usd_per_t_month": 5}],
-        suppliers=[{"supplier": "A", "country": "CN"}],
-        offers=[{"supplier": "A", "material": "Sm", "price_usd_per_t": 100}],
-        demand={"Sm": [10, 10, 10]},
-        stockpile_cover_months=2.0,
-        stockpile_from="2026-02",
-    )
+    sc = scenario(**FLOORED)
     result = solve(sc)
     floor = rows(result, "stockpile-floor").iloc[0]
     assert (floor["material"], floor["window"], floor["setting"]) == ("Sm", "2026-02..2026-03", 2)
@@ -149,6 +142,7 @@ def test_floor_prices_match_finite_differences(default, material):
     assert moved - default.objective_usd == pytest.approx(predicted, rel=2e-3)
 
 
+@pytest.mark.slow
 def test_a_price_inside_its_range_keeps_the_plan_and_outside_changes_it(default):
     offers = rows(default, "offer-price")
     used = offers[(offers["tonnes"] > 0) & (offers["price_high_usd_per_t"] < 1e12)]
@@ -170,6 +164,7 @@ def test_a_price_inside_its_range_keeps_the_plan_and_outside_changes_it(default)
     assert plan["tonnes"].get(key, 0.0) < offer["tonnes"] - 1e-6
 
 
+@pytest.mark.slow
 def test_an_unused_offer_enters_once_cheap_enough(default):
     offers = rows(default, "offer-price")
     unused = offers[offers["cheaper_to_enter_usd_per_t"] > 100].sort_values(
@@ -187,6 +182,7 @@ def test_an_unused_offer_enters_once_cheap_enough(default):
     assert beyond.objective_usd < default.objective_usd
 
 
+@pytest.mark.slow
 def test_pyomo_gives_the_same_cap_and_floor_prices_without_ranging(default):
     other = solve(load_scenario(LP_SCENARIO), engine="pyomo")
     for policy in ("country-share-cap", "stockpile-floor"):
@@ -197,6 +193,7 @@ def test_pyomo_gives_the_same_cap_and_floor_prices_without_ranging(default):
     assert rows(other, "offer-price")["price_high_usd_per_t"].isna().all()
 
 
+@pytest.mark.slow
 def test_a_mips_cap_price_is_that_of_its_fixed_lp():
     # chain-small: India's 90% cap on NdPr metal binds. Its price comes from the LP with the
     # yes/no decisions fixed; moving the cap a little keeps the decisions, so re-solving the
@@ -215,10 +212,10 @@ def test_a_mips_cap_price_is_that_of_its_fixed_lp():
     assert moved.objective_usd - base.objective_usd == pytest.approx(predicted, rel=1e-3)
 
 
-def test_contracted_tonnes_are_not_priced_as_offers():
+def test_contracted_tonnes_are_not_priced_as_offers(shipped_result):
     # The default signs both Lynas contracts: their tonnes are paid through the contract, so
     # only spot tonnes have an offer price and a range, and each used one lies in its range.
-    result = solve(Path(__file__).parent.parent / "inputs" / "india-2026")
+    result = shipped_result("india-2026")
     offers = rows(result, "offer-price")
     spot = result.plan[result.plan["contract"].isna()]
     assert result.plan["contract"].notna().any()

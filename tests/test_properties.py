@@ -17,6 +17,7 @@ CASES = [(3, 4, 12, seed, window) for seed in (1, 2, 3) for window in ("month", 
     (4, 5, 24, 7, "horizon"),
     (2, 6, 18, 11, "year"),
 ]
+QUICK = CASES[0]  # the other cases run every property again: the full suite only
 TOL = 1e-7
 
 
@@ -30,7 +31,11 @@ def no_higher(new: float, old: float) -> bool:
     return new <= old * (1 + TOL) + 1e-6
 
 
-@pytest.fixture(scope="module", params=CASES, ids=lambda c: "x".join(map(str, c)))
+@pytest.fixture(
+    scope="module",
+    params=[c if c == QUICK else pytest.param(c, marks=pytest.mark.slow) for c in CASES],
+    ids=lambda c: "x".join(map(str, c)),
+)
 def base(request):
     *size, seed, window = request.param
     scenario = synthetic_scenario(*size, seed=seed, cap_window=window)
@@ -98,6 +103,7 @@ def test_scaling_every_price_scales_the_cost(base):
     assert cost(scaled) == pytest.approx(k * original, rel=1e-7)
 
 
+@pytest.mark.slow
 def test_the_same_input_gives_byte_identical_outputs(tmp_path):
     scenario = synthetic_scenario(4, 5, 24, seed=3)
     first = write_result(solve(scenario), tmp_path / "first")

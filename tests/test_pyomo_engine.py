@@ -13,7 +13,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 import optimizer
 from models import families as fam
-from models import highs_engine, pyomo_engine
+from models import highs_build, highs_engine, pyomo_engine
 from models.data import ModelData, compile_scenario
 from models.solution import ModelSize, Solution, SolveOptions, Status
 from optimizer.inputs.synthetic import synthetic_scenario
@@ -228,7 +228,7 @@ def stored_size(data: ModelData) -> ModelSize:
     """The fast engine's model size, counting only the coefficients that are not zero: its
     matrix keeps explicit zeros (a contract without a fixed cost in the budget row, say), which
     Pyomo leaves out of its rows."""
-    lp = highs_engine.build_model(data)
+    lp = highs_build.build_model(data)
     return ModelSize(lp.size.variables, lp.size.constraints, int(np.count_nonzero(lp.matrix.data)))
 
 
@@ -328,7 +328,7 @@ def test_build_has_one_component_per_family(hand):
 
 def assert_one_row_per_fast_row(data: ModelData, model: pyo.ConcreteModel) -> None:
     """Each family's component has as many rows as the fast engine's block of that family."""
-    rows = highs_engine.build_model(data).rows
+    rows = highs_build.build_model(data).rows
     for name, family in pyomo_engine.FAMILY_OF_CONSTRAINT.items():
         component = getattr(model, name)
         assert isinstance(component, pyo.Constraint)
@@ -346,22 +346,23 @@ def test_quiet_unless_verbose(hand, capfd):
 # --- generated scenarios ---------------------------------------------------------------------
 
 GENERATED = [
-    # materials, suppliers, months, seed, cap window
+    # materials, suppliers, months, seed, cap window; slow: the dearer ones as measured (the quick
+    # loop keeps a few small ones, every cap window among them)
     (2, 3, 6, 0, "month"),
-    (2, 4, 12, 1, "year"),
+    pytest.param(2, 4, 12, 1, "year", marks=pytest.mark.slow),
     (2, 5, 18, 2, "horizon"),
-    (2, 6, 30, 3, "year"),
-    (3, 3, 24, 4, "month"),
+    pytest.param(2, 6, 30, 3, "year", marks=pytest.mark.slow),
+    pytest.param(3, 3, 24, 4, "month", marks=pytest.mark.slow),
     (3, 4, 30, 5, "year"),
-    (3, 5, 7, 6, "month"),
+    pytest.param(3, 5, 7, 6, "month", marks=pytest.mark.slow),
     (3, 6, 9, 7, "horizon"),
-    (4, 3, 15, 8, "year"),
-    (4, 5, 30, 9, "month"),
-    (4, 6, 20, 10, "horizon"),
-    (5, 3, 12, 11, "horizon"),
-    (5, 4, 26, 12, "month"),
+    pytest.param(4, 3, 15, 8, "year", marks=pytest.mark.slow),
+    pytest.param(4, 5, 30, 9, "month", marks=pytest.mark.slow),
+    pytest.param(4, 6, 20, 10, "horizon", marks=pytest.mark.slow),
+    pytest.param(5, 3, 12, 11, "horizon", marks=pytest.mark.slow),
+    pytest.param(5, 4, 26, 12, "month", marks=pytest.mark.slow),
     (5, 5, 24, 13, "horizon"),
-    (5, 6, 30, 14, "year"),
+    pytest.param(5, 6, 30, 14, "year", marks=pytest.mark.slow),
 ]
 
 
@@ -530,7 +531,7 @@ def fixed_lp_dual_objective(data: ModelData, solution: Solution) -> float:
     """The dual objective of the fast engine's LP with the decisions fixed at the solution's,
     for the solution's row duals: the objective itself only if the duals are optimal. Checks
     dual feasibility on the way (each dual and reduced cost has the sign its bounds allow)."""
-    lp = highs_engine.build_model(data)
+    lp = highs_build.build_model(data)
     lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
     for block in ("build", "sign"):
         lower[lp.columns[block]] = upper[lp.columns[block]] = getattr(solution, block)
@@ -548,15 +549,16 @@ def fixed_lp_dual_objective(data: ModelData, solution: Solution) -> float:
 
 
 MIP_GENERATED = [
-    # materials, suppliers, months, seed, chains, cap window, budget (USD a year; binding)
+    # materials, suppliers, months, seed, chains, cap window, budget (USD a year; binding); slow:
+    # the dearer ones as measured (the quick loop keeps the smallest and a binding budget)
     (3, 4, 12, 0, 1, "year", None),
-    (3, 5, 18, 1, 2, "month", None),
-    (4, 4, 24, 2, 3, "year", 94.4e6),
-    (4, 6, 36, 3, 1, "horizon", None),
-    (5, 4, 30, 4, 2, "year", None),
+    pytest.param(3, 5, 18, 1, 2, "month", None, marks=pytest.mark.slow),
+    pytest.param(4, 4, 24, 2, 3, "year", 94.4e6, marks=pytest.mark.slow),
+    pytest.param(4, 6, 36, 3, 1, "horizon", None, marks=pytest.mark.slow),
+    pytest.param(5, 4, 30, 4, 2, "year", None, marks=pytest.mark.slow),
     (3, 6, 24, 6, 2, "year", 186.7e6),
-    (4, 5, 30, 7, 3, "month", None),
-    (5, 6, 36, 8, 1, "year", None),
+    pytest.param(4, 5, 30, 7, 3, "month", None, marks=pytest.mark.slow),
+    pytest.param(5, 6, 36, 8, 1, "year", None, marks=pytest.mark.slow),
 ]
 
 
@@ -588,6 +590,7 @@ def test_generated_mips_reach_the_same_optimum(
         assert fast.row_duals[fam.ANNUAL_BUDGET].min() < -1e-3
 
 
+@pytest.mark.slow
 def test_a_loose_mip_gap_is_passed_and_reported():
     data = compile_scenario(synthetic_scenario(4, 5, 30, 7, cap_window="month", chains=3))
     optimum = highs_engine.solve(data, SolveOptions(mip_rel_gap=0.0)).objective
@@ -625,6 +628,7 @@ def test_infeasible_mip():
     assert not solution.duals_from_fixed_lp
 
 
+@pytest.mark.slow
 def test_mip_time_limit():
     """Stopped at once: a limit (or an optimum, if it finished), with or without a plan."""
     data = compile_scenario(synthetic_scenario(5, 6, 36, 3, chains=3))

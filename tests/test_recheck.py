@@ -127,8 +127,6 @@ def test_tonnes_from_a_supplier_without_an_offer(solved):
 
 @pytest.fixture(scope="module")
 def chain_result():
-    from pathlib import Path
-
     folder = Path(__file__).parent / "fixtures" / "chain-small"
     result = solve(folder)
     assert result.violations == [] and result.processing is not None
@@ -213,10 +211,10 @@ def test_a_plan_row_whose_cost_is_not_its_tonnes_at_its_landed_cost(chain_result
     assert sum(v.startswith("plan: landed cost of") for v in found) == 1
 
 
-def test_contracted_tonnes_from_another_supplier_than_the_contracts():
+def test_contracted_tonnes_from_another_supplier_than_the_contracts(shipped_result):
     # The default takes Lynas's Dy and Tb contracts; a contracted row relabelled to another
     # supplier would move its tonnes to another country in the share caps.
-    result = solve(Path(__file__).parent.parent / "inputs" / "india-2026")
+    result = shipped_result("india-2026")
     plan = result.plan.copy()
     contracted = plan.index[plan["contract"].notna()]
     assert len(contracted)

@@ -4,25 +4,30 @@ second write, and every chart rendered by a real headless Chromium without a con
 from __future__ import annotations
 
 import base64
-import io
-import re
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from PIL import Image
+from builders import CAPPED, scenario
+from pages import (
+    Page,
+    assert_embedded_png,
+    assert_self_contained,
+    chromium,
+    page_of,
+    report_files,
+    script_errors,
+)
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
-from optimizer.reporting.report import COUNTRY_COLOURS, _page, country_colour
+from optimizer.reporting import kit
+from optimizer.reporting.charts import COUNTRY_COLOURS, country_colour
 from optimizer.results.compare import PlanView, compare
 from optimizer.results.writing import write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, STRICT = ROOT / "inputs" / "india-2026", ROOT / "inputs" / "india-2026-strict"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 PLAN_HEADINGS = [
     "Import mix by country",
@@ -57,21 +62,14 @@ KINDS = {  # report kind: (folder key, charts, headings, names it must show)
         ["india-2026", "india-2026-strict", "baseline"],
     ),
 }
-VOID = {"meta", "img", "br", "hr", "link", "input", "source", "wbr", "col", "area", "base"}
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """report.html and every chart, by relative path."""
-    files = [folder / "report.html", *sorted((folder / "charts").iterdir())]
-    return {str(f.relative_to(folder)): f.read_bytes() for f in files}
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory) -> dict[str, Path]:
+def folders(tmp_path_factory, shipped_result) -> dict[str, Path]:
     """A result folder per scenario and a comparison folder of both, as the CLI writes them."""
     root = tmp_path_factory.mktemp("reports")
-    default = write_result(solve(DEFAULT), root / "india-2026")
-    strict = write_result(solve(STRICT), root / "india-2026-strict")
+    default = write_result(shipped_result(DEFAULT.name), root / "india-2026")
+    strict = write_result(shipped_result(STRICT.name), root / "india-2026-strict")
     plans = [PlanView.from_folder(default), PlanView.from_folder(strict)]
     comparison = write_comparison(compare(plans), plans, root / "compare")
     return {"default": default, "strict": strict, "comparison": comparison}
@@ -80,64 +78,18 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def written(folders) -> dict[str, dict[str, bytes]]:
     """Every report written once through the API: what each folder then holds."""
-    from optimizer.reporting.report import write_comparison_report, write_plan_report
+    from optimizer.reporting import write_comparison_report, write_plan_report
 
     out = {}
     for kind, (key, *_) in KINDS.items():
         write = write_comparison_report if kind == "comparison" else write_plan_report
         path = write(folders[key])
         assert path == folders[key] / "report.html"
-        out[kind] = snapshot(folders[key])
+        out[kind] = report_files(folders[key])
     return out
 
 
-class Page(HTMLParser):
-    """The parts of a page the checks need, and whether its elements nest properly."""
-
-    def __init__(self, text: str):
-        super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
-        self.problems: list[str] = []
-        self.attributes: list[tuple[str, str, str]] = []  # (tag, name, value)
-        self.images: list[dict[str, str]] = []
-        self.headings: list[str] = []
-        self.ids: list[str] = []
-        self._heading: list[str] | None = None
-        self.feed(text)
-        self.close()
-        if self.open:
-            self.problems.append(f"never closed: {self.open}")
-
-    def handle_starttag(self, tag, attrs):
-        values = {name: value or "" for name, value in attrs}
-        self.attributes += [(tag, name, value) for name, value in values.items()]
-        self.ids += [values["id"]] if "id" in values else []
-        if tag == "img":
-            self.images.append(values)
-        if tag in ("h1", "h2", "h3"):
-            self._heading = []
-        if tag not in VOID:
-            self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        if not self.open or self.open[-1] != tag:
-            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
-            return
-        self.open.pop()
-        if tag in ("h1", "h2", "h3") and self._heading is not None:
-            self.headings.append("".join(self._heading).strip())
-            self._heading = None
-
-    def handle_data(self, data):
-        if self._heading is not None:
-            self._heading.append(data)
-
-
-def page_of(written, kind) -> tuple[str, Page]:
-    text = written[kind]["report.html"].decode("utf-8")
-    return text, Page(text)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_report_is_a_valid_self_contained_page(written, kind):
     text, page = page_of(written, kind)
@@ -149,37 +101,21 @@ def test_report_is_a_valid_self_contained_page(written, kind):
     assert [h for h in headings if h not in page.headings] == []
     for name in names:
         assert name in text
-    for tag, name, value in page.attributes:
-        if name in ("src", "href"):
-            assert not re.match(r"\s*(https?:)?//", value, re.I), (tag, name, value[:80])
-        if name == "src":
-            assert value.startswith("data:image/png;base64,"), (tag, value[:80])
-        if name == "href":
-            assert value.startswith("#"), value
-    assert not re.search(r"<link\b|<script\b[^>]*\bsrc=|@import|url\(", text, re.I)
-    assert "Content-Security-Policy" in text and "default-src &#x27;none&#x27;" in text
+    assert_self_contained(text, page)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_chart_is_a_real_png_embedded_in_the_page(written, kind):
     _, page = page_of(written, kind)
     charts = {path: data for path, data in written[kind].items() if path.startswith("charts/")}
     assert {Path(p).stem for p in charts} == KINDS[kind][1]
-    embedded = {img["src"].removeprefix("data:image/png;base64,") for img in page.images}
     assert len(page.images) == len(charts)
     for path, data in charts.items():
-        assert data.startswith(PNG_MAGIC), path
-        image = Image.open(io.BytesIO(data))
-        image.load()
-        assert image.format == "PNG" and "Software" not in image.info
-        width, height = image.size
-        assert 1000 <= width <= 2000 and 250 <= height <= 2000, (path, image.size)
-        assert base64.b64encode(data).decode("ascii") in embedded, path
-        img = next(i for i in page.images if i["src"].endswith(base64.b64encode(data).decode()))
-        assert (int(img["width"]), int(img["height"])) == (width, height)
-        assert img["alt"]
+        assert_embedded_png(page, path, data, heights=(250, 2000))
 
 
+@pytest.mark.slow
 def test_the_comparison_table_formats_money_shares_and_differences(written, folders):
     text, _ = page_of(written, "comparison")
     headline = pd.read_csv(folders["comparison"] / "compare.csv")
@@ -192,12 +128,13 @@ def test_the_comparison_table_formats_money_shares_and_differences(written, fold
     assert f"{100 * change:+.1f} pp".replace("-", "\u2212") in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["plan", "comparison"])
 def test_a_second_write_through_the_cli_is_byte_identical(folders, written, kind, capsys):
     folder = folders[KINDS[kind][0]]
     assert main(["report", str(folder)]) == 0
     assert "report.html" in capsys.readouterr().out
-    again = snapshot(folder)
+    again = report_files(folder)
     assert again.keys() == written[kind].keys()
     assert [path for path in again if again[path] != written[kind][path]] == []
 
@@ -214,27 +151,8 @@ def test_every_country_has_its_own_colour():
     assert country_colour("ZZ") == country_colour("ZZ")
 
 
-def chromium(browser: Path, html: Path, profile: Path) -> tuple[int, str, str]:
-    """Open a page in headless Chromium (the ``browser`` fixture: the test skips without one):
-    exit code, the DOM once loaded, the browser log."""
-    done = subprocess.run(
-        [
-            str(browser), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-            "--enable-logging=stderr", "--v=0", "--dump-dom", html.as_uri(),
-        ],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    return done.returncode, done.stdout, done.stderr
-
-
-def script_errors(log: str) -> list[str]:
-    """Console messages (the page logs none) and JavaScript errors in Chromium's log."""
-    pattern = re.compile(r"Uncaught|ERROR:CONSOLE|:CONSOLE|JavaScript|Content Security Policy")
-    return [line for line in log.splitlines() if pattern.search(line)]
-
-
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.parametrize("kind", ["plan", "comparison"])
 def test_chromium_renders_every_chart(browser, folders, written, kind, tmp_path):
     _, page = page_of(written, kind)
@@ -246,6 +164,8 @@ def test_chromium_renders_every_chart(browser, folders, written, kind, tmp_path)
     assert script_errors(log) == []
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_chromium_check_catches_a_broken_chart(browser, tmp_path, written):
     """The check above is not vacuous: an undecodable image is not counted, and an image from
     the network is blocked by the page's policy and logged."""
@@ -256,7 +176,7 @@ def test_chromium_check_catches_a_broken_chart(browser, tmp_path, written):
         '<img src="https://example.invalid/chart.png" alt="remote">'
     )
     html = tmp_path / "broken.html"
-    html.write_text(_page("broken", images, [], "footer"), encoding="utf-8")
+    html.write_text(kit.page("broken", images, [], "footer"), encoding="utf-8")
     code, dom, log = chromium(browser, html, tmp_path / "profile")
     assert code == 0
     assert 'data-rendered="1"' in dom
@@ -289,10 +209,7 @@ def assert_escaped(text: str) -> None:
 
 
 def test_odd_names_are_drawn_as_text_and_escaped_in_the_page(tmp_path):
-    from builders import scenario
-    from test_hand_solved import CAPPED
-
-    from optimizer.reporting.report import write_comparison_report, write_plan_report
+    from optimizer.reporting import write_comparison_report, write_plan_report
 
     result = solve(scenario(**CAPPED))
     first = renamed(result, tmp_path / "<b>first")

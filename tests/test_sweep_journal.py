@@ -18,7 +18,7 @@ import pytest
 
 from optimizer.cli.main import main
 from optimizer.inputs.problems import Problem
-from optimizer.reporting.sweep_report import write_sweep_report
+from optimizer.reporting import write_sweep_report
 from optimizer.sweep import load_sweep, run
 from optimizer.sweep.run import JOURNAL, read_journal
 
@@ -245,6 +245,7 @@ def test_a_point_without_any_record_still_has_its_row(tmp_path):
     assert len(pd.read_parquet(tmp_path / "results.parquet")) == 2
 
 
+@pytest.mark.slow
 def test_a_point_that_breaks_the_input_rules_is_an_invalid_row(tiny, tmp_path, scheduler,
                                                                capsys, monkeypatch):  # fmt: skip
     def problems(scenario):  # stands for the rules: a cover of 2 months is refused
@@ -279,6 +280,7 @@ def test_a_point_that_breaks_the_input_rules_is_an_invalid_row(tiny, tmp_path, s
     assert "2 invalid" in page and "break a rule of the input files" in page
 
 
+@pytest.mark.slow
 def test_a_contract_minimum_above_its_maximum_is_invalid(tmp_path, capsys):
     # The real rules (optimizer.inputs.scenario.scenario_problems) on the shipped default; a MIP
     # point, so on a real worker process.

@@ -5,8 +5,6 @@ headless Chromium renders every chart without a console message."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import re
@@ -15,11 +13,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-from test_report import PNG_MAGIC, Page, chromium, script_errors
+from pages import (
+    Page,
+    assert_embedded_png,
+    assert_self_contained,
+    chromium,
+    page_of,
+    report_files,
+    script_errors,
+)
 
 from optimizer.cli.main import main
-from optimizer.reporting.sweep_report import (
+from optimizer.reporting import (
     SweepParameter,
     pareto_frontier,
     tornado_bars,
@@ -177,29 +182,20 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    files = [folder / "report.html", *sorted((folder / "charts").iterdir())]
-    return {str(f.relative_to(folder)): f.read_bytes() for f in files}
-
-
 @pytest.fixture(scope="module")
 def written(folders) -> dict[str, dict[str, bytes]]:
     out = {}
     for design, folder in folders.items():
         assert write_sweep_report(folder) == folder / "report.html"
-        out[design] = snapshot(folder)
+        out[design] = report_files(folder)
     return out
-
-
-def page_of(written, design) -> tuple[str, Page]:
-    text = written[design]["report.html"].decode("utf-8")
-    return text, Page(text)
 
 
 # ---------------------------------------------------------------------------------------------
 # The page and its charts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", CHARTS)
 def test_the_page_is_valid_and_self_contained(written, design):
     text, page = page_of(written, design)
@@ -211,34 +207,22 @@ def test_the_page_is_valid_and_self_contained(written, design):
                     "Parameters"):  # fmt: skip
         assert heading in page.headings, heading
     assert ("Tornado" in page.headings) == (design == "one-at-a-time")
-    for tag, name, value in page.attributes:
-        if name == "src":
-            assert value.startswith("data:image/png;base64,"), (tag, value[:80])
-        if name == "href":
-            assert value.startswith("#"), value
-    assert not re.search(r"<link\b|<script\b[^>]*\bsrc=|@import|url\(|https?://", text, re.I)
-    assert "Content-Security-Policy" in text and "default-src &#x27;none&#x27;" in text
+    assert_self_contained(text, page)
+    assert not re.search(r"https?://", text, re.I)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", CHARTS)
 def test_every_chart_is_a_real_png_embedded_in_the_page(written, design):
     _, page = page_of(written, design)
     charts = {path: data for path, data in written[design].items() if path.startswith("charts/")}
     assert {Path(p).stem for p in charts} == CHARTS[design]
     assert len(page.images) == len(charts)
-    embedded = {img["src"].removeprefix("data:image/png;base64,"): img for img in page.images}
     for path, data in charts.items():
-        assert data.startswith(PNG_MAGIC), path
-        image = Image.open(io.BytesIO(data))
-        image.load()
-        assert image.format == "PNG" and "Software" not in image.info
-        width, height = image.size
-        assert 1000 <= width <= 2000 and 300 <= height <= 1500, (path, image.size)
-        img = embedded[base64.b64encode(data).decode("ascii")]
-        assert (int(img["width"]), int(img["height"])) == (width, height)
-        assert img["alt"]
+        assert_embedded_png(page, path, data, heights=(300, 1500))
 
 
+@pytest.mark.slow
 def test_a_second_write_is_byte_identical_and_drops_stale_charts(folders, written, capsys):
     folder = folders["grid"]
     stale = folder / "charts" / "line-gone.png"
@@ -249,7 +233,7 @@ def test_a_second_write_is_byte_identical_and_drops_stale_charts(folders, writte
     assert "report.html" in capsys.readouterr().out
     assert not stale.exists() and kept.read_bytes() == b"mine"
     kept.unlink()
-    again = snapshot(folder)
+    again = report_files(folder)
     assert again.keys() == written["grid"].keys()
     assert [path for path in again if again[path] != written["grid"][path]] == []
 
@@ -260,6 +244,7 @@ def test_sweep_report_rejects_a_folder_that_is_not_a_sweeps(tmp_path, capsys):
     assert not (tmp_path / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_the_page_tells_which_settings_have_no_plan(written):
     grid, _ = page_of(written, "grid")
     status = re.search(r'<section id="points-by-status">.*?</section>', grid, re.S).group(0)
@@ -276,6 +261,7 @@ def test_the_page_tells_which_settings_have_no_plan(written):
     assert ">limit</td>" in lhs
 
 
+@pytest.mark.slow
 def test_the_frontier_table_lists_the_cheapest_plan_per_share(written):
     grid, _ = page_of(written, "grid")
     table = re.search(r"<h3>Points on the frontier</h3>(.*?)</table>", grid, re.S).group(1)
@@ -349,6 +335,8 @@ def test_the_tornado_bars_span_the_cost_over_each_parameters_values():
 # In a real browser
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_chromium_renders_every_chart(browser, folders, written, tmp_path):
     _, page = page_of(written, "one-at-a-time")
     html = folders["one-at-a-time"] / "report.html"

@@ -23,7 +23,7 @@ import pytest
 
 from models.highs_warm import WarmModel
 from models.solution import SolveOptions
-from optimizer import Status, load_scenario, solve
+from optimizer import Status, solve
 from optimizer.cli.main import main
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.sweep import apply_point, load_sweep, run
@@ -39,6 +39,15 @@ TORNADO = ROOT / "inputs" / "sweeps" / "tornado.toml"
 DASHBOARD_PORT = 8787  # where Dask puts its HTTP server unless told otherwise
 
 
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of one local cluster (two worker processes) for the runs whose subject is not
+    the local workers (resuming, refusing to resume): starting a cluster per run costs seconds."""
+    with local_cluster(2) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.slow
 def test_warm_re_solves_match_cold_solves():
     # Random changes to prices, caps, cover, demand, capacities and holding costs: the warm
     # model's optimum equals a fresh solve's, and a zero capacity made positive forces a rebuild.
@@ -80,13 +89,14 @@ def test_warm_re_solves_match_cold_solves():
     assert solution.objective == pytest.approx(solve(base).objective_usd, rel=1e-9)
 
 
-def test_tornado_sweep_in_process(tmp_path):
+@pytest.mark.slow
+def test_tornado_sweep_in_process(tmp_path, shipped_result):
     sweep = load_sweep(TORNADO)
     outcome = run_sweep(sweep, tmp_path / "t", workers=2, progress=False)
     table = pd.read_parquet(tmp_path / "t" / "results.parquet")
     assert outcome.total == len(sweep.points()) == len(table) == outcome.ran
     assert table["point"].tolist() == list(range(len(table)))
-    base = solve(load_scenario(sweep.scenario_path))
+    base = shipped_result(sweep.scenario_path.name)
     assert table.loc[0, "objective_usd"] == pytest.approx(base.objective_usd, rel=1e-9)
     for _, row in table.iloc[[1, 5, 10]].iterrows():  # a cold solve of the same point agrees
         values = {p.name: row[p.name] for p in sweep.parameters}
@@ -130,9 +140,9 @@ def _wait_for_points(out: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError("the sweep made no progress")
 
 
-def _finish_and_check(out: Path, capsys) -> tuple[str, str]:
+def _finish_and_check(out: Path, scheduler: str, capsys) -> tuple[str, str]:
     """Run the grid to its end in this process: what it printed on stdout and on stderr."""
-    code = main(["sweep", str(GRID), "--out", str(out), "--no-progress"])
+    code = main(["sweep", str(GRID), "--out", str(out), "--no-progress", "--scheduler", scheduler])
     printed = capsys.readouterr()
     assert code == 0, printed
     table = pd.read_parquet(out / "results.parquet")
@@ -147,7 +157,8 @@ def _done(out: Path) -> set[int]:
     return read_journal(out / JOURNAL, sweep.points(), names).done
 
 
-def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, scheduler, capsys):
     out = tmp_path / "grid"
     process = subprocess.Popen(
         _sweep_command(out, "--workers", "1"),
@@ -163,7 +174,7 @@ def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
     lines = len((out / JOURNAL).read_bytes().splitlines())
     done = len(_done(out))
     assert 20 <= done < 210
-    printed, warned = _finish_and_check(out, capsys)
+    printed, warned = _finish_and_check(out, scheduler, capsys)
     assert f"{done} were already done, {210 - done} solved now" in printed
     assert warned == (
         f"warning: {out / JOURNAL}:{lines}: an unfinished last line (the run writing it was "
@@ -171,7 +182,8 @@ def test_a_killed_sweep_resumes_with_the_missing_points_only(tmp_path, capsys):
     )
 
 
-def test_ctrl_c_prints_one_line_and_the_sweep_resumes(tmp_path, capsys):
+@pytest.mark.slow
+def test_ctrl_c_prints_one_line_and_the_sweep_resumes(tmp_path, scheduler, capsys):
     out = tmp_path / "grid"
     process = subprocess.Popen(
         _sweep_command(out, "--workers", "2"),
@@ -191,7 +203,7 @@ def test_ctrl_c_prints_one_line_and_the_sweep_resumes(tmp_path, capsys):
     )
     _wait_until_gone(process.pid)
     done = len(_done(out))
-    printed, warned = _finish_and_check(out, capsys)
+    printed, warned = _finish_and_check(out, scheduler, capsys)
     assert f"{done} were already done, {210 - done} solved now" in printed
     assert warned == ""  # Ctrl-C leaves no torn line
 
@@ -208,18 +220,20 @@ def _wait_until_gone(group: int, timeout: float = 30) -> None:
     raise AssertionError("processes of the sweep outlived it")
 
 
-def test_a_changed_sweep_refuses_to_resume(tmp_path, capsys):
+@pytest.mark.slow
+def test_a_changed_sweep_refuses_to_resume(tmp_path, scheduler, capsys):
     out = tmp_path / "t"
-    assert main(["sweep", str(TORNADO), "--out", str(out), "--no-progress"]) == 0
+    on_cluster = ["--out", str(out), "--no-progress", "--scheduler", scheduler]
+    assert main(["sweep", str(TORNADO), *on_cluster]) == 0
     changed = tmp_path / "tornado.toml"
     text = TORNADO.read_text().replace(
         'scenario = "../india-2026"', f'scenario = "{ROOT / "inputs" / "india-2026"}"'
     )
     changed.write_text(text.replace("values = [0.5, 1.5]", "values = [0.6, 1.5]", 1))
     capsys.readouterr()
-    assert main(["sweep", str(changed), "--out", str(out), "--no-progress"]) == 2
+    assert main(["sweep", str(changed), *on_cluster]) == 2
     assert "different sweep or scenario" in capsys.readouterr().err
-    assert main(["sweep", str(changed), "--out", str(out), "--no-progress", "--restart"]) == 0
+    assert main(["sweep", str(changed), *on_cluster, "--restart"]) == 0
     manifest = json.loads((out / "sweep.json").read_text())
     assert manifest["fingerprint"] == load_sweep(changed).fingerprint
 
@@ -235,6 +249,7 @@ def test_a_bad_sweep_file_is_an_input_error(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_dask_cluster_with_a_killed_worker(tmp_path, capsys):
     from dask.distributed import Client
 
@@ -257,6 +272,7 @@ def test_dask_cluster_with_a_killed_worker(tmp_path, capsys):
     assert len(table) == 210 and table["point"].is_unique
 
 
+@pytest.mark.slow
 def test_the_local_cluster_starts_no_http_server_and_minds_no_one_on_8787(tmp_path,
                                                                          monkeypatch):  # fmt: skip
     # Two sweeps at once, or any program on 8787 (Dask's dashboard port), used to make Dask warn

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import quick_sample
 
 from optimizer import Scenario, ScenarioError, Status, load_scenario, solve
 from optimizer.inputs.schema import TABLES
@@ -84,6 +85,7 @@ def test_example_sweeps_load_and_every_point_is_a_valid_scenario(file, design, c
         Scenario.from_frames(scenario.settings, **tables)  # raises if anything is out of range
 
 
+@pytest.mark.slow
 def test_example_points_solve_to_optimal_or_infeasible():
     for file in ("china-cap-and-cover", "tornado", "lhs"):
         sweep = load_sweep(SWEEPS / f"{file}.toml")
@@ -351,7 +353,7 @@ PATH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "message"), PATH_CASES)
+@pytest.mark.parametrize(("path", "message"), quick_sample(PATH_CASES, every=4))
 def test_path_problems(here, path, message):
     text = one(f"name = \"a\"\npath = '{path}'\nvalues = [1]\n")
     assert problems_of(text) == [f"s.toml:5: parameter[1].path: {message}"]
@@ -396,7 +398,7 @@ VALUE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("line", "messages"), VALUE_CASES)
+@pytest.mark.parametrize(("line", "messages"), quick_sample(VALUE_CASES, every=4))
 def test_value_problems(here, line, messages):
     text = one(f"name = \"a\"\npath = 'country_caps.max_share[country=CN]'\n{line}\n")
     expected = [f"s.toml:6: parameter[1].{message}" for message in messages.split("\n")]
@@ -445,7 +447,7 @@ DISTRIBUTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("table", "messages"), DISTRIBUTION_CASES)
+@pytest.mark.parametrize(("table", "messages"), quick_sample(DISTRIBUTION_CASES, every=4))
 def test_distribution_problems(here, table, messages):
     text = one(
         f"name = \"a\"\npath = 'country_caps.max_share[country=CN]'\ndistribution = {table}\n",
@@ -502,7 +504,7 @@ MODE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "mode", "values", "message"), MODE_CASES)
+@pytest.mark.parametrize(("path", "mode", "values", "message"), quick_sample(MODE_CASES, every=4))
 def test_mode_and_bound_problems(here, path, mode, values, message):
     text = one(f"name = \"a\"\npath = '{path}'\n{mode}\n{values}\n")
     key = message.partition(":")[0]
@@ -848,6 +850,7 @@ def test_apply_point_is_cheap(here, base):
 # --- fingerprint ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_fingerprint_follows_the_sweep_file_and_the_scenario_files(here):
     folder = Path(shutil.copytree(LP, here / "base"))
     text = GRID.replace("'{scenario}'", '"base"')
@@ -872,6 +875,7 @@ def test_the_fingerprint_follows_the_processing_chain_files(here):
     assert sweep_of(text).fingerprint != first
 
 
+@pytest.mark.slow
 def test_a_workbook_base_scenario(here):
     # the default, so that the processing chain's tables go through the workbook too
     write_scenario_workbook(load_scenario(DEFAULT), "base.xlsx")

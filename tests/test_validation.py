@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import only_problem, problems, quick_sample
 
 from optimizer import Scenario
 from optimizer.cli.main import main
@@ -89,18 +90,6 @@ def edit_toml(folder: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(folder: Path) -> list[str]:
-    with pytest.raises(ScenarioError) as caught:
-        load_scenario(folder)
-    return [str(problem) for problem in caught.value.problems]
-
-
-def only_problem(folder: Path) -> str:
-    found = problems(folder)
-    assert len(found) == 1, found
-    return found[0]
 
 
 # --- the fixture itself ----------------------------------------------------------------------
@@ -326,7 +315,7 @@ def test_malformed_months_are_not_duplicates_of_each_other(small_scenario):
 
 @pytest.mark.parametrize(
     ("file", "line", "column", "value", "message"),
-    [
+    quick_sample([
         ("offers.csv", 4, "price_usd_per_t", "70k", "'70k' is not a number"),
         ("offers.csv", 4, "price_usd_per_t", '"70,000"', "'70,000' is not a number"),
         ("country_caps.csv", 2, "max_share", "60%", "'60%' is not a number"),
@@ -369,7 +358,7 @@ def test_malformed_months_are_not_duplicates_of_each_other(small_scenario):
         ("offers.csv", 4, "supplier", "", "is blank; a value is required"),
         ("demand.csv", 4, "month", "", "is blank; a value is required"),
         ("country_caps.csv", 3, "max_share", "", "is blank; a value is required"),
-    ],
+    ], every=3),
 )  # fmt: skip
 def test_bad_value(small_scenario, file, line, column, value, message):
     set_cell(small_scenario, file, line, column, value)
@@ -405,7 +394,7 @@ HORIZON = "is outside the horizon 2026-01..2026-06"
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
-    [
+    quick_sample([
         ('cap_window = "year"', 'cap_window = "yearly"',
          f"{T}:12: policy.cap_window: 'yearly' is not one of month, year, horizon"),
         ("months = 6", 'months = "12"', f"{T}:9: horizon.months: must be a number, not '12'"),
@@ -439,7 +428,7 @@ HORIZON = "is outside the horizon 2026-01..2026-06"
         ("[policy]", "[polcy]", f"{T}:11: polcy: unknown key; did you mean 'policy'?"),
         ("[policy]", "[solver]\nthread = 2\n\n[policy]",
          f"{T}:12: solver.thread: unknown key; did you mean 'solver.threads'?"),
-    ],
+    ], every=3),
 )  # fmt: skip
 def test_bad_settings(small_scenario, old, new, expected):
     edit_toml(small_scenario, old, new)
@@ -670,6 +659,7 @@ def test_cli_on_a_missing_folder(tmp_path, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_entry_point_in_a_subprocess(small_scenario, tmp_path):
     expected = break_three_files(small_scenario)
     out_folder = tmp_path / "out"
@@ -821,7 +811,7 @@ def test_chain_from_frames(chain_scenario):
 
 @pytest.mark.parametrize(
     ("file", "line", "column", "value", "message"),
-    [
+    quick_sample([
         ("process_io.csv", 3, "direction", "out", "'out' is not one of input, output"),
         ("process_io.csv", 3, "direction", "Output", "'Output' is not one of input, output"),
         ("process_io.csv", 3, "direction", "", "is blank; a value is required"),
@@ -857,7 +847,7 @@ def test_chain_from_frames(chain_scenario):
         ("contracts.csv", 2, "max_t_per_month", "", "is blank; a value is required"),
         ("materials.csv", 5, "sale_price_usd_per_t", "-3000",
          "-3000 is below 0; values must be at least 0"),
-    ],
+    ], every=3),
 )  # fmt: skip
 def test_bad_value_in_a_new_file(chain_scenario, file, line, column, value, message):
     set_cell(chain_scenario, file, line, column, value)

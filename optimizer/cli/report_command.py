@@ -23,7 +23,7 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from optimizer.reporting.report import (  # matplotlib: load late
+    from optimizer.reporting import (  # matplotlib: load late
         write_comparison_report,
         write_plan_report,
     )

@@ -23,7 +23,7 @@ def register(commands):
 
 @handles_errors
 def run(args) -> int:
-    from optimizer.reporting.sweep_report import write_sweep_report  # matplotlib: loaded only here
+    from optimizer.reporting import write_sweep_report  # matplotlib: loaded only here
     from optimizer.sweep.run import MANIFEST, TABLE
 
     folder = Path(args.folder)

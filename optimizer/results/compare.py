@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.results import metrics
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
@@ -230,8 +231,8 @@ def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
         binding = float((caps & constraints["binding"].astype(bool)).sum())
         figures[("policy", "binding caps", "", "count")] = binding
     figures.update(_decision_figures(plan))
-    for material in plan.materials:
-        figures.update(_material_figures(plan, material))
+    if plan.materials:
+        figures.update(_material_figures(plan))
     return figures
 
 
@@ -248,49 +249,40 @@ def _decision_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
     }
 
 
-def _material_figures(plan: PlanView, material: str) -> dict:
-    shares = country_shares(plan.tables["mix"], material)
+def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
+    """Per material: each country's share, the largest share, HHI, the lowest cover, the first
+    month at the cover target and the shortfall (``optimizer.results.metrics``)."""
+    shares = metrics.country_shares(plan.tables["mix"])
+    largest = metrics.largest_shares(shares)["share"]
+    concentration = metrics.hhi(shares)
     stock = plan.tables["stock"]
-    stock = stock[stock["material"] == material]
-    figures = {("material", f"share {c}", material, "share"): float(v) for c, v in shares.items()}
-    cover, first = _cover(stock)
-    values = [
-        float(shares.max()) if len(shares) else np.nan,  # nothing supplied: no share
-        float((shares**2).sum() * 10_000) if len(shares) else np.nan,
-        cover,
-        first,
-        float(stock["shortfall_t"].sum()),
-    ]
-    for (metric, unit), value in zip(MATERIAL_METRICS, values, strict=True):
-        figures[("material", metric, material, unit)] = value
+    cover = metrics.lowest_cover(stock)
+    first = metrics.first_month_at_target(stock)
+    figures = {
+        ("material", f"share {country}", material, "share"): float(share)
+        for material, country, share in zip(
+            shares["material"], shares["country"], shares["share"], strict=True
+        )
+    }
+    for material in plan.materials:
+        values = [
+            largest.get(material, np.nan),  # nothing supplied: no share
+            concentration.get(material, np.nan),
+            cover.get(material, np.nan),
+            first.get(material, np.nan),
+            stock.loc[stock["material"] == material, "shortfall_t"].sum(),
+        ]
+        for (metric, unit), value in zip(MATERIAL_METRICS, values, strict=True):
+            figures[("material", metric, material, unit)] = float(value)
     return figures
 
 
 def country_shares(mix: pd.DataFrame, material: str) -> pd.Series:
-    """Country shares of the material's supply over the horizon (arrivals and domestic
-    output, as ``mix.csv`` counts them), largest first."""
-    tonnes = mix[mix["material"] == material].groupby("country")["tonnes"].sum()
-    total = tonnes.sum()
-    shares = tonnes / total if total > 0 else tonnes
-    return shares.sort_values(ascending=False, kind="stable")
-
-
-def _cover(stock: pd.DataFrame) -> tuple[float, float]:
-    """The cover the plan guarantees (lowest months of cover while the floor applies) and the
-    first month (1 = the horizon's first) the stock reaches the cover target."""
-    applies = stock["floor_applies"].astype(bool)
-    cover = float(stock.loc[applies, "months_of_cover"].min()) if applies.any() else np.nan
-    reached = stock[(stock["floor_t"] > 0) & (stock["stock_t"] >= stock["floor_t"] - 1e-6)]
-    if reached.empty:
-        return cover, np.nan
-    return cover, _month_number(reached["month"].min(), stock["month"].min())
-
-
-def _month_number(month: str, start: str) -> float:
-    """1 for the horizon's first month, 2 for the next, ..."""
-    year, mon = int(month[:4]), int(month[5:7])
-    first_year, first_mon = int(start[:4]), int(start[5:7])
-    return float((year - first_year) * 12 + mon - first_mon + 1)
+    """One material's country shares of supply over the horizon, largest first (a view of
+    :func:`optimizer.results.metrics.country_shares`, kept for the reports)."""
+    shares = metrics.country_shares(mix[mix["material"] == material])
+    by_country = pd.Series(shares["share"].to_numpy(), index=shares["country"], name="share")
+    return by_country.sort_values(ascending=False, kind="stable")
 
 
 def _detail(plans: list[PlanView]) -> pd.DataFrame:
@@ -300,15 +292,13 @@ def _detail(plans: list[PlanView]) -> pd.DataFrame:
     for plan in plans:
         if "mix" not in plan.tables:
             continue  # no plan: nothing to detail
-        supply = plan.tables["mix"].groupby(["material", "country"], sort=False)["tonnes"].sum()
+        by_country = metrics.country_shares(plan.tables["mix"]).set_index(["material", "country"])
+        by_country["share"] = np.round(by_country["share"], 9)
         bought = (
             plan.tables["plan"]
             .groupby(["material", "country"], sort=False)[["tonnes", "cost_usd"]]
             .sum()
         )
-        by_country = supply.to_frame("tonnes")
-        totals = by_country.groupby(level="material")["tonnes"].transform("sum")
-        by_country["share"] = np.round(by_country["tonnes"] / totals, 9)
         landed = bought["cost_usd"] / bought["tonnes"]
         by_country["landed_usd_per_t"] = np.round(landed.reindex(by_country.index), 2)
         frames.append(by_country.assign(plan=plan.name).reset_index())

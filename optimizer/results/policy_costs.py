@@ -16,7 +16,6 @@ import pandas as pd
 from models import families as fam
 from models.data import ModelData
 from models.solution import Solution
-
 from optimizer.results.tables import clean, domestic_output
 
 CAP_UNIT = "USD per percentage point lower cap"
@@ -76,7 +75,7 @@ def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
     duals = solution.row_duals.get(fam.STOCKPILE_FLOOR)
     if floors.empty:
         return pd.DataFrame()
-    cell = floors["m"].to_numpy() * data.shape[1] + floors["t"].to_numpy()
+    cell = data.cell(floors)
     demand = data.stock["demand_t"].to_numpy()[cell]
     per_row = duals * demand if duals is not None else np.full(len(floors), np.nan)
     grouped = floors.assign(per_row=per_row).groupby("material", sort=False)

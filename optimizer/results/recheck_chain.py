@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from models import families as fam
-
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
 

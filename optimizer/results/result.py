@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from models.solution import ModelSize, Status
-
-from optimizer.inputs.scenario import Scenario
 from models.cbc_check import Verification
+from models.solution import ModelSize, Status
+from optimizer.inputs.scenario import Scenario
+from optimizer.results import metrics
 
 
 @dataclass
@@ -83,22 +83,19 @@ class Result:
         the floor applies (a plan that breaks an applying floor fails its re-check)."""
         if self.stock is None:
             return {}
-        below = self.stock["stock_t"] < self.stock["floor_t"] - 1e-6
-        counts = below.groupby(self.stock["material"], sort=False).sum()
+        counts = metrics.months_below_target(self.stock)
         return {m: int(v) for m, v in counts.items() if v > 0}
 
     def largest_shares(self) -> dict[str, dict[str, float | str]]:
-        """Per material, the country with the largest share of arrivals in any window."""
+        """Per material supplied, the country with the largest share of its supply (arrivals
+        and domestic output) over the horizon (``optimizer.results.metrics``)."""
         if self.mix is None or self.mix.empty:
             return {}
-        top = self.mix.sort_values("share", ascending=False, kind="stable").drop_duplicates(
-            "material"
-        )
-        order = {m: i for i, m in enumerate(self.scenario.materials["material"])}
-        top = top.sort_values("material", key=lambda c: c.map(order))
+        top = metrics.largest_shares(metrics.country_shares(self.mix)).dropna(subset=["share"])
+        order = [m for m in self.scenario.materials["material"] if m in top.index]
         return {
-            r.material: {"country": r.country, "window": r.window, "share": round(r.share, 6)}
-            for r in top.itertuples()
+            material: {"country": top.at[material, "country"], "share": round(share, 6)}
+            for material, share in zip(order, top["share"].reindex(order).tolist(), strict=True)
         }
 
     def binding_caps(self) -> pd.DataFrame:

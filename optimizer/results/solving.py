@@ -14,20 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
+from models.cbc_check import verify_with_cbc
 from models.data import ModelData, compile_scenario
+from models.diagnose import diagnose
 from models.highs_engine import write_model
 from models.solution import Solution, SolveOptions, Status
-
-from optimizer.results import tables
-from optimizer.results.recheck import recheck
-from models.diagnose import diagnose
 from optimizer.common.output_paths import check_model_file, write_marked_file
-from optimizer.results.policy_costs import policy_costs_table
-from optimizer.results.result import Result
+from optimizer.common.strings import python_strings
 from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.scenario import Scenario
-from optimizer.common.strings import python_strings
-from models.cbc_check import verify_with_cbc
+from optimizer.results import tables
+from optimizer.results.policy_costs import policy_costs_table
+from optimizer.results.recheck import recheck
+from optimizer.results.result import Result
 
 ENGINES = ("highs", "pyomo")
 ALGORITHMS = ("auto", "simplex", "ipm")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.solution import Status
-
-from optimizer.results.result import Result
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
+from optimizer.results import metrics
+from optimizer.results.result import Result
 
 COST_LABELS = {
     "purchase_usd": "purchase",
@@ -132,12 +132,11 @@ def _shares(result: Result) -> list[str]:
     mix = result.mix
     if mix.empty:
         return ["Nothing is bought or made: initial stock covers demand and floors."]
-    tonnes = mix.pivot_table(
-        index="material", columns="country", values="tonnes", aggfunc="sum", fill_value=0.0
-    )
-    order = [m for m in result.scenario.materials["material"] if m in tonnes.index]
-    shares = tonnes.loc[order].div(tonnes.loc[order].sum(axis=1), axis=0)
-    countries = list(tonnes.sum().sort_values(ascending=False, kind="stable").index)
+    by_country = metrics.country_shares(mix)
+    shares = by_country.pivot(index="material", columns="country", values="share").fillna(0.0)
+    order = [m for m in result.scenario.materials["material"] if m in shares.index]
+    tonnes = by_country.groupby("country")["tonnes"].sum()  # countries by name, then by tonnes
+    countries = list(tonnes.sort_values(ascending=False, kind="stable").index)
     width = max(len("material"), *(len(m) for m in order)) + 2
     domestic = result.processing is not None and len(result.processing) > 0
     what = "supply (arrivals and domestic output)" if domestic else "arrivals"

@@ -6,12 +6,15 @@ solver noise and are cleared (``ZERO_T`` is far below any quantity a planner rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from models import families as fam
 from models.data import ModelData
 from models.solution import Solution
+from optimizer.results import metrics
 
 ZERO_T = 1e-7
 DECIMALS = 9  # rounding of written values: removes float noise, keeps far more than needed
@@ -44,9 +47,9 @@ def stock_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     """One row per (material, month): demand, arrivals, shortfall, stock, floor and cover."""
     stock = data.stock[["material", "month", "demand_t"]].copy()
     n_cells = len(stock)
-    cell = data.arrive["m"].to_numpy() * data.shape[1] + data.arrive["t"].to_numpy()
+    cell = data.cell(data.arrive)
     stock["arrivals_t"] = clean(np.bincount(cell, weights=solution.arrive, minlength=n_cells))
-    short_cell = data.shortfall["m"].to_numpy() * data.shape[1] + data.shortfall["t"].to_numpy()
+    short_cell = data.cell(data.shortfall)
     stock["shortfall_t"] = clean(
         np.bincount(short_cell, weights=solution.shortfall, minlength=n_cells)
     )
@@ -57,18 +60,15 @@ def stock_table(data: ModelData, solution: Solution) -> pd.DataFrame:
         ("sold_t", data.chain.sales, solution.sell),
         ("disposed_t", data.chain.disposals, solution.dispose),
     ):
-        cell = frame["m"].to_numpy(dtype=int) * data.shape[1] + frame["t"].to_numpy(dtype=int)
+        cell = data.cell(frame)
         stock[column] = clean(np.bincount(cell, weights=values, minlength=n_cells))
     stock["stock_t"] = clean(solution.stock)
     applies = np.zeros(n_cells, dtype=bool)
-    applies[data.floors["m"].to_numpy() * data.shape[1] + data.floors["t"].to_numpy()] = True
+    applies[data.cell(data.floors)] = True
     # The cover target in every month; a hard floor only where floor_applies.
     stock["floor_t"] = clean(data.stock["cover_target_t"].to_numpy())
     stock["floor_applies"] = applies
-    demand = stock["demand_t"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cover = np.where(demand > 0, stock["stock_t"].to_numpy() / demand, np.nan)
-    stock["months_of_cover"] = np.round(cover, 6)
+    stock["months_of_cover"] = np.round(metrics.months_of_cover(stock).to_numpy(), 6)
     duals = solution.row_duals.get(fam.STOCK_BALANCE)
     # The balance's right-hand side is -demand, so one more tonne of demand costs -dual.
     stock["marginal_cost_usd_per_t"] = clean(-duals) if duals is not None else np.nan
@@ -80,7 +80,7 @@ def _chain_flows(data: ModelData, solution: Solution) -> tuple[np.ndarray, np.nd
     chain = data.chain
     runs = chain.runs.assign(value=solution.run)
     lines = runs.merge(chain.recipe[["u", "m", "coefficient"]], on="u", how="inner")
-    cell = lines["m"].to_numpy(dtype=int) * data.shape[1] + lines["t"].to_numpy(dtype=int)
+    cell = data.cell(lines)
     flow = lines["value"].to_numpy(dtype=float) * lines["coefficient"].to_numpy(dtype=float)
     n_cells = len(data.stock)
     produced = np.bincount(cell, weights=np.maximum(flow, 0.0), minlength=n_cells)
@@ -253,6 +253,7 @@ CONSTRAINT_COLUMNS = [
     "supplier",
     "window",
     "month",
+    "name",
     "limit",
     "value",
     "unit",
@@ -260,18 +261,18 @@ CONSTRAINT_COLUMNS = [
     "shadow_price_usd_per_t",
     "binding",
 ]
+CONSTRAINTS_FILE = "constraints.csv"
 
 
 def constraints_table(data: ModelData, solution: Solution) -> pd.DataFrame:
-    """Every cap, floor, finite offer and storage capacity and annual budget: its limit, value,
-    slack (tonnes; USD for a budget), shadow price (d total cost / d right-hand side) and
-    whether it binds. Processing capacity is in the processing table."""
+    """The rows of every family the registry shows in ``constraints.csv``, family by family in
+    the registry's order: its limit, the plan's value, the slack (tonnes; USD for a budget), the
+    shadow price (d total cost / d right-hand side) and whether it binds. Capacities that are
+    unlimited have no row."""
     parts = [
-        _cap_rows(data, solution),
-        _floor_rows(data, solution),
-        _bound_rows(data, solution, fam.OFFER_CAPACITY),
-        _bound_rows(data, solution, fam.STORAGE_CAPACITY),
-        _budget_rows(data, solution),
+        CONSTRAINT_ROWS[family.name](data, solution)
+        for family in fam.FAMILIES
+        if family.shown_in == CONSTRAINTS_FILE
     ]
     parts = [part for part in parts if len(part)]
     if not parts:
@@ -281,6 +282,32 @@ def constraints_table(data: ModelData, solution: Solution) -> pd.DataFrame:
 
 def _tight(slack: np.ndarray, limit: np.ndarray) -> np.ndarray:
     return slack <= 1e-6 * np.maximum(1.0, np.abs(limit))
+
+
+def _family_rows(
+    family: str,
+    labels: dict[str, np.ndarray],
+    limit: np.ndarray,
+    value: np.ndarray,
+    unit: str,
+    dual: np.ndarray,
+    at_least: bool = False,
+) -> pd.DataFrame:
+    """Rows of a ``value <= limit`` family (``value >= limit`` when ``at_least``)."""
+    limit, value = np.asarray(limit, dtype=float), clean(value)
+    slack = clean(value - limit if at_least else limit - value)
+    return pd.DataFrame(
+        {
+            "family": family,
+            **labels,
+            "limit": limit,
+            "value": value,
+            "unit": unit,
+            "slack_t": slack,
+            "shadow_price_usd_per_t": dual,
+            "binding": _tight(slack, limit),
+        }
+    )
 
 
 def _cap_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
@@ -333,50 +360,99 @@ def _cap_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
 
 def _floor_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
     floors = data.floors
-    cell = floors["m"].to_numpy() * data.shape[1] + floors["t"].to_numpy()
+    cell = data.cell(floors)
+    labels = {"material": floors["material"].to_numpy(), "month": floors["month"].to_numpy()}
+    dual = _duals(solution.row_duals, fam.STOCKPILE_FLOOR, len(floors))
     limit = floors["floor_t"].to_numpy()
-    value = clean(solution.stock[cell])
-    slack = clean(value - limit)
-    return pd.DataFrame(
-        {
-            "family": fam.STOCKPILE_FLOOR,
-            "material": floors["material"],
-            "month": floors["month"],
-            "limit": limit,
-            "value": value,
-            "unit": "t",
-            "slack_t": slack,
-            "shadow_price_usd_per_t": _duals(solution.row_duals, fam.STOCKPILE_FLOOR, len(floors)),
-            "binding": _tight(slack, limit),
-        }
+    return _family_rows(
+        fam.STOCKPILE_FLOOR, labels, limit, solution.stock[cell], "t", dual, at_least=True
     )
 
 
-def _bound_rows(data: ModelData, solution: Solution, family: str) -> pd.DataFrame:
-    if family == fam.OFFER_CAPACITY:
-        frame, values, limit_column = data.arrive, solution.arrive, "capacity_t_per_month"
-    else:
-        frame, values, limit_column = data.stock, solution.stock, "storage_capacity_t"
-    limit = frame[limit_column].to_numpy()
-    finite = np.isfinite(limit)
-    value = clean(values[finite])
-    slack = clean(limit[finite] - value)
-    rows = pd.DataFrame(
-        {
-            "family": family,
-            "material": frame.loc[finite, "material"].to_numpy(),
-            "month": frame.loc[finite, "month"].to_numpy(),
-            "limit": limit[finite],
-            "value": value,
-            "unit": "t",
-            "slack_t": slack,
-            "shadow_price_usd_per_t": _duals(solution.bound_duals, family, len(frame))[finite],
-            "binding": _tight(slack, limit[finite]),
-        }
+def _bound_rows(family: str) -> Callable[[ModelData, Solution], pd.DataFrame]:
+    """The finite upper bounds of a bound family's variables: limit, value and dual."""
+    block = fam.BOUND_BLOCKS[family]
+    variable = fam.VARIABLE_BY_NAME[block]
+
+    def rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+        table, limit = variable.table(data), variable.bounds(data)
+        finite = np.isfinite(limit)
+        labels = {
+            column: table.loc[finite, label].to_numpy()
+            for column, label in (("material", "material"), ("country", "country"),
+                                  ("supplier", "supplier"), ("month", "month"), ("name", "unit"))
+            if label in table
+        }  # fmt: skip
+        dual = _duals(solution.bound_duals, family, len(table))[finite]
+        value = getattr(solution, block)[finite]
+        return _family_rows(family, labels, limit[finite], value, "t", dual)
+
+    return rows
+
+
+def _expansion_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """An option's unit runs within its capacity, and only if built (limit 0 if not)."""
+    rows = data.rows[fam.EXPANSION_CAPACITY]
+    built = solution.build[rows["o"].to_numpy(dtype=int)]
+    limit = rows["capacity_t_per_month"].to_numpy(dtype=float) * np.round(built)
+    labels = {"month": rows["month"].to_numpy(), "name": rows["unit"].to_numpy()}
+    value = solution.run[rows["run"].to_numpy(dtype=int)]
+    dual = _duals(solution.row_duals, fam.EXPANSION_CAPACITY, len(rows))
+    return _family_rows(fam.EXPANSION_CAPACITY, labels, limit, value, "t", dual)
+
+
+def _exclusive_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Options built in each exclusive group, at most one."""
+    rows = data.rows[fam.EXCLUSIVE_OPTIONS]
+    built = [
+        float(np.round(solution.build[np.asarray(m, dtype=int)]).sum()) for m in rows["members"]
+    ]
+    dual = _duals(solution.row_duals, fam.EXCLUSIVE_OPTIONS, len(rows))
+    labels = {"name": rows["group"].to_numpy()}
+    return _family_rows(fam.EXCLUSIVE_OPTIONS, labels, np.ones(len(rows)), built, "options", dual)
+
+
+def _requires_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Whether an option is built (value) against whether the option it requires is (limit)."""
+    rows = data.rows[fam.OPTION_REQUIRES]
+    value = np.round(solution.build[rows["o"].to_numpy(dtype=int)])
+    limit = np.round(solution.build[rows["r"].to_numpy(dtype=int)])
+    dual = _duals(solution.row_duals, fam.OPTION_REQUIRES, len(rows))
+    labels = {"name": rows["option"].to_numpy()}
+    return _family_rows(fam.OPTION_REQUIRES, labels, limit, value, "yes/no", dual)
+
+
+def _taken_by_month(data: ModelData, solution: Solution, rows: pd.DataFrame) -> np.ndarray:
+    """Contracted tonnes landing in each (contract, month) of ``rows``."""
+    arrive = data.arrive
+    contracted = arrive["contract_k"].to_numpy() >= 0
+    landed = (
+        pd.Series(solution.arrive[contracted])
+        .groupby([arrive["contract_k"].to_numpy()[contracted], arrive["t"].to_numpy()[contracted]])
+        .sum()
     )
-    if family == fam.OFFER_CAPACITY:
-        rows.insert(2, "supplier", frame.loc[finite, "supplier"].to_numpy())
-        rows.insert(2, "country", frame.loc[finite, "country"].to_numpy())
+    months = pd.MultiIndex.from_arrays([rows["k"].to_numpy(), rows["t"].to_numpy()])
+    return landed.reindex(months, fill_value=0.0).to_numpy(dtype=float)
+
+
+def _contract_rows(family: str) -> Callable[[ModelData, Solution], pd.DataFrame]:
+    """contract-volume: tonnes landing <= max x signed; contract-paid: tonnes paid >= tonnes
+    landing; take-or-pay: tonnes paid >= min x signed."""
+
+    def rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+        table = data.rows[family]
+        signed = np.round(solution.sign[table["k"].to_numpy(dtype=int)])
+        paid = solution.paid[table["paid"].to_numpy(dtype=int)]
+        taken = _taken_by_month(data, solution, table)
+        limit, value, at_least = {
+            fam.CONTRACT_VOLUME: (table["max_t_per_month"].to_numpy() * signed, taken, False),
+            fam.CONTRACT_PAID: (taken, paid, True),
+            fam.TAKE_OR_PAY: (table["min_t_per_month"].to_numpy() * signed, paid, True),
+        }[family]
+        labels = {"month": table["month"].to_numpy(), "name": table["contract"].to_numpy()}
+        dual = _duals(solution.row_duals, family, len(table))
+        return _family_rows(family, labels, limit, value, "t", dual, at_least=at_least)
+
     return rows
 
 
@@ -386,10 +462,7 @@ def annual_spending(data: ModelData, solution: Solution) -> np.ndarray:
     chain, arrive = data.chain, data.arrive
     years = {year: i for i, year in enumerate(chain.budget["year"])}
     of_month = np.array([years.get(month[:4], 0) for month in data.months], dtype=int)
-    contracted = arrive["contract_k"].to_numpy() >= 0
-    arrive_cost = arrive["landed_usd_per_t"].to_numpy() - np.where(
-        contracted, arrive["price_usd_per_t"].to_numpy(), 0.0
-    )
+    arrive_cost = arrive["arrive_cost_usd_per_t"].to_numpy(dtype=float)
     k = chain.paid["k"].to_numpy(dtype=int)
     parts = [
         (arrive["t"].to_numpy(dtype=int), solution.arrive * arrive_cost),
@@ -423,19 +496,29 @@ def _budget_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
         return pd.DataFrame()
     value = np.round(annual_spending(data, solution), 2)
     limit = budget["limit_usd"].to_numpy(dtype=float)
-    slack = np.round(limit - value, 2)
-    return pd.DataFrame(
-        {
-            "family": fam.ANNUAL_BUDGET,
-            "window": budget["year"],
-            "limit": limit,
-            "value": value,
-            "unit": "USD",
-            "slack_t": slack,
-            "shadow_price_usd_per_t": _duals(solution.row_duals, fam.ANNUAL_BUDGET, len(budget)),
-            "binding": slack <= 1e-6 * np.maximum(1.0, limit),
-        }
-    )
+    dual = _duals(solution.row_duals, fam.ANNUAL_BUDGET, len(budget))
+    rows = _family_rows(fam.ANNUAL_BUDGET, {"window": budget["year"].to_numpy()}, limit, value,
+                        "USD", dual)  # fmt: skip
+    rows["slack_t"] = np.round(limit - value, 2)
+    return rows
+
+
+# How each family the registry shows in constraints.csv becomes rows of it.
+CONSTRAINT_ROWS: dict[str, Callable[[ModelData, Solution], pd.DataFrame]] = {
+    fam.STOCKPILE_FLOOR: _floor_rows,
+    fam.COUNTRY_SHARE_CAP: _cap_rows,
+    fam.EXPANSION_CAPACITY: _expansion_rows,
+    fam.EXCLUSIVE_OPTIONS: _exclusive_rows,
+    fam.OPTION_REQUIRES: _requires_rows,
+    fam.CONTRACT_VOLUME: _contract_rows(fam.CONTRACT_VOLUME),
+    fam.CONTRACT_PAID: _contract_rows(fam.CONTRACT_PAID),
+    fam.TAKE_OR_PAY: _contract_rows(fam.TAKE_OR_PAY),
+    fam.ANNUAL_BUDGET: _budget_rows,
+    fam.OFFER_CAPACITY: _bound_rows(fam.OFFER_CAPACITY),
+    fam.STORAGE_CAPACITY: _bound_rows(fam.STORAGE_CAPACITY),
+    fam.PROCESS_CAPACITY: _bound_rows(fam.PROCESS_CAPACITY),
+    fam.SALES_LIMIT: _bound_rows(fam.SALES_LIMIT),
+}
 
 
 def _duals(duals: dict[str, np.ndarray], family: str, count: int) -> np.ndarray:

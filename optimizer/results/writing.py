@@ -6,8 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from optimizer.results.compare import MANIFEST, PLANS_FOLDER, Comparison, PlanView, write_plan_tables
 from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, marker, replacing
+from optimizer.results.compare import (
+    MANIFEST,
+    PLANS_FOLDER,
+    Comparison,
+    PlanView,
+    write_plan_tables,
+)
 from optimizer.results.readable import readable_tables
 from optimizer.results.result import TIMING_KEYS, Result
 
@@ -49,7 +55,9 @@ def write_comparison(comparison: Comparison, plans: list[PlanView], folder: str 
 
 
 def _write_workbook(path: Path, sheets: dict, summary: dict | None = None) -> None:
-    from optimizer.results.workbook import write_tables_workbook  # openpyxl: loaded only when writing
+    from optimizer.results.workbook import (
+        write_tables_workbook,  # openpyxl: loaded only when writing
+    )
 
     write_tables_workbook(path, sheets, summary=summary)
 

@@ -39,7 +39,8 @@ from optimizer.common.strings import python_strings
 from optimizer.inputs.problems import Problem
 from optimizer.inputs.scenario import scenario_problems
 from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
-from optimizer.sweep.spec import Sweep, apply_point
+from optimizer.sweep.points import apply_point
+from optimizer.sweep.spec import Sweep
 
 RESULTS_ROOT = Path("results") / "sweeps"
 MANIFEST = "sweep.json"
@@ -54,6 +55,8 @@ STATUSES = (*(status.value for status in Status), INVALID)
 RETRIED = (Status.ERROR.value,)  # a point whose last record has this status is solved again
 TEXT_COLUMNS = ("status", "termination", "diagnosis")  # journal values that are strings
 TEXT_PREFIXES = ("top_country_",)
+# Figures that are None where they do not exist (no supply, no floor): float columns, NaN there.
+NUMBER_PREFIXES = ("largest_country_share", "top_share_", "cover_months_")
 FLAG_COLUMNS = ("warm",)  # journal values that are true or false; the others are numbers
 LARGEST_INTEGER = 2**63 - 1  # a table column holds 64-bit integers
 SHOWN_LINES = 20  # bad journal lines reported one by one; the rest are counted
@@ -328,6 +331,8 @@ def consolidate(folder: Path, points: pd.DataFrame, records: Mapping[int, dict])
     share_columns = [c for c in table.columns if c.startswith("share_")]
     solved = table["status"].isin([Status.OPTIMAL.value, Status.LIMIT.value])
     table.loc[solved, share_columns] = table.loc[solved, share_columns].fillna(0.0)
+    for column in [c for c in table.columns if c.startswith(NUMBER_PREFIXES)]:
+        table[column] = pd.to_numeric(table[column]).astype(float)
     for name, write in ((TABLE, _write_parquet), (CSV, _write_csv)):
         temporary = folder / f".{name}.tmp"
         write(table, temporary)

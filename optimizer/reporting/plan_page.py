@@ -1,0 +1,329 @@
+"""The plan report: ``report.html`` and ``charts/*.png`` for a result folder written by
+``sourcing solve``, drawn from its ``summary.json`` and CSV tables.
+
+It shows the import mix by country over time, stock against the stockpile floor, the cost
+breakdown and what tightening each binding policy would cost (the charts are drawn by
+:mod:`optimizer.reporting.plan_charts`), with the tables behind them; for a plan with build or
+contract decisions, which were taken and how hard each processing unit runs.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.inputs.settings import CAP_WINDOW_WORDS
+from optimizer.reporting.charts import countries_by_tonnes
+from optimizer.reporting.kit import (
+    COMPARISON_CHARTS,
+    NO_DATA,
+    PLAN_CHARTS,
+    Chart,
+    Section,
+    cell_text,
+    cost_label,
+    facts,
+    figure_html,
+    html_table,
+    is_missing,
+    page,
+    paragraph,
+    share_text,
+    usd,
+    write_report,
+)
+from optimizer.reporting.plan_charts import CAP_POLICY, cost_values, render_plan_charts
+from optimizer.results.compare import PlanView, country_shares
+from optimizer.results.metrics import hhi
+from optimizer.results.summary_text import TIED_BELOW
+from optimizer.results.tables import COST_COMPONENTS
+
+SHOWN_OFFERS = 8  # unused offers listed, those the smallest price cut would bring in first
+OFFER_POLICY = "offer-price"
+
+
+def write_plan_report(folder: Path) -> Path:
+    """``folder/report.html`` and ``folder/charts/*.png`` for a result folder; the HTML path."""
+    folder = Path(folder)
+    plan = PlanView.from_folder(folder)
+    charts, sections = _plan_sections(plan)
+    document = page(
+        title=f"Sourcing plan: {plan.name}",
+        header=_plan_header(plan),
+        sections=sections,
+        footer="Drawn by `sourcing report` from this result folder's summary.json and CSV "
+        "tables (plan, stock, mix, constraints, policy_costs), where every figure can be traced.",
+    )
+    return write_report(folder, charts, document, {*PLAN_CHARTS, *COMPARISON_CHARTS})
+
+
+def _plan_header(plan: PlanView) -> str:
+    summary = plan.summary
+    costs = summary.get("costs_usd") or {}
+    horizon = summary.get("horizon") or {}
+    policy = summary.get("policy") or {}
+    check = summary.get("check") or {}
+    status = str(summary.get("status", "unknown"))
+    if summary.get("has_plan"):
+        status += "; re-check passed" if check.get("passed") else "; re-check FAILED"
+    window = CAP_WINDOW_WORDS.get(policy.get("cap_window"), str(policy.get("cap_window", "")))
+    cover = policy.get("stockpile_cover_months") or 0
+    floor = f"{cover:g} months of demand from {policy.get('stockpile_from') or 'the start'}"
+    shortfall = summary.get("shortfall_t") or {}
+    size = summary.get("model_size") or {}
+    items = [
+        ("Status", status),
+        ("Total cost", usd(costs.get("total_usd"))),
+        (
+            "Horizon",
+            f"{horizon.get('start', '?')} to {horizon.get('end', '?')} "
+            f"({horizon.get('months', '?')} months)",
+        ),
+        ("Country caps", f"checked {window}; {summary.get('binding_caps', 0)} binding"),
+        ("Stockpile floor", floor if cover else "none"),
+        (
+            "Shortfall",
+            "none" if not shortfall else ", ".join(f"{m} {t:,.2f} t" for m, t in shortfall.items()),
+        ),
+        (
+            "Solver",
+            f"{summary.get('solver', '')} ({summary.get('algorithm', '')}); "
+            f"{size.get('variables', 0):,} variables, {size.get('constraints', 0):,} rows",
+        ),
+    ]
+    scenario = str(summary.get("scenario", plan.name))
+    named = plan.name if scenario == plan.name else f"{plan.name} (scenario {scenario})"
+    return (
+        f"<h1>Sourcing plan: {html.escape(named)}</h1>"
+        + paragraph(summary.get("description", ""), "description")
+        + facts(items)
+    )
+
+
+def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
+    if not plan.summary.get("has_plan") or "plan" not in plan.tables:
+        diagnosis = plan.summary.get("diagnosis") or []
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in diagnosis)
+        body = paragraph(
+            f"The solve ended with status {plan.summary.get('status')} "
+            f"({plan.summary.get('termination', '')}) and wrote no plan."
+        ) + (f"<ul>{items}</ul>" if items else "")
+        return [], [Section("No plan", body)]
+    charts = render_plan_charts(plan)
+    sections = [
+        Section(
+            "Import mix by country",
+            figure_html(
+                charts.imports, "Nothing is bought: initial stock covers demand and floors."
+            )
+            + "<h3>Country shares per material</h3>"
+            + _shares_table(plan),
+        ),
+        Section("Stock against the floor", figure_html(charts.stock, "No stock table.")),
+        Section(
+            "Cost breakdown",
+            figure_html(charts.costs, "No costs.")
+            + "<h3>Headline costs</h3>"
+            + _costs_table(plan.summary),
+        ),
+        Section(
+            "Policy costs",
+            figure_html(charts.policy, "No cap or floor adds to the cost: none binds.")
+            + "<h3>Binding caps</h3>"
+            + _binding_caps_table(plan)
+            + "<h3>Unused offers closest to entering</h3>"
+            + _offers_table(plan),
+        ),
+    ]
+    if "decisions" in plan.tables or "processing" in plan.tables:
+        sections.append(Section("Decisions and processing", _decisions_html(plan)))
+    return charts.drawn, sections
+
+
+def _decisions_html(plan: PlanView) -> str:
+    """Which options are built and contracts signed, and how hard each unit runs."""
+    parts = []
+    mip = plan.summary.get("mip") or {}
+    if mip.get("gap") is not None:
+        parts.append(
+            paragraph(
+                f"Mixed-integer solve: gap {mip['gap']:.3%}. Shadow prices and policy costs are "
+                "those of the LP with every yes/no decision fixed at its chosen value."
+            )
+        )
+    decisions = plan.tables.get("decisions")
+    if decisions is not None and len(decisions):
+        rows = []
+        for r in decisions.itertuples():
+            chosen = str(r.chosen).lower() in ("true", "1")
+            what = r.process if r.kind == "expansion" else r.supplier
+            rows.append(
+                [
+                    r.kind,
+                    r.name,
+                    cell_text(what),
+                    "yes" if chosen else "no",
+                    cell_text(r.first_month),
+                    usd(r.cost_in_horizon_usd),
+                ]
+            )
+        parts.append(
+            html_table(
+                [
+                    "kind",
+                    "name",
+                    "process / supplier",
+                    "chosen",
+                    "first month",
+                    "cost within the horizon",
+                ],
+                rows,
+                "lllllr",
+            )
+        )
+    processing = plan.tables.get("processing")
+    if processing is not None and len(processing):
+        by_unit = processing.groupby("unit", sort=False).agg(
+            process=("process", "first"),
+            country=("country", "first"),
+            tonnes=("throughput_t", "sum"),
+            capacity=("capacity_t_per_month", "first"),
+            months=("month", "nunique"),
+            cost=("operating_cost_usd", "sum"),
+        )
+        rows = [
+            [
+                unit,
+                r.process,
+                r.country,
+                f"{r.tonnes:,.1f}",
+                f"{r.tonnes / (r.capacity * r.months):.0%}" if r.capacity else NO_DATA,
+                usd(r.cost),
+            ]
+            for unit, r in by_unit.iterrows()
+        ]
+        parts.append(
+            "<h3>Processing units</h3>"
+            + html_table(
+                [
+                    "unit",
+                    "process",
+                    "country",
+                    "throughput (t)",
+                    "use of capacity in its months",
+                    "operating cost",
+                ],
+                rows,
+                "lllrrr",
+            )
+        )
+    return "".join(parts)
+
+
+def _shares_table(plan: PlanView) -> str:
+    table = plan.tables["plan"]
+    if table.empty:
+        return paragraph("Nothing is bought.", "note")
+    countries = countries_by_tonnes(table)
+    rows = []
+    for material in plan.materials:
+        shares = country_shares(plan.tables["mix"], material)
+        cells = [f"{shares[c]:.1%}" if shares.get(c, 0) > 0 else NO_DATA for c in countries]
+        concentration = hhi(pd.DataFrame({"material": material, "share": shares.to_numpy()}))
+        index = concentration.iloc[0] if len(concentration) else np.nan
+        rows.append([material, *cells, NO_DATA if np.isnan(index) else f"{index:,.0f}"])
+    return html_table(
+        ["Material", *countries, "HHI"],
+        rows,
+        "l" + "r" * (len(countries) + 1),
+        "Share of each material's arrivals over the horizon by country; HHI is the sum of "
+        "squared shares × 10,000 (10,000: a single source).",
+    )
+
+
+def _costs_table(summary: dict) -> str:
+    costs = summary.get("costs_usd") or {}
+    total = float(costs.get("total_usd") or 0.0)
+    rows = []
+    for key, value in zip(COST_COMPONENTS, cost_values(costs), strict=True):
+        rows.append([cost_label(key), f"{value:,.0f}", share_text(value, total) if total else ""])
+    rows.append((["total", f"{total:,.0f}", "100.0%" if total else ""], "total"))
+    return html_table(["Component", "USD", "Share of total"], rows, "lrr")
+
+
+def _binding_caps_table(plan: PlanView) -> str:
+    constraints = plan.tables.get("constraints")
+    if constraints is None or constraints.empty:
+        return paragraph("No constraints table.", "note")
+    binding = constraints[
+        (constraints["family"] == CAP_POLICY) & constraints["binding"].astype(bool)
+    ].copy()
+    if binding.empty:
+        return paragraph("No country cap binds.", "note")
+    policy = plan.tables.get("policy_costs")
+    costs = {}
+    if policy is not None:
+        for r in policy[policy["policy"] == CAP_POLICY].itertuples():
+            costs[(r.material, r.country, cell_text(r.window))] = r.marginal_cost_usd
+    rows = []
+    for r in binding.itertuples():
+        cost = costs.get((r.material, r.country, cell_text(r.window)))
+        rows.append(
+            [
+                r.material,
+                r.country,
+                cell_text(r.window),
+                f"{r.limit:.0%}",
+                f"{r.value:.1%}",
+                NO_DATA if is_missing(cost) else f"{cost:,.0f}",
+            ]
+        )
+    return html_table(
+        ["Material", "Country", "Window", "Cap", "Share reached", "USD per point lower cap"],
+        rows,
+        "lllrrr",
+        "Caps the plan is pressed against; a zero cost means it binds without costing anything.",
+    )
+
+
+def _offers_table(plan: PlanView) -> str:
+    """Unused offers that would enter after the smallest cut relative to their price."""
+    table = plan.tables.get("policy_costs")
+    if table is None or table.empty:
+        return paragraph("No policy costs table.", "note")
+    offers = table[(table["policy"] == OFFER_POLICY) & table["cheaper_to_enter_usd_per_t"].notna()]
+    offers = offers.assign(cut=offers["cheaper_to_enter_usd_per_t"] / offers["price_usd_per_t"])
+    offers = offers[offers["cut"] >= TIED_BELOW].sort_values("cut", kind="stable")
+    offers = offers.drop_duplicates(["material", "supplier"]).head(SHOWN_OFFERS)
+    if offers.empty:
+        return paragraph("No unused offer has a price cut that would bring it in.", "note")
+    rows = [
+        [
+            r.material,
+            r.supplier,
+            r.country,
+            cell_text(r.month),
+            f"{r.price_usd_per_t:,.0f}",
+            f"{r.cheaper_to_enter_usd_per_t:,.0f}",
+            f"{r.cut:.1%}",
+        ]
+        for r in offers.itertuples()
+    ]
+    return html_table(
+        [
+            "Material",
+            "Supplier",
+            "Country",
+            "Arrival month",
+            "Price USD/t",
+            "Cut to enter USD/t",
+            "Cut",
+        ],
+        rows,
+        "llllrrr",
+        "How far an unused offer's price must fall before it can enter the plan (offers within "
+        f"{TIED_BELOW:.2%} of their price are tied with the plan's choice and left out).",
+    )

@@ -1,0 +1,1 @@
+"""Results of a solve: tables, metrics, the re-check, summaries, writing."""
