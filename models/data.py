@@ -9,7 +9,7 @@ nothing are left out (zero capacity, a 100% cap, a zero floor).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -71,6 +71,13 @@ class ModelData:
         ``lower`` and ``upper``. A copy made by ``dataclasses.replace`` computes its own."""
         return _FamilyRows(self)
 
+    def with_numbers(self, **changes) -> ModelData:
+        """A copy with some frames replaced by ones of the same rows and other numbers (a sweep
+        point); the index tables of the families that read none of them are kept."""
+        point = replace(self, **changes)
+        point.rows.keep_from(self.rows, changed=set(changes))
+        return point
+
 
 class _FamilyRows(Mapping):
     """The index tables of a :class:`ModelData`, built once each when first asked for."""
@@ -85,6 +92,12 @@ class _FamilyRows(Mapping):
                 raise KeyError(f"{name} has no rows (a {family.kind})")
             self._tables[name] = family.index(self._data)
         return self._tables[name]
+
+    def keep_from(self, other: _FamilyRows, changed: set[str]) -> None:
+        """Take ``other``'s tables of the families whose index reads nothing in ``changed``."""
+        for family in families.FAMILIES:
+            if family.name in other._tables and not changed & set(family.reads):
+                self._tables[family.name] = other._tables[family.name]
 
     def __iter__(self) -> Iterator[str]:
         return (f.name for f in families.FAMILIES if f.index is not None)

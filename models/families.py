@@ -55,6 +55,7 @@ class Variable:
     upper: Callable[[ModelData], np.ndarray] | None = None  # None: unbounded above
     binary: bool = False
     meaning: str = ""
+    reads: tuple[str, ...] = ("chain",)  # the ModelData fields its table and numbers come from
 
     def bounds(self, data: ModelData) -> np.ndarray:
         count = len(self.table(data))
@@ -76,6 +77,7 @@ class Family:
     index: Callable[[ModelData], pd.DataFrame] | None = None  # rows: codes, data, lower, upper
     block: str = ""  # a bound family: the variable block whose upper bounds it is
     shown_in: str = ""  # the result file that reports its rows and duals ("": none, a definition)
+    reads: tuple[str, ...] = ("chain",)  # the ModelData fields its index table is built from
 
     @property
     def component(self) -> str:
@@ -117,22 +119,23 @@ def _paid(data: ModelData) -> pd.DataFrame:
 VARIABLES: tuple[Variable, ...] = (
     Variable(
         "arrive", ("material", "via", "month"), _arrive, _column(_arrive, "arrive_cost_usd_per_t"),
-        _column(_arrive, "capacity_t_per_month"),
+        _column(_arrive, "capacity_t_per_month"), reads=("arrive",),
         meaning="tonnes landing: a spot offer's (landed cost) or a contract's (its duty and "
         "freight; the price is carried by paid)",
     ),
     Variable(
         "stock", ("material", "month"), _stock, _column(_stock, "holding_cost_usd_per_t_month"),
-        _column(_stock, "storage_capacity_t"), meaning="tonnes held at the month's end",
+        _column(_stock, "storage_capacity_t"), reads=("stock",),
+        meaning="tonnes held at the month's end",
     ),
     Variable(
         "shortfall", ("material", "month"), lambda d: d.shortfall,
-        _column(lambda d: d.shortfall, "shortfall_penalty_usd_per_t"),
+        _column(lambda d: d.shortfall, "shortfall_penalty_usd_per_t"), reads=("shortfall",),
         meaning="tonnes of demand left unmet (materials with a penalty)",
     ),
     Variable(
         "total", ("material", "window"), lambda d: d.totals, _zeros(lambda d: d.totals),
-        meaning="a capped material's supply in a cap window",
+        reads=("totals",), meaning="a capped material's supply in a cap window",
     ),
     Variable(
         "run", ("unit", "month"), _runs, _column(_runs, "operating_cost_usd_per_t"),
@@ -174,19 +177,21 @@ VARIABLES: tuple[Variable, ...] = (
 def _bounds(rows: pd.DataFrame, lower, upper) -> pd.DataFrame:
     """``rows`` with the bounds of each row: ``lower <= row <= upper``."""
     count = len(rows)
-    return rows.assign(
-        lower=np.broadcast_to(np.asarray(lower, dtype=float), count).copy(),
-        upper=np.broadcast_to(np.asarray(upper, dtype=float), count).copy(),
-    )
+    table = rows.copy(deep=False)  # the row data is shared, only the bounds are new
+    table["lower"] = np.broadcast_to(np.asarray(lower, dtype=float), count).copy()
+    table["upper"] = np.broadcast_to(np.asarray(upper, dtype=float), count).copy()
+    return table
 
 
 def stock_balance_rows(data: ModelData) -> pd.DataFrame:
     """One row per (material, month): the right-hand side is -demand, plus the initial stock in
     the first month (stock[m,-1] moved over)."""
-    stock = data.stock[["material", "month", "m", "t"]].reset_index(drop=True)
-    rhs = -data.stock["demand_t"].to_numpy(dtype=float)
-    rhs[stock["t"].to_numpy() == 0] += data.initial_stock_t
-    return _bounds(stock, rhs, rhs)
+    stock = data.stock
+    t = stock["t"].to_numpy()
+    rhs = -stock["demand_t"].to_numpy(dtype=float)
+    rhs[t == 0] += data.initial_stock_t
+    columns = {c: stock[c].to_numpy() for c in ("material", "month", "m")}
+    return pd.DataFrame({**columns, "t": t, "lower": rhs, "upper": rhs.copy()}, copy=False)
 
 
 def stockpile_floor_rows(data: ModelData) -> pd.DataFrame:
@@ -298,6 +303,7 @@ FAMILIES: tuple[Family, ...] = (
         "- sum_u input[u,m] run[u,t] - sell[m,t] - dispose[m,t] + shortfall[m,t] - demand[m,t]",
         "d(cost)/d(-demand): minus the marginal cost of a tonne of demand (stock.csv)",
         ("material", "month"), "balance", stock_balance_rows, shown_in="stock.csv",
+        reads=("stock", "initial_stock_t"),
     ),
     Family(
         STOCKPILE_FLOOR, ROW,
@@ -305,6 +311,7 @@ FAMILIES: tuple[Family, ...] = (
         "stock[m,t] >= cover_months[m] * demand[m,t] from stockpile_from on",
         ">= 0: a higher floor costs more",
         ("material", "month"), "floor", stockpile_floor_rows, shown_in="constraints.csv",
+        reads=("floors",),
     ),
     Family(
         WINDOW_TOTAL, ROW,
@@ -312,6 +319,7 @@ FAMILIES: tuple[Family, ...] = (
         "total[m,w] = sum_{s, t in w} arrive[m,s,t] + sum_{u, t in w} yield[u,m] run[u,t]",
         "either sign: the variable it defines is free of cost",
         ("material", "window"), "window_total", window_total_rows,
+        reads=("totals",),
     ),
     Family(
         COUNTRY_SHARE_CAP, ROW,
@@ -321,6 +329,7 @@ FAMILIES: tuple[Family, ...] = (
         "<= 0: the row is supply - max_share * total <= 0, and loosening it saves",
         ("material", "country", "window"), "share_cap", country_share_cap_rows,
         shown_in="constraints.csv",
+        reads=("caps",),
     ),
     Family(
         EXPANSION_CAPACITY, ROW,
@@ -377,12 +386,12 @@ FAMILIES: tuple[Family, ...] = (
         OFFER_CAPACITY, BOUND, "an offer delivers at most its capacity",
         "arrive[m,s,t] <= capacity_t_per_month[s,m,t]", "<= 0: more capacity never costs more",
         ("material", "supplier", "month"), index=_variable_rows("arrive"), block="arrive",
-        shown_in="constraints.csv",
+        shown_in="constraints.csv", reads=("arrive",),
     ),
     Family(
         STORAGE_CAPACITY, BOUND, "stock stays within the storage capacity",
         "stock[m,t] <= storage_capacity_t[m]", "<= 0: more storage never costs more",
-        ("material", "month"), index=_variable_rows("stock"), block="stock",
+        ("material", "month"), index=_variable_rows("stock"), block="stock", reads=("stock",),
         shown_in="constraints.csv",
     ),
     Family(

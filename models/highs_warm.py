@@ -65,7 +65,7 @@ class WarmModel:
         point = point_data(scenario, self.scenario, self.data)
         warm = point is not None
         if warm:
-            self._change(numbers_for(point, self.lp))
+            self._change(numbers_for(point, self.lp, base=self.numbers))
             self.point = point
         else:
             self.rebuilds += 1
@@ -132,7 +132,8 @@ def _budget_rows(lp: LinearProgram, data: ModelData) -> np.ndarray | None:
 def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData | None:
     """``data`` with ``scenario``'s numbers (prices, capacities, demand, covers, shares, ...),
     or ``None`` when the scenario needs another structure (then the model must be rebuilt)."""
-    if _structure_changes(scenario, base, data):
+    demand = _demand_cells(scenario, data)
+    if _structure_changes(scenario, base, data, demand):
         return None
     offers, suppliers, materials = scenario.offers, scenario.suppliers, scenario.materials
     offer_row, s = data.arrive["offer_row"].to_numpy(), data.arrive["s"].to_numpy()
@@ -160,7 +161,6 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
     arrive["arrive_cost_usd_per_t"] = arrive_cost(arrive)
     m = data.stock["m"].to_numpy()
     cover = cover_months(scenario)
-    demand = _demand_cells(scenario, data)
     stock = data.stock.assign(
         demand_t=demand,
         holding_cost_usd_per_t_month=materials["holding_cost_usd_per_t_month"].to_numpy(float)[m],
@@ -171,8 +171,7 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
     floor_cells = data.cell(data.floors)
     penalty = materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)
     share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
-    return replace(
-        data,
+    return data.with_numbers(
         initial_stock_t=materials["initial_stock_t"].to_numpy(dtype=float),
         arrive=arrive,
         stock=stock,
@@ -187,15 +186,29 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
     )
 
 
-def numbers_for(data: ModelData, lp: LinearProgram) -> Numbers:
+# The model data a point changes (``point_data``); the rest keeps the base's numbers.
+POINT_FIELDS = frozenset({"initial_stock_t", "arrive", "stock", "shortfall", "floors", "caps"})
+
+
+def numbers_for(data: ModelData, lp: LinearProgram, base: Numbers | None = None) -> Numbers:
     """The LP's numbers from ``data`` (laid out as ``lp``), read from the registry as
     ``build_model`` reads them: every block's costs and upper bounds, every row's bounds, and
-    the cap rows' coefficient on their window total."""
-    cost = np.concatenate([variable.cost(data) for variable in fam.VARIABLES])
-    upper = np.concatenate([variable.bounds(data) for variable in fam.VARIABLES])
-    rows = [data.rows[family.name] for family in fam.row_families()]
-    lower = np.concatenate([table["lower"].to_numpy(dtype=float) for table in rows])
-    row_upper = np.concatenate([table["upper"].to_numpy(dtype=float) for table in rows])
+    the cap rows' coefficient on their window total. With ``base`` (the numbers of a point of
+    the same structure), the blocks and rows that read nothing a point changes are copied."""
+    size, rows = len(lp.cost), len(lp.row_lower)
+    cost = base.cost.copy() if base else np.empty(size)
+    upper = base.col_upper.copy() if base else np.empty(size)
+    lower = base.row_lower.copy() if base else np.empty(rows)
+    row_upper = base.row_upper.copy() if base else np.empty(rows)
+    for variable in fam.VARIABLES:
+        if base is None or POINT_FIELDS & set(variable.reads):
+            columns = lp.columns[variable.name]
+            cost[columns], upper[columns] = variable.cost(data), variable.bounds(data)
+    for family in fam.row_families():
+        if base is None or POINT_FIELDS & set(family.reads):
+            table, span = data.rows[family.name], lp.rows[family.name]
+            lower[span] = table["lower"].to_numpy(dtype=float)
+            row_upper[span] = table["upper"].to_numpy(dtype=float)
     share = data.rows[fam.COUNTRY_SHARE_CAP]["max_share"].to_numpy(dtype=float)
     return Numbers(cost, upper, lower, row_upper, -share)
 
@@ -211,7 +224,9 @@ def _demand_cells(scenario: Scenario, data: ModelData) -> np.ndarray:
                        minlength=len(data.stock))  # fmt: skip
 
 
-def _structure_changes(scenario: Scenario, base: Scenario, data: ModelData) -> bool:
+def _structure_changes(
+    scenario: Scenario, base: Scenario, data: ModelData, demand: np.ndarray
+) -> bool:
     """Whether ``scenario`` needs variables or rows that ``data`` lacks, or drops some."""
     if _settings_differ(scenario, base) or _tables_reshaped(scenario, base):
         return True
@@ -224,7 +239,7 @@ def _structure_changes(scenario: Scenario, base: Scenario, data: ModelData) -> b
         return True
     return (
         _offer_appears(scenario, base)
-        or _floor_appears(scenario, data)
+        or _floor_appears(scenario, data, demand)
         or _cap_appears(scenario, base, data)
     )
 
@@ -262,9 +277,8 @@ def _offer_appears(scenario: Scenario, base: Scenario) -> bool:
     return bool(((before <= 0) & (after > 0)).any())
 
 
-def _floor_appears(scenario: Scenario, data: ModelData) -> bool:
+def _floor_appears(scenario: Scenario, data: ModelData, demand: np.ndarray) -> bool:
     """A month from stockpile_from on whose floor becomes positive without a floor row."""
-    demand = _demand_cells(scenario, data)
     floor = cover_months(scenario)[data.stock["m"].to_numpy()] * demand
     applies = (data.stock["month"] >= scenario.settings.floor_from).to_numpy()
     has_row = np.zeros(len(demand), dtype=bool)
