@@ -36,7 +36,7 @@ class ChainData:
     # One row per run variable: unit u running in month t.
     runs: pd.DataFrame = field(
         default_factory=lambda: _empty(
-            "u", "t", "unit", "month", "operating_cost_usd_per_t", "capacity_bound_t"
+            "u", "t", "unit", "month", "operating_cost_usd_per_t", "capacity_t", "capacity_bound_t"
         )
     )
     # One row per option: its unit, its capital charge within the horizon, group, requirement.
@@ -97,6 +97,8 @@ def _units(
                 "operating_cost_usd_per_t": p.operating_cost_usd_per_t,
                 "first_t": _month_index(p.first_month, months, 0),
                 "o": -1,
+                "ramp_months": int(p.ramp_months),
+                "ramp_start_fraction": float(p.ramp_start_fraction),
             }
         )
     for o, x in enumerate(expansions.itertuples(index=False)):
@@ -115,6 +117,8 @@ def _units(
                 "operating_cost_usd_per_t": cost,
                 "first_t": first,
                 "o": o,
+                "ramp_months": int(x.ramp_months),
+                "ramp_start_fraction": float(x.ramp_start_fraction),
             }
         )
     units = pd.DataFrame(
@@ -127,6 +131,8 @@ def _units(
             "operating_cost_usd_per_t",
             "first_t",
             "o",
+            "ramp_months",
+            "ramp_start_fraction",
         ],
     )
     recipe = _recipe(scenario, units, materials)
@@ -168,7 +174,12 @@ def _runs(units: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     keep = t >= units["first_t"].to_numpy(dtype=int)[u] if len(units) else np.zeros(0, bool)
     u, t = u[keep], t[keep]
     existing = units["o"].to_numpy(dtype=int)[u] < 0
-    capacity = units["capacity_t_per_month"].to_numpy(dtype=float)[u]
+    factor = ramp_factor(
+        t - units["first_t"].to_numpy(dtype=int)[u],
+        units["ramp_months"].to_numpy(dtype=int)[u],
+        units["ramp_start_fraction"].to_numpy(dtype=float)[u],
+    )
+    capacity = units["capacity_t_per_month"].to_numpy(dtype=float)[u] * factor
     return pd.DataFrame(
         {
             "u": u,
@@ -176,9 +187,18 @@ def _runs(units: pd.DataFrame, months: list[str]) -> pd.DataFrame:
             "unit": units["unit"].to_numpy(dtype=object)[u],
             "month": np.asarray(months, dtype=object)[t],
             "operating_cost_usd_per_t": units["operating_cost_usd_per_t"].to_numpy(float)[u],
+            "capacity_t": capacity,  # the month's capacity, ramp-up included
             "capacity_bound_t": np.where(existing, capacity, np.inf),
         }
     )
+
+
+def ramp_factor(age: np.ndarray, ramp_months: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The share of capacity a unit has ``age`` months after its first: ``start`` in its first
+    month, rising linearly to 1 after ``ramp_months`` (1 throughout when there is no ramp)."""
+    ramping = ramp_months > 0
+    progress = np.minimum(age / np.where(ramping, ramp_months, 1), 1.0)
+    return np.where(ramping, start + (1 - start) * progress, 1.0)
 
 
 def _options(

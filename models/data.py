@@ -41,11 +41,15 @@ class ModelData:
     arrive: pd.DataFrame  # material supplier country month m t price tariff freight landed cap
     stock: pd.DataFrame  # material month m t demand_t holding storage cover (M*T, m-major)
     shortfall: pd.DataFrame  # material month m t penalty_usd_per_t
-    floors: pd.DataFrame  # material month m t floor_t cover_months
+    floors: pd.DataFrame  # material month m t floor_t cover_months floor_penalty
     totals: pd.DataFrame  # material window m w: one window-total variable each
     caps: pd.DataFrame  # material country window m w total max_share: one cap row each
     chain: ChainData = field(default_factory=ChainData)  # processing, options, contracts, ...
     countries: list[str] = field(default_factory=list)  # by code: arrive["c"], units["c"]
+    # Tonnes under a floor that has a penalty: one variable per such floor row.
+    below: pd.DataFrame = field(default_factory=lambda: _empty_below())
+    # The closing stock credited up to the last month's floor: one variable per material.
+    credits: pd.DataFrame = field(default_factory=lambda: _empty_credits())
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -138,6 +142,7 @@ def compile_scenario(scenario: Scenario) -> ModelData:
     arrive["c"] = pd.Index(countries).get_indexer(arrive["country"])
     chain.units["c"] = pd.Index(countries).get_indexer(chain.units["country"])
     stock = _stock(scenario, months, materials)
+    floors = _floors(scenario, stock)
     caps, totals = _caps(scenario, arrive, chain, materials, windows, window_of_month, countries)
     return ModelData(
         name=settings.name,
@@ -150,11 +155,13 @@ def compile_scenario(scenario: Scenario) -> ModelData:
         arrive=arrive,
         stock=stock,
         shortfall=_shortfall(scenario, stock),
-        floors=_floors(scenario, stock),
+        floors=floors,
         totals=totals,
         caps=caps,
         chain=chain,
         countries=countries,
+        below=below_floor(floors),
+        credits=closing_credits(scenario, arrive, floors, materials, len(months)),
     )
 
 
@@ -226,8 +233,15 @@ def _codes(values: pd.Series, categories: pd.Series) -> np.ndarray:
     return pd.Index(categories).get_indexer(values).astype(np.int64)
 
 
+def cover_target(cover: np.ndarray, demand: np.ndarray, floor_t: np.ndarray) -> np.ndarray:
+    """Each month's stockpile target: cover months of that month's demand, or the fixed floor
+    in tonnes where one is set, whichever is larger."""
+    return np.maximum(cover * demand, np.nan_to_num(floor_t, nan=0.0))
+
+
 def _stock(scenario: Scenario, months: list[str], materials: list[str]) -> pd.DataFrame:
-    """One row per (material, month), material-major: demand, holding cost, storage capacity."""
+    """One row per (material, month), material-major: demand, holding cost, storage capacity,
+    and the stockpile target (cover x demand, or the fixed floor, whichever is larger)."""
     n_months = len(months)
     grid = pd.DataFrame(
         {
@@ -239,30 +253,89 @@ def _stock(scenario: Scenario, months: list[str], materials: list[str]) -> pd.Da
     )
     demand = scenario.demand.groupby(["material", "month"], as_index=False)["demand_t"].sum()
     grid = grid.merge(demand, on=["material", "month"], how="left").fillna({"demand_t": 0.0})
-    per_material = scenario.materials.set_index("material")
-    grid["holding_cost_usd_per_t_month"] = grid["material"].map(
-        per_material["holding_cost_usd_per_t_month"]
+    m = grid["m"].to_numpy()
+    per_material = scenario.materials
+    grid["holding_cost_usd_per_t_month"] = per_material["holding_cost_usd_per_t_month"].to_numpy(
+        float
+    )[m]
+    grid["storage_capacity_t"] = per_material["storage_capacity_t"].to_numpy(float)[m]
+    grid["cover_months"] = cover_months(scenario)[m]
+    grid["cover_target_t"] = cover_target(
+        grid["cover_months"].to_numpy(),
+        grid["demand_t"].to_numpy(),
+        per_material["floor_t"].to_numpy(float)[m],
     )
-    grid["storage_capacity_t"] = grid["material"].map(per_material["storage_capacity_t"])
-    cover = pd.Series(cover_months(scenario), index=per_material.index)
-    grid["cover_months"] = grid["material"].map(cover)
-    grid["cover_target_t"] = grid["cover_months"] * grid["demand_t"]
     return grid
 
 
 def _shortfall(scenario: Scenario, stock: pd.DataFrame) -> pd.DataFrame:
-    """Shortfall variables exist only for materials with a penalty."""
-    penalty = scenario.materials.set_index("material")["shortfall_penalty_usd_per_t"]
-    rows = stock[["material", "month", "m", "t"]].copy()
-    rows["shortfall_penalty_usd_per_t"] = rows["material"].map(penalty)
+    """Shortfall variables exist only for materials with a penalty, and only for demand: at
+    most the month's demand can be left unmet (a shortfall cannot fill a floor or a process)."""
+    penalty = scenario.materials["shortfall_penalty_usd_per_t"].to_numpy(float)
+    rows = stock[["material", "month", "m", "t", "demand_t"]].copy()
+    rows["shortfall_penalty_usd_per_t"] = penalty[rows["m"].to_numpy()]
     return rows[rows["shortfall_penalty_usd_per_t"].notna()].reset_index(drop=True)
 
 
 def _floors(scenario: Scenario, stock: pd.DataFrame) -> pd.DataFrame:
-    """Floor rows from ``stockpile_from`` on, where the cover target is positive."""
+    """Floor rows from ``stockpile_from`` on, where the target is positive, with the penalty of
+    a tonne under the floor (NaN: the floor is hard)."""
     applies = (stock["month"] >= scenario.settings.floor_from) & (stock["cover_target_t"] > 0)
     rows = stock.loc[applies, ["material", "month", "m", "t", "cover_months", "cover_target_t"]]
-    return rows.rename(columns={"cover_target_t": "floor_t"}).reset_index(drop=True)
+    rows = rows.rename(columns={"cover_target_t": "floor_t"}).reset_index(drop=True)
+    penalty = scenario.materials["floor_penalty_usd_per_t_month"].to_numpy(float)
+    rows["floor_penalty_usd_per_t_month"] = penalty[rows["m"].to_numpy()]
+    return rows
+
+
+def _empty_below() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: [] for c in ("material", "month", "m", "t", "floor_row", "floor_t", "penalty")}
+    )
+
+
+def below_floor(floors: pd.DataFrame) -> pd.DataFrame:
+    """One variable per floor row with a penalty: tonnes under the floor, at most the floor."""
+    soft = np.flatnonzero(floors["floor_penalty_usd_per_t_month"].notna().to_numpy())
+    rows = floors.iloc[soft][["material", "month", "m", "t", "floor_t"]].reset_index(drop=True)
+    rows.insert(4, "floor_row", soft)
+    rows["penalty"] = floors["floor_penalty_usd_per_t_month"].to_numpy(float)[soft]
+    return rows
+
+
+def _empty_credits() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in ("material", "m", "t", "limit_t", "value_usd_per_t")})
+
+
+def closing_credits(
+    scenario: Scenario,
+    arrive: pd.DataFrame,
+    floors: pd.DataFrame,
+    materials: list[str],
+    n_months: int,
+) -> pd.DataFrame:
+    """With ``policy.closing_stock_credit = "floor"``: per material with a floor in the last
+    month, up to that floor's tonnes of closing stock are credited at the material's closing
+    value (``closing_value_usd_per_t``, else the lowest landed price of a spot offer in the
+    horizon, else 0)."""
+    if scenario.settings.closing_stock_credit != "floor":
+        return _empty_credits()
+    last = floors[floors["t"].to_numpy() == n_months - 1]
+    spot = arrive[arrive["contract_k"].to_numpy() < 0]
+    lowest = np.full(len(materials), np.inf)
+    np.minimum.at(lowest, spot["m"].to_numpy(), spot["landed_usd_per_t"].to_numpy(float))
+    value = scenario.materials["closing_value_usd_per_t"].to_numpy(float)
+    value = np.where(np.isnan(value), np.where(np.isfinite(lowest), lowest, 0.0), value)
+    m = last["m"].to_numpy()
+    return pd.DataFrame(
+        {
+            "material": last["material"].to_numpy(dtype=object),
+            "m": m,
+            "t": last["t"].to_numpy(),
+            "limit_t": last["floor_t"].to_numpy(float),
+            "value_usd_per_t": value[m],
+        }
+    )
 
 
 def _caps(

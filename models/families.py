@@ -36,6 +36,9 @@ TAKE_OR_PAY = "take-or-pay"
 ANNUAL_BUDGET = "annual-budget"
 OFFER_CAPACITY = "offer-capacity"
 STORAGE_CAPACITY = "storage-capacity"
+BELOW_FLOOR = "below-floor"
+CLOSING_STOCK = "closing-stock"
+CLOSING_CREDIT = "closing-credit"
 PROCESS_CAPACITY = "process-capacity"
 SALES_LIMIT = "sales-limit"
 LEAD_TIME = "lead-time"
@@ -130,8 +133,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "shortfall", ("material", "month"), lambda d: d.shortfall,
-        _column(lambda d: d.shortfall, "shortfall_penalty_usd_per_t"), reads=("shortfall",),
-        meaning="tonnes of demand left unmet (materials with a penalty)",
+        _column(lambda d: d.shortfall, "shortfall_penalty_usd_per_t"),
+        _column(lambda d: d.shortfall, "demand_t"), reads=("shortfall",),
+        meaning="tonnes of demand left unmet (materials with a penalty), at most the demand",
     ),
     Variable(
         "total", ("material", "window"), lambda d: d.totals, _zeros(lambda d: d.totals),
@@ -161,6 +165,18 @@ VARIABLES: tuple[Variable, ...] = (
         _column(lambda d: d.chain.options, "capital_in_horizon_usd"), lambda d: np.ones(
             len(d.chain.options)
         ), binary=True, meaning="1 if the option is built",
+    ),
+    Variable(
+        "below", ("material", "month"), lambda d: d.below,
+        _column(lambda d: d.below, "penalty"), _column(lambda d: d.below, "floor_t"),
+        reads=("below",),
+        meaning="tonnes the stock is under a floor that has a penalty, at most the floor",
+    ),
+    Variable(
+        "credit", ("material",), lambda d: d.credits,
+        lambda d: -d.credits["value_usd_per_t"].to_numpy(dtype=float),
+        _column(lambda d: d.credits, "limit_t"), reads=("credits",),
+        meaning="tonnes of closing stock credited at the closing value, up to the last floor",
     ),
     Variable(
         "sign", ("contract",), lambda d: d.chain.contracts,
@@ -213,8 +229,7 @@ def expansion_capacity_rows(data: ModelData) -> pd.DataFrame:
     runs = chain.runs.assign(run=np.arange(len(chain.runs)))
     o = chain.units["o"].to_numpy(dtype=int)[runs["u"].to_numpy(dtype=int)]
     rows = runs[o >= 0].assign(o=o[o >= 0]).reset_index(drop=True)
-    capacity = chain.units["capacity_t_per_month"].to_numpy(dtype=float)
-    rows["capacity_t_per_month"] = capacity[rows["u"].to_numpy(dtype=int)]
+    rows["capacity_t_per_month"] = rows["capacity_t"]  # the month's, ramp-up included
     return _bounds(rows[["unit", "month", "u", "t", "run", "o", "capacity_t_per_month"]], -INF, 0)
 
 
@@ -282,6 +297,11 @@ def take_or_pay_rows(data: ModelData) -> pd.DataFrame:
     return _bounds(rows, 0.0, INF)
 
 
+def closing_stock_rows(data: ModelData) -> pd.DataFrame:
+    """One row per credited material: its credit against its stock in the last month."""
+    return _bounds(data.credits, -INF, 0.0)
+
+
 def annual_budget_rows(data: ModelData) -> pd.DataFrame:
     budget = data.chain.budget
     return _bounds(budget, -INF, budget["limit_usd"].to_numpy(dtype=float))
@@ -307,9 +327,11 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         STOCKPILE_FLOOR, ROW,
-        "the stockpile holds cover_months of demand from stockpile_from on",
-        "stock[m,t] >= cover_months[m] * demand[m,t] from stockpile_from on",
-        ">= 0: a higher floor costs more",
+        "the stockpile holds its target from stockpile_from on: cover months of demand, or "
+        "the fixed floor_t, whichever is larger; with a floor penalty it may fall under",
+        "stock[m,t] + below[m,t] >= max(cover_months[m] * demand[m,t], floor_t[m]) "
+        "from stockpile_from on (below only where floor_penalty is set)",
+        ">= 0: a higher floor costs more (at most the floor penalty)",
         ("material", "month"), "floor", stockpile_floor_rows, shown_in="constraints.csv",
         reads=("floors",),
     ),
@@ -334,7 +356,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         EXPANSION_CAPACITY, ROW,
         "an option's unit runs only if it is built, up to its capacity",
-        "run[u,t] <= capacity[u] * build[o] for the unit u of option o",
+        "run[u,t] <= capacity[u] * ramp[u,t] * build[o] for the unit u of option o",
         "<= 0: the row is run - capacity * build <= 0",
         ("unit", "month"), "expansion", expansion_capacity_rows, shown_in="constraints.csv",
     ),
@@ -376,6 +398,13 @@ FAMILIES: tuple[Family, ...] = (
         ("contract", "month"), "take_or_pay", take_or_pay_rows, shown_in="constraints.csv",
     ),
     Family(
+        CLOSING_STOCK, ROW,
+        "the closing stock credited is stock still there at the horizon's end",
+        "credit[m] <= stock[m,T]", "<= 0: a closing credit that binds is worth its value",
+        ("material",), "closing", closing_stock_rows, shown_in="constraints.csv",
+        reads=("credits",),
+    ),
+    Family(
         ANNUAL_BUDGET, ROW,
         "spending of each calendar year stays within the budget",
         "purchases + contracts + processing + capital in year y <= budget",
@@ -395,8 +424,20 @@ FAMILIES: tuple[Family, ...] = (
         shown_in="constraints.csv",
     ),
     Family(
+        BELOW_FLOOR, BOUND, "the stock is under its floor by at most the floor",
+        "below[m,t] <= floor[m,t]", "<= 0: at most the floor penalty",
+        ("material", "month"), index=_variable_rows("below"), block="below",
+        shown_in="constraints.csv", reads=("below",),
+    ),
+    Family(
+        CLOSING_CREDIT, BOUND, "at most the last month's floor is credited",
+        "credit[m] <= floor[m,T]", "<= 0: crediting more would lower the cost",
+        ("material",), index=_variable_rows("credit"), block="credit",
+        shown_in="constraints.csv", reads=("credits",),
+    ),
+    Family(
         PROCESS_CAPACITY, BOUND, "an existing process runs at most at its capacity",
-        "run[u,t] <= capacity_t_per_month[u] for an existing process",
+        "run[u,t] <= capacity_t_per_month[u] * ramp[u,t] for an existing process",
         "<= 0: more capacity never costs more", ("unit", "month"),
         index=_variable_rows("run"), block="run", shown_in="constraints.csv",
     ),

@@ -224,6 +224,9 @@ def define_stock_balance(b: _Builder, data: ModelData, rows: pd.DataFrame, row: 
 def define_stockpile_floor(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
     stock = stock_cells(data).find(material=rows["m"], month=rows["t"])
     b.add_entries(row, b.column("stock", stock), 1.0)
+    below = data.below  # a floor with a penalty may be missed by the tonnes under it
+    b.add_entries(row[below["floor_row"].to_numpy(int)], b.column("below", np.arange(len(below))),
+                  1.0)  # fmt: skip
 
 
 def _rows_at(row: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -310,6 +313,13 @@ def define_contract_paid(b: _Builder, data: ModelData, rows: pd.DataFrame, row: 
 def define_take_or_pay(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
     b.add_entries(row, b.column("paid", rows["paid"]), 1.0)
     b.add_entries(row, b.column("sign", rows["k"]), -rows["min_t_per_month"].to_numpy())
+
+
+@implements(fam.CLOSING_STOCK)
+def define_closing_stock(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
+    b.add_entries(row, b.column("credit", np.arange(len(rows))), 1.0)
+    stock = stock_cells(data).find(material=rows["m"], month=rows["t"])
+    b.add_entries(row, b.column("stock", stock), -1.0)
 
 
 @implements(fam.ANNUAL_BUDGET)

@@ -20,7 +20,14 @@ import pandas as pd
 
 from models import families as fam
 from models.costs import arrive_cost, landed_cost
-from models.data import ModelData, compile_scenario, cover_months
+from models.data import (
+    ModelData,
+    below_floor,
+    closing_credits,
+    compile_scenario,
+    cover_months,
+    cover_target,
+)
 from models.highs_build import LinearProgram, budget_year_of_month, build_model
 from models.highs_engine import new_highs, pass_model, read_solution, run
 from models.solution import Solution, SolveOptions
@@ -161,14 +168,20 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
     arrive["arrive_cost_usd_per_t"] = arrive_cost(arrive)
     m = data.stock["m"].to_numpy()
     cover = cover_months(scenario)
+    target = _targets(scenario, data, demand)
     stock = data.stock.assign(
         demand_t=demand,
         holding_cost_usd_per_t_month=materials["holding_cost_usd_per_t_month"].to_numpy(float)[m],
         storage_capacity_t=materials["storage_capacity_t"].to_numpy(dtype=float)[m],
         cover_months=cover[m],
-        cover_target_t=cover[m] * demand,
+        cover_target_t=target,
     )
-    floor_cells = data.cell(data.floors)
+    f = data.floors["m"].to_numpy()
+    floors = data.floors.assign(
+        cover_months=cover[f],
+        floor_t=target[data.cell(data.floors)],
+        floor_penalty_usd_per_t_month=materials["floor_penalty_usd_per_t_month"].to_numpy(float)[f],
+    )
     penalty = materials["shortfall_penalty_usd_per_t"].to_numpy(dtype=float)
     share = scenario.country_caps["max_share"].to_numpy(dtype=float)[data.caps["share_row"]]
     return data.with_numbers(
@@ -176,18 +189,27 @@ def point_data(scenario: Scenario, base: Scenario, data: ModelData) -> ModelData
         arrive=arrive,
         stock=stock,
         shortfall=data.shortfall.assign(
-            shortfall_penalty_usd_per_t=penalty[data.shortfall["m"].to_numpy()]
+            shortfall_penalty_usd_per_t=penalty[data.shortfall["m"].to_numpy()],
+            demand_t=demand[data.cell(data.shortfall)],
         ),
-        floors=data.floors.assign(
-            cover_months=cover[data.floors["m"].to_numpy()],
-            floor_t=stock["cover_target_t"].to_numpy()[floor_cells],
-        ),
+        floors=floors,
         caps=data.caps.assign(max_share=share),
+        below=below_floor(floors),
+        credits=closing_credits(scenario, arrive, floors, data.materials, len(data.months)),
     )
 
 
+def _targets(scenario: Scenario, data: ModelData, demand: np.ndarray) -> np.ndarray:
+    """Each (material, month) cell's stockpile target for the scenario's numbers."""
+    m = data.stock["m"].to_numpy()
+    fixed = scenario.materials["floor_t"].to_numpy(dtype=float)[m]
+    return cover_target(cover_months(scenario)[m], demand, fixed)
+
+
 # The model data a point changes (``point_data``); the rest keeps the base's numbers.
-POINT_FIELDS = frozenset({"initial_stock_t", "arrive", "stock", "shortfall", "floors", "caps"})
+POINT_FIELDS = frozenset(
+    {"initial_stock_t", "arrive", "stock", "shortfall", "floors", "caps", "below", "credits"}
+)
 
 
 def numbers_for(data: ModelData, lp: LinearProgram, base: Numbers | None = None) -> Numbers:
@@ -234,9 +256,9 @@ def _structure_changes(
         return True
     if not scenario.suppliers["lead_time_months"].equals(base.suppliers["lead_time_months"]):
         return True
-    penalty = scenario.materials["shortfall_penalty_usd_per_t"].isna()
-    if not penalty.equals(base.materials["shortfall_penalty_usd_per_t"].isna()):
-        return True
+    for penalty in ("shortfall_penalty_usd_per_t", "floor_penalty_usd_per_t_month"):
+        if not scenario.materials[penalty].isna().equals(base.materials[penalty].isna()):
+            return True  # a penalty set or cleared adds or drops variables
     return (
         _offer_appears(scenario, base)
         or _floor_appears(scenario, data, demand)
@@ -279,7 +301,7 @@ def _offer_appears(scenario: Scenario, base: Scenario) -> bool:
 
 def _floor_appears(scenario: Scenario, data: ModelData, demand: np.ndarray) -> bool:
     """A month from stockpile_from on whose floor becomes positive without a floor row."""
-    floor = cover_months(scenario)[data.stock["m"].to_numpy()] * demand
+    floor = _targets(scenario, data, demand)
     applies = (data.stock["month"] >= scenario.settings.floor_from).to_numpy()
     has_row = np.zeros(len(demand), dtype=bool)
     has_row[data.cell(data.floors)] = True

@@ -191,6 +191,8 @@ def columns(model: pyo.ConcreteModel, data: ModelData) -> dict[str, list]:
         "paid": _at(model.paid, chain.paid, "contract", "month"),
         "build": [model.build[o] for o in chain.options["option"]],
         "sign": [model.sign[k] for k in chain.contracts["contract"]],
+        "below": _at(model.below, data.below, "material", "month"),
+        "credit": [model.credit[m] for m in data.credits["material"]],
     }
 
 

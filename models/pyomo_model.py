@@ -85,6 +85,10 @@ def declare_sets(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.SHORT_CELLS = pyo.Set(dimen=2, initialize=label_keys(data.shortfall, "material", "month"))
     # (m, t): months with a stockpile floor.
     model.FLOOR_CELLS = pyo.Set(dimen=2, initialize=label_keys(data.floors, "material", "month"))
+    # (m, t): floors with a penalty, which the stock may miss by the tonnes under them.
+    model.BELOW = pyo.Set(dimen=2, initialize=label_keys(data.below, "material", "month"))
+    # m: materials whose closing stock is credited up to the last month's floor.
+    model.CREDITED = pyo.Set(initialize=data.credits["material"].tolist(), ordered=True)
     # (m, w): capped windows of a material, each with a window-total variable.
     model.CAPPED_WINDOWS = pyo.Set(
         dimen=2, initialize=label_keys(data.totals, "material", "window")
@@ -215,6 +219,17 @@ def declare_parameters(model: pyo.ConcreteModel, data: ModelData) -> None:
         model.FLOOR_CELLS,
         initialize=_by(label_keys(data.floors, "material", "month"), data.floors["floor_t"]),
     )
+    below = data.below
+    model.floor_penalty = pyo.Param(
+        model.BELOW, initialize=_by(label_keys(below, "material", "month"), below["penalty"])
+    )
+    credits = data.credits
+    model.closing_value = pyo.Param(
+        model.CREDITED, initialize=_by(credits["material"], credits["value_usd_per_t"])
+    )
+    model.credit_limit = pyo.Param(
+        model.CREDITED, initialize=_by(credits["material"], credits["limit_t"])
+    )
     model.max_share = pyo.Param(
         model.CAPS,
         initialize=_by(
@@ -232,8 +247,9 @@ def declare_chain_parameters(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.coefficient = pyo.Param(  # + t out, - t in, per t of throughput
         model.RECIPE, initialize=_by(label_keys(recipe, "unit", "material"), recipe["coefficient"])
     )
-    model.capacity = pyo.Param(
-        model.UNITS, initialize=_by(units["unit"], units["capacity_t_per_month"])
+    runs = chain.runs
+    model.capacity = pyo.Param(  # of a month: the unit's capacity, ramp-up included
+        model.RUNS, initialize=_by(label_keys(runs, "unit", "month"), runs["capacity_t"])
     )
     model.operating_cost = pyo.Param(
         model.UNITS, initialize=_by(units["unit"], units["operating_cost_usd_per_t"])
@@ -307,7 +323,8 @@ def declare_chain_parameters(model: pyo.ConcreteModel, data: ModelData) -> None:
 
 def declare_variables(model: pyo.ConcreteModel) -> None:
     """0 <= arrive <= offer capacity, contracted >= 0 (bounded by contract-volume),
-    0 <= stock <= storage capacity, shortfall >= 0, total >= 0; 0 <= run <= capacity for an
+    0 <= stock <= storage capacity, 0 <= shortfall <= demand, 0 <= below <= floor,
+    0 <= credit <= the last floor, total >= 0; 0 <= run <= capacity for an
     existing process (an option's run is bounded by expansion-capacity instead),
     0 <= sell <= market limit, dispose >= 0, paid >= 0; build and sign yes/no.
     Pyomo reads an infinite capacity as no upper bound."""
@@ -318,11 +335,13 @@ def declare_variables(model: pyo.ConcreteModel) -> None:
     model.stock = pyo.Var(
         model.MATERIALS, model.MONTHS, bounds=lambda mdl, m, t: (0, mdl.storage_capacity[m, t])
     )
-    model.shortfall = pyo.Var(model.SHORT_CELLS, within=pyo.NonNegativeReals)
+    model.shortfall = pyo.Var(model.SHORT_CELLS, bounds=lambda mdl, m, t: (0, mdl.demand[m, t]))
+    model.below = pyo.Var(model.BELOW, bounds=lambda mdl, m, t: (0, mdl.floor[m, t]))
+    model.credit = pyo.Var(model.CREDITED, bounds=lambda mdl, m: (0, mdl.credit_limit[m]))
     model.total = pyo.Var(model.CAPPED_WINDOWS, within=pyo.NonNegativeReals)
     model.run = pyo.Var(
         model.RUNS,
-        bounds=lambda mdl, u, t: (0, None if u in mdl.OPTION_UNITS else mdl.capacity[u]),
+        bounds=lambda mdl, u, t: (0, None if u in mdl.OPTION_UNITS else mdl.capacity[u, t]),
     )
     model.sell = pyo.Var(model.SALES, bounds=lambda mdl, m, t: (0, mdl.sale_limit[m, t]))
     model.dispose = pyo.Var(model.DISPOSALS, within=pyo.NonNegativeReals)
@@ -373,8 +392,15 @@ def stock_balance_rule(model, m, t):
 
 @implements(fam.STOCKPILE_FLOOR)
 def stockpile_floor_rule(model, m, t):
-    """floor[m,t] is cover months x demand."""
-    return model.stock[m, t] >= model.floor[m, t]
+    """floor[m,t] is the larger of cover months x demand and the fixed floor."""
+    under = model.below[m, t] if (m, t) in model.BELOW else 0
+    return model.stock[m, t] + under >= model.floor[m, t]
+
+
+@implements(fam.CLOSING_STOCK)
+def closing_stock_rule(model, m):
+    """The last month's stock."""
+    return model.credit[m] <= model.stock[m, model.MONTHS.last()]
 
 
 def _supply_in(model, m, w):
@@ -403,7 +429,7 @@ def country_share_cap_rule(model, m, c, w):
 @implements(fam.EXPANSION_CAPACITY)
 def expansion_capacity_rule(model, u, t):
     """Nothing runs unless built."""
-    return model.run[u, t] <= model.capacity[u] * model.build[model.option_of[u]]
+    return model.run[u, t] <= model.capacity[u, t] * model.build[model.option_of[u]]
 
 
 @implements(fam.EXCLUSIVE_OPTIONS)
@@ -476,7 +502,8 @@ def annual_budget_rule(model, y):
 def total_cost_rule(model):
     """landed cost x arrive + duty and freight x contracted + holding cost x stock
     + penalty x shortfall + operating cost x run - sale price x sell + disposal cost x dispose
-    + contract price x paid + capital charge x build + fixed cost x sign."""
+    + contract price x paid + capital charge x build + fixed cost x sign + floor penalty x below
+    - closing value x credit."""
     purchase = pyo.quicksum(model.landed_cost[i] * model.arrive[i] for i in model.OFFERS)
     contracted = pyo.quicksum(
         model.duty_and_freight[i] * model.contracted[i] for i in model.CONTRACTED
@@ -491,9 +518,11 @@ def total_cost_rule(model):
     paid = pyo.quicksum(model.contract_price[k] * model.paid[k, t] for k, t in model.PAID_MONTHS)
     capital = pyo.quicksum(model.capital_charge[o] * model.build[o] for o in model.OPTIONS)
     fixed = pyo.quicksum(model.fixed_cost[k] * model.sign[k] for k in model.CONTRACTS)
+    under = pyo.quicksum(model.floor_penalty[i] * model.below[i] for i in model.BELOW)
+    credit = pyo.quicksum(model.closing_value[m] * model.credit[m] for m in model.CREDITED)
     return (
         purchase + contracted + holding + unmet + processing - sales + disposal + paid
-        + capital + fixed
+        + capital + fixed + under - credit
     )  # fmt: skip
 
 

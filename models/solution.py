@@ -70,6 +70,8 @@ class Solution:
     paid: np.ndarray | None = None
     build: np.ndarray | None = None  # 0/1 per option
     sign: np.ndarray | None = None  # 0/1 per contract
+    below: np.ndarray | None = None  # tonnes under a floor with a penalty (ModelData.below)
+    credit: np.ndarray | None = None  # closing stock credited (ModelData.credits)
     row_duals: dict[str, np.ndarray] = field(default_factory=dict)
     bound_duals: dict[str, np.ndarray] = field(default_factory=dict)
     # Cost ranging of the arrive variables (landed USD/t): the interval of each one's cost over

@@ -229,7 +229,9 @@ def test_a_mip_stopped_with_a_plan_keeps_its_best_plan_gap_and_bound(
     out = tmp_path / "r"
     assert main(["solve", str(default), "--out", str(out)]) == 4
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["status"] == "limit" and summary["objective_usd"] > optimum
+    # The first plan may already be the optimum, but unproven: the gap to the bound is open.
+    assert summary["status"] == "limit" and summary["objective_usd"] >= round(optimum, 2)
+    assert summary["mip"]["gap"] > 0 and summary["mip"]["best_bound_usd"] < optimum
     assert (out / "plan.csv").exists() and (out / "decisions.csv").exists()
 
 

@@ -20,15 +20,17 @@ from models.highs_engine import column_names, row_names
 
 GOLDEN = Path(__file__).parent / "golden"
 # Two materials, two suppliers in two countries (one with a lead time and a dated override),
-# a cap per year over two calendar years, a floor from the second month, a shortfall penalty
-# and a storage limit on one material: every family has rows or bounds.
+# a cap per year over two calendar years, a floor from the second month (soft on one material,
+# a fixed tonnage on another), a shortfall penalty, a storage limit, a ramping process and a
+# closing credit: every family has rows or bounds.
 SCENARIO = scenario(
     3,
     start="2026-11",
     materials=[
         {"material": "Dy", "initial_stock_t": 1, "holding_cost_usd_per_t_month": 2},
-        {"material": "Nd", "shortfall_penalty_usd_per_t": 900, "storage_capacity_t": 50},
-        {"material": "Ore"},
+        {"material": "Nd", "shortfall_penalty_usd_per_t": 900, "storage_capacity_t": 50,
+         "floor_penalty_usd_per_t_month": 400},
+        {"material": "Ore", "floor_t": 2},
         {"material": "La", "sale_price_usd_per_t": 30, "sale_limit_t_per_month": 4,
          "disposal_cost_usd_per_t": 5},
     ],
@@ -49,7 +51,8 @@ SCENARIO = scenario(
     caps=[{"country": "CN", "max_share": 0.6}, {"country": "CN", "material": "Nd",
                                                 "max_share": 0.5}],
     processes=[{"process": "SEP", "country": "IN", "capacity_t_per_month": 6,
-                "operating_cost_usd_per_t": 3, "first_month": "2026-12"}],
+                "operating_cost_usd_per_t": 3, "first_month": "2026-12", "ramp_months": 2,
+                "ramp_start_fraction": 0.5}],
     process_io=[
         {"process": "SEP", "material": "Ore", "direction": "input", "t_per_t": 1},
         {"process": "SEP", "material": "Nd", "direction": "output", "t_per_t": 0.25},

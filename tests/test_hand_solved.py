@@ -40,8 +40,10 @@ def test_country_cap_forces_the_dearer_supplier(engine):
     # China (A, 100) may supply at most 60% of X; Australia (B, 150) the rest, only from
     # month 2 (lead time 1). Cheapest: X = 35, A = 21, B = 14: 2,100 + 2,100 = 4,200.
     # Month 1 needs 5 + a1 - 10 >= 10, so a1 >= 15 from A alone: fits within A's 21 t.
+    # The 10 t of the last floor are credited at the lowest landed price, A's 100: -1,000.
     result = solved(scenario(**CAPPED), engine)
-    assert result.objective_usd == pytest.approx(4200)
+    assert result.objective_usd == pytest.approx(3200)
+    assert result.costs["closing_credit_usd"] == pytest.approx(-1000)
     assert tonnes(result, "A") == pytest.approx(21)
     assert tonnes(result, "B") == pytest.approx(14)
     assert tonnes(result, "B", "2026-01") == 0
@@ -109,8 +111,10 @@ def test_stockpile_floor_and_its_shadow_prices(engine):
     # Floor of month 3 raised by 1 t: buy 1 more in month 3 and hold it: 100 + 5 = 105.
     # Floor of month 2 raised by 1 t: hold 1 t more in month 2 (5), buy 1 t less in month 3
     # than the extra bought in month 2 saves: net 5.
+    # The 20 t of the last floor are credited at 100 USD/t: 5,200 - 2,000 = 3,200 (the credit
+    # is a bound of its own: the floor rows' duals stay 5 and 105).
     result = solved(scenario(**FLOORED), engine)
-    assert result.objective_usd == pytest.approx(5200)
+    assert result.objective_usd == pytest.approx(3200)
     floors = result.constraints[result.constraints["family"] == "stockpile-floor"]
     assert floors["month"].tolist() == ["2026-02", "2026-03"]
     assert floors["shadow_price_usd_per_t"].tolist() == pytest.approx([5, 105])

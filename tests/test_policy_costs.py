@@ -61,16 +61,17 @@ def test_cap_price_by_hand():
 
 
 def test_floor_price_by_hand():
-    # From test_hand_solved: floors of 2 months (20 t) in months 2-3 with duals 5 and 105.
-    # A third month of cover raises both floors by 10 t: 5 x 10 + 105 x 10 = 1,100 USD,
-    # and indeed the optimum moves from 5,200 to 6,300.
+    # From test_hand_solved: floors of 2 months (20 t) in months 2-3 with duals 5 and 105;
+    # the closing stock is credited up to the last floor at 100 USD/t (bound dual -100).
+    # A third month of cover raises both floors and the credit's limit by 10 t:
+    # 5 x 10 + 105 x 10 - 100 x 10 = 100 USD, and indeed the optimum moves from 3,200 to 3,300.
     sc = scenario(**FLOORED)
     result = solve(sc)
     floor = rows(result, "stockpile-floor").iloc[0]
     assert (floor["material"], floor["window"], floor["setting"]) == ("Sm", "2026-02..2026-03", 2)
-    assert floor["marginal_cost_usd"] == pytest.approx(1100)
+    assert floor["marginal_cost_usd"] == pytest.approx(100)
     more = sc.with_changes(settings=sc.settings.with_changes(stockpile_cover_months=3.0))
-    assert resolve(more) == pytest.approx(6300)
+    assert resolve(more) == pytest.approx(3300)
 
 
 def test_offer_price_ranges_by_hand():

@@ -83,7 +83,8 @@ def hand() -> tuple[ModelData, Solution, Solution]:
 def plan_cost(data: ModelData, solution: Solution) -> float:
     """The objective recomputed from the plan and the data: purchases (a contracted tonne's
     duty and freight; its price is on ``paid``), holding, shortfall, processing, sales,
-    disposal, contract payments, capital and fixed costs."""
+    disposal, contract payments, capital and fixed costs, tonnes under a floor at their
+    penalty, less the closing stock credit."""
     chain, arrive = data.chain, data.arrive
     contracted = arrive["contract_k"].to_numpy() >= 0
     arrive_cost = arrive["landed_usd_per_t"].to_numpy() - np.where(
@@ -101,6 +102,8 @@ def plan_cost(data: ModelData, solution: Solution) -> float:
         + paid_price @ solution.paid
         + _floats(chain.options["capital_in_horizon_usd"]) @ solution.build
         + _floats(chain.contracts["fixed_cost_usd"]) @ solution.sign
+        + _floats(data.below["penalty"]) @ solution.below
+        - _floats(data.credits["value_usd_per_t"]) @ solution.credit
     )
 
 
@@ -153,11 +156,14 @@ def violations(data: ModelData, solution: Solution) -> dict[str, float]:
     capped = by_country.reindex(pd.MultiIndex.from_frame(caps[["m", "w", "country"]])).to_numpy()
     totals = by_window.reindex(pd.MultiIndex.from_frame(caps[["m", "w"]])).to_numpy()
     floor_cells = data.floors["m"] * n_months + data.floors["t"]
+    under = np.zeros(len(data.floors))
+    under[_ints(data.below["floor_row"])] = solution.below
+    last = _ints(data.credits["m"]) * n_months + _ints(data.credits["t"])
     # Processing: an existing unit's capacity is a bound, an option's needs the option built.
     units = chain.units
     u = _ints(chain.runs["u"])
     option = _ints(units["o"])[u]
-    capacity = _floats(units["capacity_t_per_month"])[u]
+    capacity = _floats(chain.runs["capacity_t"])  # ramped up from each unit's first month
     built = np.where(option >= 0, solution.build[np.maximum(option, 0)], 1.0)
     options = chain.options
     groups = options["exclusive_group"]
@@ -174,7 +180,14 @@ def violations(data: ModelData, solution: Solution) -> dict[str, float]:
     budget = _floats(chain.budget["limit_usd"])
     return {
         fam.STOCK_BALANCE: np.abs(solution.stock - before - inflow + demand).max(),
-        fam.STOCKPILE_FLOOR: _worst(data.floors["floor_t"] - solution.stock[floor_cells]),
+        fam.STOCKPILE_FLOOR: _worst(
+            data.floors["floor_t"] - solution.stock[floor_cells] - under
+        ),
+        fam.CLOSING_STOCK: _worst(solution.credit - solution.stock[last]),
+        "closing-credit": _worst(solution.credit - _floats(data.credits["limit_t"])),
+        "shortfall-limit": _worst(
+            solution.shortfall - _floats(data.shortfall["demand_t"])
+        ),
         fam.COUNTRY_SHARE_CAP: _worst(capped - caps["max_share"].to_numpy() * totals),
         fam.OFFER_CAPACITY: _worst(solution.arrive - arrive["capacity_t_per_month"]),
         fam.STORAGE_CAPACITY: _worst(solution.stock - data.stock["storage_capacity_t"]),
@@ -249,7 +262,9 @@ def test_hand_made_objective_and_plan(hand):
     assert fast.status == pyomo.status == Status.OPTIMAL
     assert pyomo.has_plan and pyomo.engine == "pyomo" and pyomo.solver.startswith("highs ")
     assert pyomo.objective == pytest.approx(fast.objective, rel=1e-7)
-    assert pyomo.objective == pytest.approx(132843.0, rel=1e-9)
+    # 132,843 USD of costs, less the closing credit: NdPr's last floor (one month of April's
+    # 20 t) at its lowest landed price in the horizon (CN1, 1,000 USD/t): 20,000.
+    assert pyomo.objective == pytest.approx(132843.0 - 20000.0, rel=1e-9)
     assert plan_cost(data, pyomo) == pytest.approx(pyomo.objective, rel=1e-9)
     np.testing.assert_allclose(pyomo.arrive, fast.arrive, atol=1e-7)
     np.testing.assert_allclose(pyomo.stock, fast.stock, atol=1e-7)

@@ -1,7 +1,8 @@
 """The comparison report: ``report.html`` and ``charts/*.png`` for a comparison folder written
 by ``sourcing compare``, drawn from its ``compare.json`` and the plans' tables under ``plans/``.
 
-It puts the plans side by side: their cost components, the country shares of each material,
+It opens with each plan's verdict (whether it meets every demand and holds every floor), then
+puts the plans side by side: their cost components, the country shares of each material,
 supply concentration (the largest country's share and the HHI), months of cover and shortfall,
 and every headline figure with its difference from the baseline plan.
 """
@@ -49,6 +50,7 @@ from optimizer.reporting.kit import (
     usd,
     write_report,
 )
+from optimizer.reporting.plan_page import verdicts_box
 from optimizer.results.compare import Comparison, PlanView, load_comparison
 from optimizer.results.compare_text import format_figure
 from optimizer.results.tables import COST_COMPONENTS
@@ -92,10 +94,14 @@ def _cost_row(comparison: Comparison, metric: str) -> pd.Series:
 
 def _comparison_header(comparison: Comparison) -> str:
     others = [p for p in comparison.plans if p != comparison.baseline]
-    return f"<h1>Plan comparison: {html.escape(' vs '.join(comparison.plans))}</h1>" + paragraph(
-        f"{len(comparison.plans)} plans side by side; differences (Δ) are "
-        f"{', '.join(others)} minus the baseline {comparison.baseline}.",
-        "description",
+    return (
+        f"<h1>Plan comparison: {html.escape(' vs '.join(comparison.plans))}</h1>"
+        + verdicts_box({name: comparison.verdicts.get(name, {}) for name in comparison.plans})
+        + paragraph(
+            f"{len(comparison.plans)} plans side by side; differences (Δ) are "
+            f"{', '.join(others)} minus the baseline {comparison.baseline}.",
+            "description",
+        )
     )
 
 
@@ -114,6 +120,7 @@ def _plans_table(comparison: Comparison, plans: list[PlanView]) -> str:
             [
                 plan.name + (" (baseline)" if plan.name == comparison.baseline else ""),
                 str(summary.get("status", "")),
+                plan.verdict.get("kind", ""),
                 f"{totals[plan.name]:,.0f}",
                 NO_DATA if plan.name == comparison.baseline else signed(f"{delta:+,.0f}"),
                 f"{horizon.get('start')} to {horizon.get('end')}",
@@ -121,7 +128,9 @@ def _plans_table(comparison: Comparison, plans: list[PlanView]) -> str:
             ]
         )
     table = html_table(
-        ["Plan", "Status", "Total cost USD", "Δ total USD", "Horizon", "Policy"], rows, "llrrll"
+        ["Plan", "Status", "Verdict", "Total cost USD", "Δ total USD", "Horizon", "Policy"],
+        rows,
+        "lllrrll",
     )
     descriptions = "".join(
         f"<div><dt>{html.escape(p.name)}</dt><dd>{html.escape(p.summary.get('description', ''))}"

@@ -205,6 +205,15 @@ td.txt, th.txt { text-align: left; }
 tr.total td { font-weight: 700; border-top: 2px solid #cbd2d9; }
 tr.group th { text-align: left; background: #fafbfc; padding-top: 10px; }
 .note { color: #52606d; }
+.verdict { margin: 14px 0 16px; padding: 10px 14px; border: 1px solid; border-left-width: 6px;
+  border-radius: 6px; }
+.verdict.good { background: #eef7ef; border-color: #2e7d32; }
+.verdict.bad { background: #fdecea; border-color: #b71c1c; }
+.verdict-headline { margin: 0; font-size: 17px; font-weight: 700; }
+.verdict ul { margin: 6px 0 0; padding-left: 20px; }
+.verdict li { margin: 3px 0; max-width: 100ch; }
+.verdict li.good > strong { color: #2e7d32; }
+.verdict li.bad > strong { color: #b71c1c; }
 .descriptions dt { font-weight: 600; margin-top: 6px; }
 .descriptions dd { margin: 0 0 4px; color: #52606d; max-width: 90ch; }
 footer { margin-top: 36px; color: #7b8794; font-size: 13px; }

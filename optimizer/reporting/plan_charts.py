@@ -49,6 +49,8 @@ COST_COLOURS = {
     "take_or_pay_usd": "#d35400",
     "disposal_usd": "#7f8c8d",
     "sales_usd": "#27ae60",
+    "below_floor_usd": "#e67e22",
+    "closing_credit_usd": "#16a085",
 }
 STOCK_COLOUR, TARGET_COLOUR, FLOOR_SHADE, SHORT_COLOUR = "#1b4f72", "#444444", "#dfe9f3", "#c0392b"
 FLOOR_BAR = "#5d6d7e"

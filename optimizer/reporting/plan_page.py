@@ -1,10 +1,12 @@
 """The plan report: ``report.html`` and ``charts/*.png`` for a result folder written by
 ``sourcing solve``, drawn from its ``summary.json`` and CSV tables.
 
-It shows the import mix by country over time, stock against the stockpile floor, the cost
-breakdown and what tightening each binding policy would cost (the charts are drawn by
-:mod:`optimizer.reporting.plan_charts`), with the tables behind them; for a plan with build or
-contract decisions, which were taken and how hard each processing unit runs.
+It opens with the verdict (whether the plan meets every demand and holds every stockpile floor;
+where not, where, how much and what stops it), then shows the import mix by country over time,
+stock against the stockpile floor, the cost breakdown and what tightening each binding policy
+would cost (the charts are drawn by :mod:`optimizer.reporting.plan_charts`), with the tables
+behind them; for a plan with build or contract decisions, which were taken and how hard each
+processing unit runs.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from optimizer.results.compare import PlanView, country_shares
 from optimizer.results.metrics import hhi
 from optimizer.results.summary_text import TIED_BELOW
 from optimizer.results.tables import COST_COMPONENTS
+from optimizer.results.verdict import NO_PLAN, is_good, verdict_line
 
 SHOWN_OFFERS = 8  # unused offers listed, those the smallest price cut would bring in first
 OFFER_POLICY = "offer-price"
@@ -98,8 +101,48 @@ def _plan_header(plan: PlanView) -> str:
     named = plan.name if scenario == plan.name else f"{plan.name} (scenario {scenario})"
     return (
         f"<h1>Sourcing plan: {html.escape(named)}</h1>"
+        + verdict_box(plan.verdict)
         + paragraph(summary.get("description", ""), "description")
         + facts(items)
+    )
+
+
+def verdict_box(verdict: dict) -> str:
+    """The verdict at the top of the page, before any cost: its headline and, for a plan that
+    falls short, a sentence per material and issue (the diagnosis is the page's own section)."""
+    details = [d["text"] for d in verdict.get("details", []) if d.get("issue") != NO_PLAN]
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in details)
+    return (
+        f'<div class="verdict {"good" if is_good(verdict) else "bad"}" id="verdict">'
+        + paragraph(verdict.get("headline", ""), "verdict-headline")
+        + (f"<ul>{items}</ul>" if items else "")
+        + "</div>"
+    )
+
+
+def verdicts_box(verdicts: dict[str, dict]) -> str:
+    """One verdict line per plan, with each shortfall's sentence under it."""
+    items = []
+    for name, verdict in verdicts.items():
+        line = verdict_line(verdict)
+        details = [d["text"] for d in verdict.get("details", []) if d.get("issue") != NO_PLAN]
+        inner = "".join(f"<li>{html.escape(text)}</li>" for text in details)
+        items.append(
+            f'<li class="{"good" if is_good(verdict) else "bad"}"><strong>{html.escape(name)}'
+            f"</strong>: {html.escape(line[:1].lower() + line[1:])}"
+            + (f"<ul>{inner}</ul>" if inner else "")
+            + "</li>"
+        )
+    good = all(is_good(v) for v in verdicts.values())
+    headline = (
+        "Every plan meets all demand and holds its stockpile floors."
+        if good
+        else "Not every plan meets all demand and holds its stockpile floors."
+    )
+    return (
+        f'<div class="verdict {"good" if good else "bad"}" id="verdict">'
+        + paragraph(headline, "verdict-headline")
+        + f"<ul>{''.join(items)}</ul></div>"
     )
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from optimizer.results import metrics
+from optimizer.results import metrics, verdict
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
@@ -67,6 +67,21 @@ class PlanView:
     def materials(self) -> list[str]:
         stock = self.tables.get("stock")
         return [] if stock is None else list(dict.fromkeys(stock["material"]))
+
+    @property
+    def verdict(self) -> dict:
+        """Whether the plan meets demand and holds its floors, in words: from its summary, or
+        judged from its tables for a folder written before summaries carried a verdict."""
+        found = self.summary.get("verdict")
+        if isinstance(found, dict) and "kind" in found:
+            return found
+        if "stock" not in self.tables:
+            return verdict.without_plan(str(self.summary.get("status", "unknown")))
+        return verdict.judge(
+            self.tables["stock"],
+            self.tables.get("constraints"),
+            decisions=self.tables.get("decisions"),
+        )
 
     def _renamed(self, name: str) -> PlanView:
         return PlanView(name, self.summary, self.tables)
@@ -130,6 +145,7 @@ class Comparison:
     baseline: str
     headline: pd.DataFrame
     detail: pd.DataFrame
+    verdicts: dict[str, dict] = field(default_factory=dict)  # by plan: PlanView.verdict
 
     @property
     def differences(self) -> list[str]:
@@ -160,7 +176,8 @@ def compare(
     for name in names:
         if name != baseline:
             headline[f"Δ {name}"] = np.round(headline[name] - headline[baseline], 6)
-    return Comparison(names, baseline, headline, _detail(plans))
+    verdicts = {plan.name: plan.verdict for plan in plans}
+    return Comparison(names, baseline, headline, _detail(plans), verdicts)
 
 
 def _unique_names(plans: list[PlanView]) -> list[PlanView]:

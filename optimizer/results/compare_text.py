@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.results.compare import Comparison
+from optimizer.results.verdict import verdict_line
 
 LABEL_WIDTH = 44
 
@@ -44,7 +45,8 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
     columns = shown + deltas
     width = max(14, *(len(c) + 2 for c in columns))
     header = " " * LABEL_WIDTH + "".join(f"{c:>{width}}" for c in columns)
-    lines = [f"Plans compared (differences against {comparison.baseline}):", header]
+    lines = [*format_verdicts(comparison), ""] if comparison.verdicts else []
+    lines += [f"Plans compared (differences against {comparison.baseline}):", header]
     material = previous = None
     for _, row in headline.iterrows():
         if row["section"] == "material" and row["material"] != material:
@@ -60,6 +62,16 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
         label = _label(row)[: LABEL_WIDTH - 1]
         lines.append(f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines + ["", *format_detail(comparison)])
+
+
+def format_verdicts(comparison: Comparison) -> list[str]:
+    """One line per plan, before any figure: whether it meets demand and holds its floors."""
+    width = max(len(name) for name in comparison.plans) + 2
+    lines = ["Verdicts:"]
+    for name in comparison.plans:
+        line = verdict_line(comparison.verdicts.get(name, {}))
+        lines.append(f"  {name:<{width}}{line[:1].lower()}{line[1:]}")
+    return lines
 
 
 def format_detail(comparison: Comparison) -> list[str]:

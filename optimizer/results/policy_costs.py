@@ -69,15 +69,33 @@ def _caps(data: ModelData, solution: Solution) -> pd.DataFrame:
 
 
 def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
-    """Rows stock >= cover * demand with duals y >= 0: one more month of cover raises each
-    right-hand side by that month's demand, so it costs sum_t y_t * demand_t."""
+    """Rows stock + below >= floor with duals y >= 0. One more month of cover raises each
+    month's floor by that month's demand where the cover sets it (not a larger ``floor_t``);
+    the floor also bounds the tonnes under it (``below-floor``) and the closing stock credited
+    (``closing-credit``), whose bound duals z <= 0 move with it. It costs
+    sum_t (y_t + z_below_t) * d floor_t + z_credit * d floor_T."""
     floors = data.floors
     duals = solution.row_duals.get(fam.STOCKPILE_FLOOR)
     if floors.empty:
         return pd.DataFrame()
     cell = data.cell(floors)
     demand = data.stock["demand_t"].to_numpy()[cell]
-    per_row = duals * demand if duals is not None else np.full(len(floors), np.nan)
+    cover = floors["cover_months"].to_numpy(dtype=float)
+    step = np.where(cover * demand >= floors["floor_t"].to_numpy(dtype=float) - 1e-9, demand, 0.0)
+    if duals is None:
+        per_row = np.full(len(floors), np.nan)
+    else:
+        per_row = duals * step
+        below = solution.bound_duals.get(fam.BELOW_FLOOR)
+        if below is not None and len(below):
+            np.add.at(per_row, data.below["floor_row"].to_numpy(dtype=int), below
+                      * step[data.below["floor_row"].to_numpy(dtype=int)])  # fmt: skip
+        credit = solution.bound_duals.get(fam.CLOSING_CREDIT)
+        if credit is not None and len(credit):
+            last = pd.Series(np.arange(len(floors)), index=floors["m"].to_numpy())
+            last = last[floors["t"].to_numpy() == len(data.months) - 1]
+            rows = last.reindex(data.credits["m"].to_numpy()).to_numpy()
+            np.add.at(per_row, rows.astype(int), credit * step[rows.astype(int)])
     grouped = floors.assign(per_row=per_row).groupby("material", sort=False)
     summary = grouped.agg(
         first=("month", "min"),

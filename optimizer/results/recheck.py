@@ -17,6 +17,12 @@ from models import families as fam
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
 from optimizer.results import recheck_chain as chain
+from optimizer.results.recheck_stock import (
+    check_closing_credit,
+    check_floors,
+    check_shortfall,
+    stock_costs,
+)
 
 ABS_TOL_T = 1e-5  # tonnes
 REL_TOL = 1e-6
@@ -202,25 +208,6 @@ def check_stock_bounds(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
     ]
 
 
-def check_floors(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
-    """stock >= cover months x demand from stockpile_from on."""
-    settings = scenario.settings
-    cover = (
-        stock["material"]
-        .map(scenario.materials.set_index("material")["cover_months"])
-        .fillna(settings.stockpile_cover_months)
-    )
-    demand = _demand(scenario, pd.MultiIndex.from_frame(stock[["material", "month"]]))
-    floor = cover * demand.to_numpy()
-    applies = stock["month"] >= settings.floor_from
-    below = applies & (stock["stock_t"] < floor - _tolerance(floor))
-    return [
-        f"{fam.STOCKPILE_FLOOR}: {r.material} {r.month}: stock {r.stock_t:g} t is below the "
-        f"floor {f:g} t"
-        for r, f in zip(stock[below].itertuples(), floor[below], strict=True)
-    ]
-
-
 def _window(labels: pd.Series, scenario: Scenario) -> pd.Series:
     window = scenario.settings.cap_window
     if window == "month":
@@ -257,22 +244,6 @@ def check_caps(scenario: Scenario, plan: pd.DataFrame, made: pd.DataFrame) -> li
         f"{fam.COUNTRY_SHARE_CAP}: {r.country} supplies {r.tonnes:g} of {r.total:g} t of "
         f"{r.material} in {r.window} ({r.tonnes / r.total:.1%}), above its cap of {c:.1%}"
         for r, c in zip(by_country[over].itertuples(), share_cap[over], strict=True)
-    ]
-
-
-def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
-    """Shortfall is non-negative, and zero where no penalty makes it allowed."""
-    penalty = stock["material"].map(
-        scenario.materials.set_index("material")["shortfall_penalty_usd_per_t"]
-    )
-    forbidden = penalty.isna() & (stock["shortfall_t"].abs() > ABS_TOL_T)
-    negative = stock["shortfall_t"] < -ABS_TOL_T
-    return [
-        f"stock: {r.material} {r.month}: shortfall {r.shortfall_t:g} t where demand must be met"
-        for r in stock[forbidden].itertuples()
-    ] + [
-        f"stock: {r.material} {r.month}: negative shortfall {r.shortfall_t:g} t"
-        for r in stock[negative].itertuples()
     ]
 
 
@@ -318,8 +289,8 @@ def check_objective(
     objective_usd: float,
 ) -> list[str]:
     """The solver's objective equals the cost recomputed from prices, duties, freight,
-    holding costs, penalties and the chain's costs (processing, capital, contracts, take-or-pay,
-    disposal, less sales)."""
+    holding costs, penalties, the chain's costs (processing, capital, contracts, take-or-pay,
+    disposal, less sales), floor penalties and the closing stock's credit."""
     purchases = float((plan["tonnes"] * landed).sum())
     per_material = scenario.materials.set_index("material")
     holding = float(
@@ -329,7 +300,9 @@ def check_objective(
     )
     penalty = stock["material"].map(per_material["shortfall_penalty_usd_per_t"]).fillna(0.0)
     shortfall = float((stock["shortfall_t"] * penalty).sum())
-    recomputed = purchases + holding + shortfall + float(costs["usd"].sum())
+    recomputed = (
+        purchases + holding + shortfall + float(costs["usd"].sum()) + stock_costs(scenario, stock)
+    )
     if abs(recomputed - objective_usd) > 1e-6 * max(1.0, abs(objective_usd)) + 1e-3:
         return [
             f"objective: the solver reports USD {objective_usd:,.2f}, the tables give "
@@ -353,6 +326,7 @@ CHECKS: dict[str, Callable[[Recheck], list[str]]] = {
         + check_shortfall(r.scenario, r.stock)
     ),
     fam.STOCKPILE_FLOOR: lambda r: check_floors(r.scenario, r.stock),
+    fam.CLOSING_STOCK: lambda r: check_closing_credit(r.scenario, r.stock),
     fam.WINDOW_TOTAL: lambda r: [],  # a definition: the cap check sums each window itself
     fam.COUNTRY_SHARE_CAP: lambda r: check_caps(r.scenario, r.plan, r.made),
     fam.EXPANSION_CAPACITY: lambda r: chain.check_processing(r.scenario, r.processing,
@@ -366,5 +340,7 @@ CHECKS: dict[str, Callable[[Recheck], list[str]]] = {
     fam.LEAD_TIME: lambda r: check_lead_times(r.scenario, r.plan),
 }  # fmt: skip
 CHECKS[fam.PROCESS_CAPACITY] = CHECKS[fam.EXPANSION_CAPACITY]  # one check of each unit's runs
+CHECKS[fam.BELOW_FLOOR] = CHECKS[fam.STOCKPILE_FLOOR]  # the floor check reads the tonnes under
+CHECKS[fam.CLOSING_CREDIT] = CHECKS[fam.CLOSING_STOCK]  # one check of the credited tonnes
 CHECKS[fam.OPTION_REQUIRES] = CHECKS[fam.EXCLUSIVE_OPTIONS]  # one check of the decisions
 CHECKS[fam.CONTRACT_PAID] = CHECKS[fam.TAKE_OR_PAY] = CHECKS[fam.CONTRACT_VOLUME]  # contracts

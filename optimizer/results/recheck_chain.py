@@ -60,8 +60,21 @@ def units(scenario: Scenario) -> pd.DataFrame:
         "operating_cost_usd_per_t",
         "first_month",
         "option",
+        "ramp_months",
+        "ramp_start_fraction",
     ]
     return pd.concat([processes[columns], options[columns]], ignore_index=True)
+
+
+def capacity_in(table: pd.DataFrame) -> np.ndarray:
+    """Each row's capacity in its month (a unit's ``month`` and its ``first_month``): with a
+    ramp-up, ``ramp_start_fraction`` of it in the first month, rising linearly to all of it
+    ``ramp_months`` later."""
+    age = months.ordinals(table["month"]) - months.ordinals(table["first_month"])
+    ramp = table["ramp_months"].to_numpy(dtype=float)
+    start = table["ramp_start_fraction"].to_numpy(dtype=float)
+    share = np.where(ramp > 0, start + (1 - start) * np.clip(age / np.maximum(ramp, 1), 0, 1), 1)
+    return table["capacity_t_per_month_unit"].to_numpy(dtype=float) * share
 
 
 def recipes(scenario: Scenario) -> pd.DataFrame:
@@ -92,12 +105,12 @@ def check_processing(
     if processing is None or processing.empty:
         return []
     table = processing.merge(units(scenario), on="unit", how="left", suffixes=("", "_unit"))
+    capacity = capacity_in(table)
+    over = _over(table["throughput_t"], capacity)
     found = [
         f"{fam.PROCESS_CAPACITY}: {r.unit} {r.month}: {r.throughput_t:g} t exceeds its capacity "
-        f"{r.capacity_t_per_month_unit:g} t"
-        for r in table[
-            _over(table["throughput_t"], table["capacity_t_per_month_unit"])
-        ].itertuples()
+        f"{c:g} t that month"
+        for r, c in zip(table[over].itertuples(), capacity[over], strict=True)
     ]
     early = table["month"] < table["first_month"]
     found += [

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from models.cbc_check import Verification
+from models.data import compile_scenario
 from models.solution import ModelSize, Status
 from optimizer.inputs.scenario import Scenario
-from optimizer.results import metrics
+from optimizer.results import metrics, verdict
 
 
 @dataclass
@@ -79,11 +80,11 @@ class Result:
         return {m: round(float(v), 6) for m, v in totals.items() if v > 0}
 
     def months_below_cover(self) -> dict[str, int]:
-        """Months whose stock is below the cover target: while it is being built up, before
-        the floor applies (a plan that breaks an applying floor fails its re-check)."""
+        """Months whose stock is below the cover target while it is being built up, before the
+        floor applies (months under an applying floor are in the verdict)."""
         if self.stock is None:
             return {}
-        counts = metrics.months_below_target(self.stock)
+        counts = metrics.months_below_target(self.stock[~self.stock["floor_applies"]])
         return {m: int(v) for m, v in counts.items() if v > 0}
 
     def largest_shares(self) -> dict[str, dict[str, float | str]]:
@@ -103,6 +104,16 @@ class Result:
             return pd.DataFrame()
         table = self.constraints
         return table[(table["family"] == "country-share-cap") & table["binding"]]
+
+    def verdict(self) -> dict:
+        """Whether the plan meets every demand and holds every floor, in words; where not,
+        which material, months and tonnes, and what stops it (``optimizer.results.verdict``)."""
+        if not self.has_plan:
+            return verdict.without_plan(self.status.value, self.diagnosis)
+        # Lead times and which units make what come from the compiled scenario, compiled only
+        # to explain a plan that falls short.
+        data = compile_scenario(self.scenario) if verdict.falls_short(self.stock) else None
+        return verdict.judge(self.stock, self.constraints, decisions=self.decisions, data=data)
 
     def _mip_summary(self) -> dict | None:
         """The MIP's gap, bound and decisions; None for an LP."""
@@ -133,6 +144,7 @@ class Result:
             "status": self.status.value,
             "termination": self.termination,
             "has_plan": self.has_plan,
+            "verdict": self.verdict(),
             "objective_usd": None if self.objective_usd is None else round(self.objective_usd, 2),
             "costs_usd": self.costs,
             "engine": self.engine,

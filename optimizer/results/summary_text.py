@@ -7,6 +7,7 @@ from pathlib import Path
 from models.solution import Status
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.results import metrics
+from optimizer.results import verdict as verdicts
 from optimizer.results.result import Result
 
 COST_LABELS = {
@@ -15,14 +16,24 @@ COST_LABELS = {
     "freight_usd": "freight",
     "holding_usd": "stock holding",
     "shortfall_usd": "shortfall penalty",
+    "below_floor_usd": "below-floor penalty",
     "processing_usd": "processing",
     "capital_usd": "capital",
     "contract_fixed_usd": "contract fees",
     "take_or_pay_usd": "take-or-pay",
     "disposal_usd": "disposal",
     "sales_usd": "by-product sales",
+    "closing_credit_usd": "closing stock credit",
 }
-CHAIN_COSTS = tuple(list(COST_LABELS)[5:])  # shown only where a scenario has a chain
+CHAIN_COSTS = (  # shown only where a scenario has a chain
+    "processing_usd",
+    "capital_usd",
+    "contract_fixed_usd",
+    "take_or_pay_usd",
+    "disposal_usd",
+    "sales_usd",
+)
+IF_NONZERO = ("below_floor_usd", "closing_credit_usd")  # only with a floor penalty or a credit
 
 
 def format_summary(result: Result, written_to: Path | None = None) -> str:
@@ -33,7 +44,9 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
     elif result.diagnosis:  # e.g. why the model is unbounded
         lines += [f"  {sentence}" for sentence in result.diagnosis]
     if result.has_plan:
-        lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result)]
+        verdict = result.verdict()
+        lines += _verdict(verdict)
+        lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result, verdict)]
         lines += _decisions(result)
         lines += ["", *_policy_costs(result), ""]
         lines.append(_recheck(result))
@@ -72,20 +85,28 @@ def _headline(result: Result) -> str:
     return head
 
 
+def _verdict(verdict: dict) -> list[str]:
+    """The verdict before any cost: one line for a plan that meets everything; otherwise a
+    sentence per material and issue saying where, how much and what stops it."""
+    headline = verdict["headline"]
+    lines = [f"Verdict: {headline[0].lower()}{headline[1:]}"]
+    return lines + [f"  {detail['text']}" for detail in verdict["details"]]
+
+
 def _usd(value: float) -> str:
     return f"USD {value:>16,.0f}"
 
 
 def _costs(result: Result) -> list[str]:
     total = result.costs.get("total_usd", 0.0)
-    lines = [f"{'Total cost':<22}{_usd(total)}"]
+    lines = [f"{'Total cost':<23}{_usd(total)}"]
     chain = result.processing is not None or result.decisions is not None
     for key, label in COST_LABELS.items():
         value = result.costs.get(key, 0.0)
-        if key in CHAIN_COSTS and not chain:
+        if (key in CHAIN_COSTS and not chain) or (key in IF_NONZERO and not value):
             continue
         share = f"{value / total:6.1%}" if total else ""
-        lines.append(f"  {label:<20}{_usd(value)}  {share}")
+        lines.append(f"  {label:<21}{_usd(value)}  {share}")
     return lines
 
 
@@ -151,7 +172,7 @@ def _shares(result: Result) -> list[str]:
     return lines
 
 
-def _policy(result: Result) -> list[str]:
+def _policy(result: Result, verdict: dict) -> list[str]:
     settings = result.scenario.settings
     caps = result.binding_caps()
     if caps.empty:
@@ -160,14 +181,7 @@ def _policy(result: Result) -> list[str]:
         grouped = caps.groupby(["country", "material"], sort=False)["window"].apply(list)
         described = [f"{c} on {m} ({', '.join(w)})" for (c, m), w in grouped.items()]
         lines = [f"Binding caps ({CAP_WINDOW_WORDS[settings.cap_window]}): " + "; ".join(described)]
-    floors = result.stock[result.stock["floor_applies"]]
-    if floors.empty:
-        lines.append("Stockpile floor: none applies")
-    else:
-        lines.append(
-            f"Stockpile floor: held in every month from {settings.floor_from} "
-            f"(default cover {settings.stockpile_cover_months:g} months of demand)"
-        )
+    lines.append(_floor_line(result, verdict))
     below = result.months_below_cover()
     if below:
         listed = ", ".join(f"{m} {n}" for m, n in below.items())
@@ -179,6 +193,22 @@ def _policy(result: Result) -> list[str]:
         else "Shortfall: " + ", ".join(f"{m} {t:,.2f} t" for m, t in shortfall.items())
     )
     return lines
+
+
+def _floor_line(result: Result, verdict: dict) -> str:
+    """Whether the floors hold, never "held" where a stock is under its floor, and saying when
+    they hold only by leaving demand unmet."""
+    settings = result.scenario.settings
+    if not result.stock["floor_applies"].any():
+        return "Stockpile floor: none applies"
+    cover = f"(default cover {settings.stockpile_cover_months:g} months of demand)"
+    details = verdict["details"]
+    under = [d["short"] for d in details if d["issue"] == verdicts.FLOOR_ISSUE]
+    if under:
+        return f"Stockpile floor: NOT reached: {'; '.join(under)} {cover}"
+    line = f"Stockpile floor: held in every month from {settings.floor_from} {cover}"
+    starved = [d["material"] for d in details if d.get("for_floor")]
+    return line + (f", by leaving demand unmet ({', '.join(starved)})" if starved else "")
 
 
 SHOWN_CAPS = 8

@@ -68,6 +68,12 @@ def stock_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     # The cover target in every month; a hard floor only where floor_applies.
     stock["floor_t"] = clean(data.stock["cover_target_t"].to_numpy())
     stock["floor_applies"] = applies
+    below = np.zeros(n_cells)
+    below[data.cell(data.below)] = solution.below  # only where a floor has a penalty
+    stock["below_floor_t"] = clean(below)
+    credited = np.zeros(n_cells)
+    credited[data.cell(data.credits)] = solution.credit  # the last month's, up to its floor
+    stock["credited_t"] = clean(credited)
     stock["months_of_cover"] = np.round(metrics.months_of_cover(stock).to_numpy(), 6)
     duals = solution.row_duals.get(fam.STOCK_BALANCE)
     # The balance's right-hand side is -demand, so one more tonne of demand costs -dual.
@@ -102,7 +108,7 @@ def processing_table(data: ModelData, solution: Solution) -> pd.DataFrame:
             "country": units["country"].to_numpy(dtype=object)[u],
             "month": chain.runs["month"].to_numpy(dtype=object)[used],
             "throughput_t": throughput[used],
-            "capacity_t_per_month": units["capacity_t_per_month"].to_numpy(dtype=float)[u],
+            "capacity_t_per_month": chain.runs["capacity_t"].to_numpy(dtype=float)[used],
         }
     )
     table["operating_cost_usd"] = clean(
@@ -503,6 +509,16 @@ def _budget_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
     return rows
 
 
+def _closing_rows(data: ModelData, solution: Solution) -> pd.DataFrame:
+    """Tonnes credited (value) against the stock left in the last month (limit)."""
+    credits = data.credits
+    closing = solution.stock[data.cell(credits)]
+    labels = {"material": credits["material"].to_numpy(), "month": np.asarray(
+        data.months, dtype=object)[credits["t"].to_numpy(dtype=int)]}  # fmt: skip
+    dual = _duals(solution.row_duals, fam.CLOSING_STOCK, len(credits))
+    return _family_rows(fam.CLOSING_STOCK, labels, closing, solution.credit, "t", dual)
+
+
 # How each family the registry shows in constraints.csv becomes rows of it.
 CONSTRAINT_ROWS: dict[str, Callable[[ModelData, Solution], pd.DataFrame]] = {
     fam.STOCKPILE_FLOOR: _floor_rows,
@@ -513,7 +529,10 @@ CONSTRAINT_ROWS: dict[str, Callable[[ModelData, Solution], pd.DataFrame]] = {
     fam.CONTRACT_VOLUME: _contract_rows(fam.CONTRACT_VOLUME),
     fam.CONTRACT_PAID: _contract_rows(fam.CONTRACT_PAID),
     fam.TAKE_OR_PAY: _contract_rows(fam.TAKE_OR_PAY),
+    fam.CLOSING_STOCK: _closing_rows,
     fam.ANNUAL_BUDGET: _budget_rows,
+    fam.BELOW_FLOOR: _bound_rows(fam.BELOW_FLOOR),
+    fam.CLOSING_CREDIT: _bound_rows(fam.CLOSING_CREDIT),
     fam.OFFER_CAPACITY: _bound_rows(fam.OFFER_CAPACITY),
     fam.STORAGE_CAPACITY: _bound_rows(fam.STORAGE_CAPACITY),
     fam.PROCESS_CAPACITY: _bound_rows(fam.PROCESS_CAPACITY),
@@ -539,8 +558,11 @@ COST_COMPONENTS = (
     "take_or_pay_usd",
     "disposal_usd",
     "sales_usd",
+    "below_floor_usd",
+    "closing_credit_usd",
 )
-"""Components of the total cost; ``sales_usd`` (by-product revenue) is negative."""
+"""Components of the total cost; ``sales_usd`` (by-product revenue) and ``closing_credit_usd``
+(the closing stock's value, up to the last floor) are negative."""
 
 
 def cost_breakdown(data: ModelData, solution: Solution) -> dict[str, float]:
@@ -577,6 +599,10 @@ def cost_breakdown(data: ModelData, solution: Solution) -> dict[str, float]:
         ),
         "sales_usd": -float(
             solution.sell @ chain.sales["sale_price_usd_per_t"].to_numpy(dtype=float)
+        ),
+        "below_floor_usd": float(solution.below @ data.below["penalty"].to_numpy(dtype=float)),
+        "closing_credit_usd": -float(
+            solution.credit @ data.credits["value_usd_per_t"].to_numpy(dtype=float)
         ),
     }
     costs = {key: round(value, 2) + 0.0 for key, value in costs.items()}
