@@ -28,12 +28,14 @@ from models import highs_build
 from models import highs_engine as he
 from models.data import ModelData, compile_scenario
 from optimizer.common.strings import python_strings
+from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.results import tables
 from optimizer.results.recheck import recheck
 from optimizer.results.solving import solve
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = "5x5x24,20x15x120,50x30x240"
 SINGLE_RUN_ABOVE_VARS = 200_000  # larger models are measured once, smaller ones --repeats times
 OBJECTIVE_RTOL = 1e-6
@@ -65,8 +67,10 @@ def fastest(repeats: int, run: Callable[[], dict], key: str = "total_s") -> dict
 
 
 def measure_pipeline(scenario: Scenario, engine: str, algorithm: str, limit: float | None) -> dict:
-    """``optimizer.solve``: compile, build, HiGHS, result tables, re-check, as users run it."""
-    result = solve(scenario, engine=engine, algorithm=algorithm, time_limit_s=limit)
+    """``optimizer.solve``: compile, build, HiGHS, result tables, re-check, as users run it,
+    without the re-solved policy prices (they solve the model again, up to ``--probe-seconds``:
+    not the engine's work, so they would blur the ratio to HiGHS alone)."""
+    result = solve(scenario, engine=engine, algorithm=algorithm, time_limit_s=limit, probe_limit=0)
     parts = ("compile_s", "build_s", "solve_s", "ranging_s", "read_s", "extract_s", "check_s")
     figures = dict.fromkeys(parts, 0.0) | result.timings  # no tables without a plan
     figures["other_s"] = figures["total_s"] - sum(figures.get(part, 0.0) for part in parts)
@@ -392,6 +396,57 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+BASIS_CASES = {  # scenarios with processing: where the share basis changes the model
+    "india-2026 (default)": lambda: load_scenario(ROOT / "inputs" / "india-2026"),
+    "synthetic 20x15x120, 3 chains": lambda: synthetic_scenario(20, 15, 120, chains=3),
+}
+
+
+def measure_share_basis(repeats: int) -> list[dict]:
+    """What share_basis origin costs: the model's size and the whole solve (tables and
+    re-check included), against the processing basis of the same scenario in the same run."""
+    records = []
+    for name, make in BASIS_CASES.items():
+        base = make()
+        record = {"case": name}
+        for basis in ("processing", "origin"):
+            scenario = base.with_changes(settings=base.settings.with_changes(share_basis=basis))
+            log(f"share basis: {name}, {basis}")
+            result = fastest(repeats, lambda sc=scenario: _solve_figures(sc))
+            record[basis] = result
+        records.append(record)
+    return records
+
+
+def _solve_figures(scenario: Scenario) -> dict:
+    seconds, result = timed(lambda: solve(scenario, probe_limit=0))
+    return {
+        "total_s": seconds,
+        "solve_s": result.timings.get("solve_s", float("nan")),
+        "variables": result.model_size.variables,
+        "rows": result.model_size.constraints,
+        "objective_usd": result.objective_usd,
+        "status": result.status.value,
+        "violations": len(result.violations),
+    }
+
+
+def basis_table(records: list[dict]) -> str:
+    rows = []
+    for record in records:
+        base, origin = record["processing"], record["origin"]
+        rows.append([
+            record["case"], f"{base['variables']:,}", f"{origin['variables']:,}",
+            s(base["total_s"]), s(origin["total_s"]), f"{origin['total_s'] / base['total_s']:.2f}",
+            f"{origin['objective_usd'] - base['objective_usd']:+,.0f}",
+            f"{base['violations'] + origin['violations']}",
+        ])  # fmt: skip
+    headers = ["scenario", "vars processing", "vars origin", "solve() processing",
+               "solve() origin", "origin/processing", "objective origin - processing (USD)",
+               "re-check violations"]  # fmt: skip
+    return table("Share basis: caps on content by origin (policy.share_basis)", headers, rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
     info = machine()
@@ -408,8 +463,11 @@ def main(argv: list[str] | None = None) -> None:
     if largest["outside"]:
         print(outside_table(largest))
     print("\n".join(verdict(records)))
+    basis = measure_share_basis(args.repeats)
+    print(basis_table(basis))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"date": str(datetime.date.today()), "machine": info, "sizes": records}
+    summary = {"date": str(datetime.date.today()), "machine": info, "sizes": records,
+               "share_basis": basis}  # fmt: skip
     args.out.write_text(json.dumps(summary, indent=2, default=str) + "\n")
     print(f"\nFigures written to {args.out}")
 

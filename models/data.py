@@ -18,6 +18,7 @@ import pandas as pd
 
 from models import families
 from models.chain import ChainData, compile_chain, contract_arrivals
+from models.content import ContentData, compile_content
 from models.costs import arrive_cost, landed_cost
 from models.indexing import Grid
 
@@ -50,6 +51,10 @@ class ModelData:
     below: pd.DataFrame = field(default_factory=lambda: _empty_below())
     # The closing stock credited up to the last month's floor: one variable per material.
     credits: pd.DataFrame = field(default_factory=lambda: _empty_credits())
+    # What the share caps count: "processing" (each stage by where it was done) or "origin".
+    share_basis: str = "processing"
+    # The origins content can carry; with the origin basis, the content variables' tables.
+    content: ContentData = field(default_factory=ContentData)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -143,7 +148,10 @@ def compile_scenario(scenario: Scenario) -> ModelData:
     chain.units["c"] = pd.Index(countries).get_indexer(chain.units["country"])
     stock = _stock(scenario, months, materials)
     floors = _floors(scenario, stock)
-    caps, totals = _caps(scenario, arrive, chain, materials, windows, window_of_month, countries)
+    content = compile_content(settings.share_basis, arrive, chain, materials, countries, months)
+    caps, totals = _caps(
+        scenario, arrive, chain, materials, windows, window_of_month, countries, content
+    )
     return ModelData(
         name=settings.name,
         cap_window=settings.cap_window,
@@ -162,6 +170,8 @@ def compile_scenario(scenario: Scenario) -> ModelData:
         countries=countries,
         below=below_floor(floors),
         credits=closing_credits(scenario, arrive, floors, materials, len(months)),
+        share_basis=settings.share_basis,
+        content=content,
     )
 
 
@@ -346,6 +356,7 @@ def _caps(
     windows: list[str],
     window_of_month: np.ndarray,
     countries: list[str],
+    content: ContentData,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cap rows (material, window, country) below 100% where the country can supply in the
     window, and the window-total variables they refer to."""
@@ -364,7 +375,11 @@ def _caps(
     bought = cells.position(
         material=arrive["m"], window=window_of_month[arrive["t"].to_numpy()], country=arrive["c"]
     )
-    made = _produced_cells(chain, window_of_month, cells)
+    made = (
+        _content_cells(content, window_of_month, cells, len(countries))
+        if content.tracks
+        else _produced_cells(chain, window_of_month, cells)
+    )
     rows = candidates[np.isin(key, np.concatenate([bought, made]))]
     rows = rows.sort_values(["m", "w", "country"], kind="stable").reset_index(drop=True)
     rows["window"] = np.asarray(windows, dtype=object)[rows["w"].to_numpy()]
@@ -376,6 +391,17 @@ def _caps(
     # share_row: the country_caps.csv row whose max_share applies (position in the table)
     columns = ["material", "country", "window", "m", "w", "c", "total", "max_share", "share_row"]
     return rows[columns], totals
+
+
+def _content_cells(
+    content: ContentData, window_of_month: np.ndarray, cells: Grid, countries: int
+) -> np.ndarray:
+    """With the origin basis: (material, window, country) cells where a unit can make the
+    material with content from the country."""
+    made = content.made[content.made["o"].to_numpy() < countries]
+    return cells.position(
+        material=made["m"], window=window_of_month[made["t"].to_numpy(dtype=int)], country=made["o"]
+    )
 
 
 def _produced_cells(chain: ChainData, window_of_month: np.ndarray, cells: Grid) -> np.ndarray:

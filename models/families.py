@@ -39,6 +39,9 @@ STORAGE_CAPACITY = "storage-capacity"
 BELOW_FLOOR = "below-floor"
 CLOSING_STOCK = "closing-stock"
 CLOSING_CREDIT = "closing-credit"
+CONTENT_BALANCE = "content-balance"
+CONTENT_FEED = "content-feed"
+CONTENT_USE = "content-use"
 PROCESS_CAPACITY = "process-capacity"
 SALES_LIMIT = "sales-limit"
 LEAD_TIME = "lead-time"
@@ -184,6 +187,24 @@ VARIABLES: tuple[Variable, ...] = (
         lambda d: np.ones(len(d.chain.contracts)), binary=True,
         meaning="1 if the contract is signed",
     ),
+    Variable(
+        "held", ("material", "origin", "month"), lambda d: d.content.held,
+        _zeros(lambda d: d.content.held), reads=("content",),
+        meaning="share_basis origin: tonnes of a traced material's stock with content of that "
+        "origin",
+    ),
+    Variable(
+        "used", ("material", "origin", "month"), lambda d: d.content.held,
+        _zeros(lambda d: d.content.held), reads=("content",),
+        meaning="share_basis origin: tonnes of a traced material leaving to demand, sales or "
+        "disposal with content of that origin",
+    ),
+    Variable(
+        "feed", ("unit", "material", "origin", "month"), lambda d: d.content.feed,
+        _zeros(lambda d: d.content.feed), reads=("content",),
+        meaning="share_basis origin: tonnes of an input a unit runs on with content of that "
+        "origin",
+    ),
 )  # fmt: skip
 
 
@@ -302,6 +323,32 @@ def closing_stock_rows(data: ModelData) -> pd.DataFrame:
     return _bounds(data.credits, -INF, 0.0)
 
 
+def content_balance_rows(data: ModelData) -> pd.DataFrame:
+    """One row per (traced material, origin, month): the right-hand side is the stock at the
+    start, of origin ``initial``, in the first month."""
+    held = data.content.held
+    o, t, m = (held[c].to_numpy(dtype=int) for c in ("o", "t", "m"))
+    start = (o == len(data.content.origins) - 1) & (t == 0)
+    rhs = np.where(start, data.initial_stock_t[m] if len(m) else 0.0, 0.0)
+    return _bounds(held, rhs, rhs)
+
+
+def content_feed_rows(data: ModelData) -> pd.DataFrame:
+    return _bounds(data.content.inputs, 0.0, 0.0)
+
+
+def content_use_rows(data: ModelData) -> pd.DataFrame:
+    """One row per (traced material, month) when content is traced: the right-hand side is
+    the demand."""
+    if not data.content.tracks:
+        return _bounds(data.stock.iloc[:0][["material", "month", "m", "t"]], 0.0, 0.0)
+    stock = data.stock
+    rows = stock[np.isin(stock["m"].to_numpy(), data.content.traced)]
+    rows = rows[["material", "month", "m", "t", "demand_t"]].reset_index(drop=True)
+    demand = rows["demand_t"].to_numpy(dtype=float)
+    return _bounds(rows, demand, demand)
+
+
 def annual_budget_rows(data: ModelData) -> pd.DataFrame:
     budget = data.chain.budget
     return _bounds(budget, -INF, budget["limit_usd"].to_numpy(dtype=float))
@@ -347,7 +394,8 @@ FAMILIES: tuple[Family, ...] = (
         COUNTRY_SHARE_CAP, ROW,
         "no country supplies more than its share of a material in a cap window",
         "sum_{s in c, t in w} arrive[m,s,t] + sum_{u in c, t in w} yield[u,m] run[u,t] "
-        "<= max_share[c,m] * total[m,w]",
+        "<= max_share[c,m] * total[m,w]; with share_basis origin, a unit's output counts by "
+        "its content's origin: sum_{u, t in w} yield[u,m] / input[u] * sum_i feed[u,i,c,t]",
         "<= 0: the row is supply - max_share * total <= 0, and loosening it saves",
         ("material", "country", "window"), "share_cap", country_share_cap_rows,
         shown_in="constraints.csv",
@@ -403,6 +451,30 @@ FAMILIES: tuple[Family, ...] = (
         "credit[m] <= stock[m,T]", "<= 0: a closing credit that binds is worth its value",
         ("material",), "closing", closing_stock_rows, shown_in="constraints.csv",
         reads=("credits",),
+    ),
+    Family(
+        CONTENT_BALANCE, ROW,
+        "share_basis origin: each origin's tonnes of a traced material carry over",
+        "held[m,o,t] = held[m,o,t-1] + sum_{s in o} arrive[m,s,t] "
+        "+ sum_u yield[u,m] / input[u] * sum_i feed[u,i,o,t] - sum_u feed[u,m,o,t] "
+        "- used[m,o,t] (+ the initial stock, of origin initial, in the first month)",
+        "either sign: it defines the content variables",
+        ("material", "origin", "month"), "content", content_balance_rows,
+        reads=("content", "initial_stock_t"),
+    ),
+    Family(
+        CONTENT_FEED, ROW,
+        "share_basis origin: a unit's input is fed from the origins its pool holds",
+        "sum_o feed[u,i,o,t] = input[u,i] * run[u,t]",
+        "either sign: it defines the content variables",
+        ("unit", "material", "month"), "content_feed", content_feed_rows, reads=("content",),
+    ),
+    Family(
+        CONTENT_USE, ROW,
+        "share_basis origin: demand met, sales and disposal leave from the origins held",
+        "sum_o used[m,o,t] = demand[m,t] - shortfall[m,t] + sell[m,t] + dispose[m,t]",
+        "either sign: it defines the content variables",
+        ("material", "month"), "content_use", content_use_rows, reads=("content", "stock"),
     ),
     Family(
         ANNUAL_BUDGET, ROW,

@@ -272,7 +272,90 @@ def define_country_share_cap(b: _Builder, data: ModelData, rows: pd.DataFrame, r
     def row_of(m, t, c):
         return _rows_at(row, at.find(material=m, window=data.window_of_month[t], country=c))
 
-    _supply_entries(b, data, row_of, 1.0)
+    if data.content.tracks:  # a unit's output counts by the origin of its content
+        _content_entries(b, data, row_of)
+    else:
+        _supply_entries(b, data, row_of, 1.0)
+
+
+def _made_feed(data: ModelData) -> dict[str, np.ndarray]:
+    """Each (output line of a run, origin, feed variable of that run and origin): the output's
+    content of that origin is ``share`` x the sum of the run's feed of it."""
+    content = data.content
+    feed = content.feed[["run", "o"]].assign(feed=np.arange(len(content.feed)))
+    lines = content.made[["m", "t", "o", "run", "share"]].merge(feed, on=["run", "o"])
+    return {c: lines[c].to_numpy() for c in ("m", "t", "o", "feed", "share")}
+
+
+def _content_entries(b: _Builder, data: ModelData, row_of: Callable) -> None:
+    """With share_basis origin: arrivals by their supplier's country, a unit's output by the
+    origin of what it was fed (``initial`` is no country: on no cap row)."""
+    arrive = data.arrive
+    found = row_of(arrive["m"].to_numpy(), arrive["t"].to_numpy(), arrive["c"].to_numpy())
+    member = np.flatnonzero(found >= 0)
+    b.add_entries(found[member], b.column("arrive", member), 1.0)
+    made = _made_feed(data)
+    country = made["o"] < len(data.countries)
+    found = np.full(len(country), -1, dtype=np.int64)
+    found[country] = row_of(made["m"][country], made["t"][country], made["o"][country])
+    member = np.flatnonzero(found >= 0)
+    b.add_entries(found[member], b.column("feed", made["feed"][member]), made["share"][member])
+
+
+@implements(fam.CONTENT_BALANCE)
+def define_content_balance(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
+    """As a row: held[m,o,t] - held[m,o,t-1] - arrivals of origin o - made of origin o
+    + fed of origin o + used[m,o,t] = the initial stock (origin initial, first month)."""
+    if len(rows) == 0:
+        return
+    content = data.content
+    cells = Grid(material=len(data.materials), origin=len(content.origins), month=len(data.months))
+    at = cells.index(material=rows["m"], origin=rows["o"], month=rows["t"])
+    b.add_entries(row, b.column("held", np.arange(len(rows))), 1.0)
+    m, o, t = (rows[c].to_numpy() for c in ("m", "o", "t"))
+    carried = np.flatnonzero(t > 0)
+    before = at.find(material=m[carried], origin=o[carried], month=t[carried] - 1)
+    b.add_entries(row[carried], b.column("held", before), -1.0)
+    b.add_entries(row, b.column("used", np.arange(len(rows))), 1.0)
+    arrive = data.arrive
+    found = at.find(material=arrive["m"], origin=arrive["c"], month=arrive["t"])
+    member = np.flatnonzero(found >= 0)
+    b.add_entries(row[found[member]], b.column("arrive", member), -1.0)
+    feed = content.feed
+    found = at.find(material=feed["m"], origin=feed["o"], month=feed["t"])
+    b.add_entries(row[found], b.column("feed", np.arange(len(feed))), 1.0)
+    made = _made_feed(data)
+    found = at.find(material=made["m"], origin=made["o"], month=made["t"])
+    b.add_entries(row[found], b.column("feed", made["feed"]), -made["share"])
+
+
+@implements(fam.CONTENT_FEED)
+def define_content_feed(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
+    """As a row: sum_o feed[u,i,o,t] - input[u,i] * run[u,t] = 0."""
+    b.add_entries(row, b.column("run", rows["run"]), -rows["a"].to_numpy(dtype=float))
+    feed = data.content.feed
+    line = Grid(run=len(data.chain.runs), material=len(data.materials))
+    at = line.index(run=rows["run"], material=rows["m"])
+    found = at.find(run=feed["run"], material=feed["m"])
+    b.add_entries(row[found], b.column("feed", np.arange(len(feed))), 1.0)
+
+
+@implements(fam.CONTENT_USE)
+def define_content_use(b: _Builder, data: ModelData, rows: pd.DataFrame, row: np.ndarray):
+    """As a row: sum_o used[m,o,t] + shortfall[m,t] - sell[m,t] - dispose[m,t] = demand."""
+    if len(rows) == 0:
+        return
+    cells = Grid(material=len(data.materials), month=len(data.months))
+    at = cells.index(material=rows["m"], month=rows["t"])
+    held = data.content.held
+    found = at.find(material=held["m"], month=held["t"])
+    b.add_entries(row[found], b.column("used", np.arange(len(held))), 1.0)
+    blocks = (("shortfall", data.shortfall, 1.0), ("sell", data.chain.sales, -1.0),
+              ("dispose", data.chain.disposals, -1.0))  # fmt: skip
+    for block, table, sign in blocks:
+        found = at.find(material=table["m"], month=table["t"])
+        member = np.flatnonzero(found >= 0)
+        b.add_entries(row[found[member]], b.column(block, member), sign)
 
 
 @implements(fam.EXPANSION_CAPACITY)

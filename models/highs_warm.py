@@ -118,6 +118,80 @@ class WarmModel:
             row_upper=new.row_upper,
         )
 
+    # Re-solving model data already compiled (optimizer.results.policy_probes).
+
+    @classmethod
+    def of_data(
+        cls,
+        scenario: Scenario,
+        data: ModelData,
+        options: SolveOptions | None = None,
+        decisions: np.ndarray | None = None,
+    ) -> WarmModel:
+        """A warm model of ``data``, compiled from ``scenario`` (not compiled again). A MIP's
+        yes/no decisions stay free (each solve is a branch and cut) unless ``decisions`` gives
+        their values: then they are fixed and each solve is an LP, warm from the last basis."""
+        model = cls.__new__(cls)
+        model.options = options or SolveOptions()
+        model.rebuilds = 0
+        model.scenario = scenario
+        model.data = model.point = data
+        model.lp = build_model(data)
+        model.free = model.lp.is_mip and decisions is None
+        model.highs = new_highs(model.options, "choose" if model.free else "simplex")
+        pass_model(model.highs, model.lp)
+        if model.lp.is_mip and decisions is not None:
+            columns = np.flatnonzero(model.lp.integrality).astype(np.int32)
+            continuous = np.zeros(len(columns), dtype=np.uint8)
+            model.highs.changeColsIntegrality(len(columns), columns, continuous)
+            values = np.asarray(decisions, dtype=float)
+            model.highs.changeColsBounds(len(columns), columns, values, values)
+        model.numbers = numbers_for(data, model.lp)
+        model._cap_entries = _cap_entries(model.lp, data)
+        model._budget_rows = _budget_rows(model.lp, data)
+        return model
+
+    def solve_data(
+        self, point: ModelData, start: np.ndarray | None = None, changed: set[str] | None = None
+    ) -> Solution:
+        """Solve with ``point``'s numbers: model data of the base's structure (from
+        :func:`point_data` or ``ModelData.with_numbers``). ``start``: column values a MIP
+        tries first (HiGHS ignores them where they are infeasible). ``changed``: the only
+        fields in which ``point`` differs from the model's data, if known (fewer to re-read)."""
+        if changed is None:
+            numbers = numbers_for(point, self.lp, base=self.numbers)
+        else:
+            numbers = self._numbers_changed(point, changed)
+        self._change(numbers)
+        self.point = point
+        free = getattr(self, "free", False)  # a model built by __init__ solves by simplex
+        if start is not None and free:
+            columns = np.arange(len(start), dtype=np.int32)
+            self.highs.setSolution(len(start), columns, np.asarray(start, dtype=float))
+        run(self.highs)
+        return read_solution(self.highs, self.lp, ranging=False, mip=free)
+
+    def _numbers_changed(self, point: ModelData, changed: set[str]) -> Numbers:
+        """:func:`numbers_for` ``point`` where it differs from the model's data only in the
+        fields ``changed``: the blocks and rows that read none of them keep the data's."""
+        data, known = getattr(self, "_data_numbers", (None, None))
+        if data is not self.data:
+            known = numbers_for(self.data, self.lp)
+            self._data_numbers = (self.data, known)
+        cost, upper = known.cost.copy(), known.col_upper.copy()
+        lower, row_upper = known.row_lower.copy(), known.row_upper.copy()
+        for variable in fam.VARIABLES:
+            if changed & set(variable.reads):
+                columns = self.lp.columns[variable.name]
+                cost[columns], upper[columns] = variable.cost(point), variable.bounds(point)
+        for family in fam.row_families():
+            if changed & set(family.reads):
+                table, span = point.rows[family.name], self.lp.rows[family.name]
+                lower[span] = table["lower"].to_numpy(dtype=float)
+                row_upper[span] = table["upper"].to_numpy(dtype=float)
+        share = point.rows[fam.COUNTRY_SHARE_CAP]["max_share"].to_numpy(dtype=float)
+        return Numbers(cost, upper, lower, row_upper, -share)
+
 
 def _cap_entries(lp: LinearProgram, data: ModelData) -> np.ndarray:
     """(row, column) of each cap row's entry on its window-total variable."""

@@ -193,6 +193,9 @@ def columns(model: pyo.ConcreteModel, data: ModelData) -> dict[str, list]:
         "sign": [model.sign[k] for k in chain.contracts["contract"]],
         "below": _at(model.below, data.below, "material", "month"),
         "credit": [model.credit[m] for m in data.credits["material"]],
+        "held": _at(model.held, data.content.held, "material", "origin", "month"),
+        "used": _at(model.used, data.content.held, "material", "origin", "month"),
+        "feed": _at(model.feed, data.content.feed, "unit", "material", "origin", "month"),
     }
 
 

@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from models import families as fam
+from models import pyomo_content as content
 from models.data import ModelData
 from models.solution import (
     ModelSize,
@@ -64,6 +65,7 @@ def build(data: ModelData) -> pyo.ConcreteModel:
     declare_parameters(model, data)
     declare_chain_parameters(model, data)
     declare_variables(model)
+    content.declare_content(model, data)
     declare_constraints(model, data)
     model.cost = pyo.Objective(rule=total_cost_rule, sense=pyo.minimize)
     return model
@@ -74,6 +76,12 @@ def declare_sets(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.MATERIALS = pyo.Set(initialize=data.materials, ordered=True)
     model.MONTHS = pyo.Set(initialize=data.months, ordered=True)
     model.WINDOWS = pyo.Set(initialize=data.windows, ordered=True)
+    model.MONTHS_IN = pyo.Set(
+        model.WINDOWS,
+        initialize={
+            w: [t for t, v in _window_of_month(data).items() if v == w] for w in data.windows
+        },
+    )
     spot, contracted = _spot(data), _contracted(data)
     # (m, s, t): supplier s can sell material m landing in month t (one per spot purchase).
     model.OFFERS = pyo.Set(dimen=3, initialize=label_keys(spot, "material", "supplier", "month"))
@@ -422,8 +430,16 @@ def country_share_cap_rule(model, m, c, w):
     """A contract's tonnes count for its supplier's country, a unit's output for its own."""
     bought = sum(model.arrive[m, s, t] for s, t in model.BOUGHT_FROM[m, c, w])
     contracted = sum(model.contracted[k, m, t] for k, t in model.CONTRACTED_FROM[m, c, w])
-    made = sum(model.coefficient[u, m] * model.run[u, t] for u, t in model.MADE_FROM[m, c, w])
+    if pyo.value(model.tracks_content):  # share_basis origin: output counts by its content's origin
+        made = content.made_from_origin(model, m, c, w)
+    else:
+        made = sum(model.coefficient[u, m] * model.run[u, t] for u, t in model.MADE_FROM[m, c, w])
     return bought + contracted + made <= model.max_share[m, c, w] * model.total[m, w]
+
+
+implements(fam.CONTENT_BALANCE)(content.content_balance_rule)
+implements(fam.CONTENT_FEED)(content.content_feed_rule)
+implements(fam.CONTENT_USE)(content.content_use_rule)
 
 
 @implements(fam.EXPANSION_CAPACITY)

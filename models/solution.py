@@ -72,6 +72,10 @@ class Solution:
     sign: np.ndarray | None = None  # 0/1 per contract
     below: np.ndarray | None = None  # tonnes under a floor with a penalty (ModelData.below)
     credit: np.ndarray | None = None  # closing stock credited (ModelData.credits)
+    # share_basis origin: content by origin (ModelData.content: held and used, feed)
+    held: np.ndarray | None = None
+    used: np.ndarray | None = None
+    feed: np.ndarray | None = None
     row_duals: dict[str, np.ndarray] = field(default_factory=dict)
     bound_duals: dict[str, np.ndarray] = field(default_factory=dict)
     # Cost ranging of the arrive variables (landed USD/t): the interval of each one's cost over

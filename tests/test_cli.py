@@ -22,8 +22,8 @@ from optimizer.inputs.template import write_scenario_workbook
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"
 RESULT_FILES = [
-    "constraints.csv", "decisions.csv", "mix.csv", "plan.csv", "plan.xlsx", "policy_costs.csv",
-    "processing.csv", "stock.csv", "summary.json",
+    "constraints.csv", "content.csv", "content_feed.csv", "decisions.csv", "mix.csv", "plan.csv",
+    "plan.xlsx", "policy_costs.csv", "processing.csv", "stock.csv", "summary.json",
 ]  # fmt: skip
 
 
@@ -68,7 +68,11 @@ def test_result_tables_have_their_documented_columns(tmp_path, capsys):
         "stock_t"
     )
     assert "months_of_cover" in header["stock.csv"]
-    assert header["mix.csv"] == "material,window,country,tonnes,share,max_share"
+    assert header["mix.csv"] == (
+        "material,window,country,tonnes,share,content_t,content_share,max_share"
+    )
+    assert header["content.csv"] == ("material,origin,month,arrived_t,made_t,fed_t,used_t,held_t")
+    assert header["content_feed.csv"] == "unit,material,origin,month,fed_t"
     assert header["constraints.csv"].startswith("family,material,country,supplier,window,month")
     assert "shadow_price_usd_per_t,binding" in header["constraints.csv"]
     assert header["policy_costs.csv"].startswith("policy,material,country,supplier,window,month")

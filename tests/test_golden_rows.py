@@ -80,6 +80,9 @@ SCENARIO = scenario(
     budget_usd_per_year=5000,
     discount_rate_pct=0,
 )  # fmt: skip
+# The same with the caps counting content by origin: the content families' rows, and the caps'.
+ORIGIN = SCENARIO.with_changes(settings=SCENARIO.settings.with_changes(share_basis="origin"))
+CONTENT_FAMILIES = (fam.CONTENT_BALANCE, fam.CONTENT_FEED, fam.CONTENT_USE)
 
 
 def _term(value: float, name: str) -> str:
@@ -96,9 +99,12 @@ def _bound(lower: float, upper: float) -> str:
     return f"in [{lower:g}, {upper:g}]"
 
 
-def listing(family: str) -> str:
-    """The family's rows (or, for a bound family, its finite bounds), one per line."""
-    data = compile_scenario(SCENARIO)
+def listing(family: str, scenario=None) -> str:
+    """The family's rows (or, for a bound family, its finite bounds), one per line; the
+    content families' from the scenario with share_basis origin."""
+    if scenario is None:
+        scenario = ORIGIN if family in CONTENT_FAMILIES else SCENARIO
+    data = compile_scenario(scenario)
     lp = build_model(data)
     columns = column_names(data)
     if family in fam.BOUND_FAMILIES:
@@ -138,8 +144,13 @@ def test_family_rows_match_their_golden_listing(family):
     _compare(family, text)
 
 
+def test_caps_on_content_by_origin_listing():
+    _compare("country-share-cap-origin", listing(fam.COUNTRY_SHARE_CAP, ORIGIN))
+
+
 def test_every_family_has_a_golden_listing():
-    expected = {f"{f}.txt" for f in (*fam.ROW_FAMILIES, *fam.BOUND_FAMILIES, "objective")}
+    listed = (*fam.ROW_FAMILIES, *fam.BOUND_FAMILIES, "objective", "country-share-cap-origin")
+    expected = {f"{f}.txt" for f in listed}
     assert {p.name for p in GOLDEN.glob("*.txt")} == expected
 
 

@@ -106,6 +106,17 @@ def default():
     return result
 
 
+@pytest.fixture(scope="module")
+def duals():
+    # The dual-based figures alone (probe_limit=0). By default the prices of the binding caps
+    # and of the floors are re-solved one whole unit away (optimizer.results.policy_probes,
+    # tested in test_policy_probes), which is not the slope at the optimum: a dual is, and
+    # it is what the finite differences below (a step of 1e-4 of a unit) check.
+    result = solve(load_scenario(LP_SCENARIO), probe_limit=0)
+    assert result.status == Status.OPTIMAL
+    return result
+
+
 def test_every_binding_cap_and_floor_is_priced(default):
     caps = rows(default, "country-share-cap")
     binding = default.binding_caps()
@@ -121,8 +132,9 @@ def test_every_binding_cap_and_floor_is_priced(default):
 
 
 @pytest.mark.parametrize("material", ["Dy2O3", "NdFeB-magnet"])
-def test_cap_prices_match_finite_differences(default, material):
+def test_cap_prices_match_finite_differences(duals, material):
     # The material's cap moves 0.01 percentage point lower in every window at once.
+    default = duals
     caps = rows(default, "country-share-cap")
     caps = caps[(caps["material"] == material) & (caps["country"] == "CN")]
     share = caps["setting"].iloc[0]
@@ -133,7 +145,8 @@ def test_cap_prices_match_finite_differences(default, material):
 
 
 @pytest.mark.parametrize("material", ["Dy2O3", "NdFeB-magnet", "Sm2O3"])
-def test_floor_prices_match_finite_differences(default, material):
+def test_floor_prices_match_finite_differences(duals, material):
+    default = duals
     floor = rows(default, "stockpile-floor").set_index("material").loc[material]
     sc = default.scenario
     materials = sc.materials.copy()
@@ -166,7 +179,10 @@ def test_a_price_inside_its_range_keeps_the_plan_and_outside_changes_it(default)
 
 
 @pytest.mark.slow
-def test_an_unused_offer_enters_once_cheap_enough(default):
+def test_an_unused_offer_enters_once_cheap_enough(duals):
+    # A month's reduced cost: that month's price alone moves (a re-solved entry price moves
+    # the price of the offer's row in every month it covers; see test_policy_probes).
+    default = duals
     offers = rows(default, "offer-price")
     unused = offers[offers["cheaper_to_enter_usd_per_t"] > 100].sort_values(
         "cheaper_to_enter_usd_per_t"
@@ -200,7 +216,7 @@ def test_a_mips_cap_price_is_that_of_its_fixed_lp():
     # yes/no decisions fixed; moving the cap a little keeps the decisions, so re-solving the
     # MIP moves the cost by that price.
     folder = Path(__file__).parent / "fixtures" / "chain-small"
-    base = solve(folder)
+    base = solve(folder, probe_limit=0)  # the fixed LP's dual (re-solved prices: one unit away)
     assert base.duals_from_fixed_lp
     cap = (
         rows(base, "country-share-cap").set_index(["country", "material"]).loc[("IN", "NdPr-metal")]

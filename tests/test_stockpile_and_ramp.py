@@ -12,6 +12,7 @@ from helpers import ENGINES, solved
 
 from optimizer import Status, solve
 from optimizer.results.recheck import recheck
+from optimizer.results.summary_text import format_summary
 
 ONE_SUPPLIER = [{"supplier": "S", "country": "XX"}]
 
@@ -108,6 +109,30 @@ def test_a_fixed_floor_holds_a_material_without_demand(engine):
     )
     assert result.objective_usd == pytest.approx(15)
     assert result.stock["stock_t"].tolist() == pytest.approx([5, 5, 5])
+
+
+def test_a_fixed_floor_is_priced_per_tonne():
+    """The floor above, priced per tonne of floor_t (a month of cover moves nothing): one more
+    tonne is bought at 10, held 3 months (3) and credited at 10: 3 USD, both ways; re-solving
+    with 6 t and 4 t gives the same."""
+
+    def fixed(tonnes):
+        return scenario(
+            3,
+            materials=[{"material": "Dy", "holding_cost_usd_per_t_month": 1, "floor_t": tonnes}],
+            suppliers=ONE_SUPPLIER,
+            offers=[{"supplier": "S", "material": "Dy", "price_usd_per_t": 10}],
+        )
+
+    result = solved(fixed(5))
+    floor = result.policy[result.policy["policy"] == "stockpile-floor"].iloc[0]
+    assert (floor["setting"], floor["marginal_unit"]) == (5, "USD per tonne more floor")
+    assert floor["marginal_cost_usd"] == pytest.approx(3)
+    assert floor["saving_if_loosened_usd"] == pytest.approx(3)
+    assert solved(fixed(6)).objective_usd - result.objective_usd == pytest.approx(3)
+    assert result.objective_usd - solved(fixed(4)).objective_usd == pytest.approx(3)
+    text = format_summary(result)
+    assert "Dy stockpile of 5 t (2026-01..2026-03): USD 3 per tonne more floor" in text
 
 
 def ramp_case():

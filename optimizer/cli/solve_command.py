@@ -10,6 +10,7 @@ from optimizer.cli.common import scenario_folder
 from optimizer.cli.errors import EXIT_ERROR, UsageError, handles_errors
 from optimizer.common.output_paths import RESULT, check_model_file, claimed
 from optimizer.inputs.loading import load_scenario
+from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS
 from optimizer.results.solving import ALGORITHMS, ENGINES, solve
 from optimizer.results.summary_text import format_summary
 from optimizer.results.writing import write_result
@@ -60,6 +61,23 @@ def register(commands):
     sub.add_argument(
         "--write-model", metavar="FILE.mps|FILE.lp", help="also write the LP to this file"
     )
+    sub.add_argument(
+        "--probe-limit",
+        type=int,
+        default=PROBE_LIMIT,
+        metavar="N",
+        help="re-solve the prices of the N policies with the largest duals and of the N unused "
+        f"offers closest to entering, to make them exact (default: {PROBE_LIMIT}; 0: none, "
+        "every price is then the dual's)",
+    )
+    sub.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=PROBE_SECONDS,
+        metavar="S",
+        help="stop re-solving prices after S seconds; the rest keep their dual-based figures, "
+        f"labelled so (default: {PROBE_SECONDS:g})",
+    )
     sub.add_argument("--verbose", action="store_true", help="show the solver's log")
     sub.set_defaults(run=run)
     return sub
@@ -69,6 +87,10 @@ def register(commands):
 def run(args) -> int:
     if args.write_model and Path(args.write_model).suffix.lower() not in MODEL_FORMATS:
         raise UsageError(f"--write-model must end in .mps or .lp, not '{args.write_model}'")
+    if args.probe_limit < 0:
+        raise UsageError("--probe-limit must be 0 or more")
+    if not args.probe_seconds >= 0 or args.probe_seconds == float("inf"):
+        raise UsageError("--probe-seconds must be a finite number of seconds, 0 or more")
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be a positive number of seconds")
     folder = scenario_folder(args.scenario)
@@ -93,6 +115,8 @@ def _solve_and_write(scenario, out: Path, args) -> int:
         write_model_to=args.write_model,
         pyomo_solver=args.pyomo_solver,
         verbose=args.verbose,
+        probe_limit=args.probe_limit,
+        probe_seconds=args.probe_seconds,
     )
     written = write_result(result, out) if result.status != Status.ERROR else None
     print(format_summary(result, written))

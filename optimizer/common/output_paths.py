@@ -42,7 +42,10 @@ WRITTEN_BY = {RESULT: "sourcing solve", COMPARISON: "sourcing compare", SWEEP: "
 
 # What each kind of folder may hold: names we write (reports and charts included), and the
 # temporary files of our atomic writes (``.<name>.<random>``), which a killed run may leave.
-_TABLES = r"(plan|stock|mix|constraints|policy_costs|processing|decisions)\.(csv|parquet)"
+_TABLES = (
+    r"(plan|stock|mix|constraints|policy_costs|processing|decisions|content|content_feed)"
+    r"\.(csv|parquet)"
+)
 _REPORT = r"report\.html"
 _ALLOWED = {
     RESULT: rf"summary\.json|plan\.xlsx|{_TABLES}|{_REPORT}",

@@ -37,6 +37,7 @@ class Settings:
     stockpile_cover_months: float = 0.0
     stockpile_from: str | None = None  # None: from the first month
     closing_stock_credit: str = "floor"  # floor | none
+    share_basis: str = "processing"  # processing | origin
     budget_usd_per_year: float | None = None  # None: no budget
     capital_charge: str = "annualised"  # annualised | upfront
     discount_rate_pct: float = 8.0

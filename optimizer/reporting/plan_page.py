@@ -38,8 +38,8 @@ from optimizer.reporting.kit import (
     write_report,
 )
 from optimizer.reporting.plan_charts import CAP_POLICY, cost_values, render_plan_charts
-from optimizer.results.compare import PlanView, country_shares
-from optimizer.results.metrics import hhi
+from optimizer.results.compare import PlanView, content_differs, country_shares
+from optimizer.results.metrics import hhi, on_basis
 from optimizer.results.summary_text import TIED_BELOW
 from optimizer.results.tables import COST_COMPONENTS
 from optimizer.results.verdict import NO_PLAN, is_good, verdict_line
@@ -268,22 +268,39 @@ def _decisions_html(plan: PlanView) -> str:
 
 def _shares_table(plan: PlanView) -> str:
     table = plan.tables["plan"]
-    if table.empty:
+    if table.empty and "processing" not in plan.tables:
         return paragraph("Nothing is bought.", "note")
-    countries = countries_by_tonnes(table)
+    mix = plan.tables["mix"]
+    caption = (
+        "Share of each material's supply over the horizon by country: arrivals by their "
+        "supplier's country, domestic output by where it was made; HHI is the sum of squared "
+        "shares × 10,000 (10,000: a single source)."
+    )
+    parts = [_share_rows(mix, plan.materials, "processing", caption)]
+    if "content_t" in mix:
+        moved = [m for m in plan.materials if content_differs(mix, m)]
+        if moved:
+            caption = (
+                "Share of content by origin: where the rare earths in each processed material "
+                "came from, traced through processing and stock (initial: the stock held at "
+                "the start). Only materials whose content differs from the table above."
+            )
+            parts.append(_share_rows(mix, moved, "origin", caption))
+    return "".join(parts)
+
+
+def _share_rows(mix: pd.DataFrame, materials: list[str], basis: str, caption: str) -> str:
+    frame = mix[mix["material"].isin(materials)]
+    countries = countries_by_tonnes(on_basis(frame, basis))
     rows = []
-    for material in plan.materials:
-        shares = country_shares(plan.tables["mix"], material)
+    for material in materials:
+        shares = country_shares(mix, material, basis)
         cells = [f"{shares[c]:.1%}" if shares.get(c, 0) > 0 else NO_DATA for c in countries]
         concentration = hhi(pd.DataFrame({"material": material, "share": shares.to_numpy()}))
         index = concentration.iloc[0] if len(concentration) else np.nan
         rows.append([material, *cells, NO_DATA if np.isnan(index) else f"{index:,.0f}"])
     return html_table(
-        ["Material", *countries, "HHI"],
-        rows,
-        "l" + "r" * (len(countries) + 1),
-        "Share of each material's arrivals over the horizon by country; HHI is the sum of "
-        "squared shares × 10,000 (10,000: a single source).",
+        ["Material", *countries, "HHI"], rows, "l" + "r" * (len(countries) + 1), caption
     )
 
 

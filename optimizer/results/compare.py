@@ -20,7 +20,8 @@ from optimizer.results import metrics, verdict
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
-TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions")
+TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
+               "content", "content_feed")  # fmt: skip
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
 # A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -224,6 +225,13 @@ def _row_keys(plans: list[PlanView]) -> list[tuple[str, str, str, str]]:
             for c in country_shares(plan.tables["mix"], material).index
         )
         rows += [("material", f"share {c}", material, "share") for c in countries]
+        by_origin = dict.fromkeys(
+            c
+            for plan in plans
+            if "mix" in plan.tables and content_differs(plan.tables["mix"], material)
+            for c in country_shares(plan.tables["mix"], material, "origin").index
+        )
+        rows += [("material", f"content share {c}", material, "share") for c in by_origin]
         rows += [("material", metric, material, unit) for metric, unit in MATERIAL_METRICS]
     return rows
 
@@ -233,7 +241,8 @@ def _absent(key: tuple[str, str, str, str], plan: PlanView) -> float:
     or contract a plan does not have is not chosen; a plan not found has no figures."""
     if "plan" not in plan.tables:
         return np.nan
-    return 0.0 if key[1].startswith("share ") or key[0] == "decision" else np.nan
+    shares = key[1].startswith(("share ", "content share "))
+    return 0.0 if shares or key[0] == "decision" else np.nan
 
 
 def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
@@ -269,7 +278,7 @@ def _decision_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
 def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
     """Per material: each country's share, the largest share, HHI, the lowest cover, the first
     month at the cover target and the shortfall (``optimizer.results.metrics``)."""
-    shares = metrics.country_shares(plan.tables["mix"])
+    shares = metrics.country_shares(metrics.on_basis(plan.tables["mix"]))
     largest = metrics.largest_shares(shares)["share"]
     concentration = metrics.hhi(shares)
     stock = plan.tables["stock"]
@@ -281,6 +290,15 @@ def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
             shares["material"], shares["country"], shares["share"], strict=True
         )
     }
+    content = metrics.country_shares(metrics.on_basis(plan.tables["mix"], "origin"))
+    figures.update(
+        {
+            ("material", f"content share {country}", material, "share"): float(share)
+            for material, country, share in zip(
+                content["material"], content["country"], content["share"], strict=True
+            )
+        }
+    )
     for material in plan.materials:
         values = [
             largest.get(material, np.nan),  # nothing supplied: no share
@@ -294,12 +312,22 @@ def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
     return figures
 
 
-def country_shares(mix: pd.DataFrame, material: str) -> pd.Series:
-    """One material's country shares of supply over the horizon, largest first (a view of
-    :func:`optimizer.results.metrics.country_shares`, kept for the reports)."""
-    shares = metrics.country_shares(mix[mix["material"] == material])
+def country_shares(mix: pd.DataFrame, material: str, basis: str = "processing") -> pd.Series:
+    """One material's country shares of supply over the horizon, largest first, on a basis
+    (a view of :func:`optimizer.results.metrics.country_shares`, kept for the reports)."""
+    shares = metrics.country_shares(metrics.on_basis(mix[mix["material"] == material], basis))
     by_country = pd.Series(shares["share"].to_numpy(), index=shares["country"], name="share")
     return by_country.sort_values(ascending=False, kind="stable")
+
+
+def content_differs(mix: pd.DataFrame, material: str) -> bool:
+    """Whether a material's shares by origin of content differ from its shares by stage."""
+    if "content_t" not in mix:
+        return False
+    stage = country_shares(mix, material)
+    origin = country_shares(mix, material, "origin")
+    both = pd.concat([stage, origin], axis=1).fillna(0.0)
+    return bool((both.iloc[:, 0] - both.iloc[:, 1]).abs().gt(1e-9).any())
 
 
 def _detail(plans: list[PlanView]) -> pd.DataFrame:
@@ -309,7 +337,8 @@ def _detail(plans: list[PlanView]) -> pd.DataFrame:
     for plan in plans:
         if "mix" not in plan.tables:
             continue  # no plan: nothing to detail
-        by_country = metrics.country_shares(plan.tables["mix"]).set_index(["material", "country"])
+        by_country = metrics.country_shares(metrics.on_basis(plan.tables["mix"]))
+        by_country = by_country.set_index(["material", "country"])
         by_country["share"] = np.round(by_country["share"], 9)
         bought = (
             plan.tables["plan"]

@@ -57,6 +57,15 @@ TIE_DECIMALS = 9  # shares equal to this many decimals are a tie (sums of the sa
 # --- supply --------------------------------------------------------------------------------
 
 
+def on_basis(mix: pd.DataFrame, basis: str = "processing") -> pd.DataFrame:
+    """``mix.csv``'s rows with supply on one basis, as (material, window, country, tonnes):
+    ``processing`` (where each stage was done) or ``origin`` (where the content came from;
+    a mix without content columns has the processing basis only)."""
+    if basis == "origin" and "content_t" in mix:
+        mix = mix.assign(tonnes=mix["content_t"])
+    return mix[mix["tonnes"].to_numpy(dtype=float) > 0]
+
+
 def country_shares(supply: pd.DataFrame) -> pd.DataFrame:
     """Per material and country of ``supply``: the tonnes over the horizon and the country's
     share of the material's supply. Columns ``material``, ``country``, ``tonnes``, ``share``;

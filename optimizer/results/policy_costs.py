@@ -6,6 +6,9 @@ stockpile cover. It is zero for a policy that does not bind and never negative. 
 price range is the interval of the offer's price (before duty and freight) over which the
 plan's optimal basis stays optimal; an unused offer's ``cheaper_to_enter_usd_per_t`` is how far
 its price must fall before it can enter the plan. See ``docs/formulation.md``.
+
+These are the first-order figures, each labelled (``price_basis``, ``entry_basis``);
+``optimizer.results.policy_probes`` then re-solves the ones that matter most to make them exact.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ from optimizer.results.tables import clean, domestic_output
 
 CAP_UNIT = "USD per percentage point lower cap"
 FLOOR_UNIT = "USD per month more cover"
+FLOOR_T_UNIT = "USD per tonne more floor"  # a floor set by materials.csv floor_t alone
+FLOOR_POLICY = fam.STOCKPILE_FLOOR
 OFFER_POLICY = "offer-price"
+# What a figure is until optimizer.results.policy_probes re-solves it (price_basis, entry_basis).
+DUAL_BASIS = "dual, may be one-sided"
+REDUCED_COST = "reduced cost"
 COLUMNS = [
     "policy", "material", "country", "supplier", "window", "month", "setting",
-    "marginal_cost_usd", "marginal_unit", "tonnes", "price_usd_per_t",
-    "price_low_usd_per_t", "price_high_usd_per_t", "cheaper_to_enter_usd_per_t",
+    "marginal_cost_usd", "saving_if_loosened_usd", "price_basis", "marginal_unit", "tonnes",
+    "price_usd_per_t", "price_low_usd_per_t", "price_high_usd_per_t",
+    "cheaper_to_enter_usd_per_t", "entry_basis",
 ]  # fmt: skip
 
 
@@ -34,7 +43,12 @@ def policy_costs_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     parts = [part for part in parts if len(part)]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+    table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+    priced = (table["policy"] != OFFER_POLICY).to_numpy()
+    table["price_basis"] = np.where(priced, DUAL_BASIS, None)
+    entering = table["cheaper_to_enter_usd_per_t"].notna().to_numpy()
+    table["entry_basis"] = np.where(entering, REDUCED_COST, None)
+    return table
 
 
 def _caps(data: ModelData, solution: Solution) -> pd.DataFrame:
@@ -81,7 +95,12 @@ def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
     cell = data.cell(floors)
     demand = data.stock["demand_t"].to_numpy()[cell]
     cover = floors["cover_months"].to_numpy(dtype=float)
-    step = np.where(cover * demand >= floors["floor_t"].to_numpy(dtype=float) - 1e-9, demand, 0.0)
+    by_cover = cover * demand
+    fixed = floors["floor_t"].to_numpy(dtype=float) > by_cover + 1e-9  # floor_t sets the floor
+    # A material whose cover sets none of its floors is priced per tonne of floor_t instead.
+    tonnes = ~pd.Series(~fixed & (by_cover > 0)).groupby(floors["m"].to_numpy()).transform("any")
+    tonnes = tonnes.to_numpy(dtype=bool)
+    step = np.where(tonnes, fixed.astype(float), np.where(fixed, 0.0, demand))
     if duals is None:
         per_row = np.full(len(floors), np.nan)
     else:
@@ -96,11 +115,15 @@ def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
             last = last[floors["t"].to_numpy() == len(data.months) - 1]
             rows = last.reindex(data.credits["m"].to_numpy()).to_numpy()
             np.add.at(per_row, rows.astype(int), credit * step[rows.astype(int)])
-    grouped = floors.assign(per_row=per_row).groupby("material", sort=False)
+    setting = np.where(tonnes, floors["floor_t"].to_numpy(dtype=float), cover)
+    grouped = floors.assign(per_row=per_row, setting=setting, tonnes=tonnes).groupby(
+        "material", sort=False
+    )
     summary = grouped.agg(
         first=("month", "min"),
         last=("month", "max"),
-        cover=("cover_months", "first"),
+        cover=("setting", "max"),
+        tonnes=("tonnes", "first"),
         marginal=("per_row", lambda v: v.sum(min_count=1)),
     ).reset_index()
     return pd.DataFrame(
@@ -110,7 +133,7 @@ def _floors(data: ModelData, solution: Solution) -> pd.DataFrame:
             "window": summary["first"] + ".." + summary["last"],
             "setting": summary["cover"],
             "marginal_cost_usd": np.round(summary["marginal"].to_numpy(dtype=float), 2) + 0.0,
-            "marginal_unit": FLOOR_UNIT,
+            "marginal_unit": np.where(summary["tonnes"].to_numpy(bool), FLOOR_T_UNIT, FLOOR_UNIT),
         }
     )
 

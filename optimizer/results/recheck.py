@@ -17,6 +17,7 @@ from models import families as fam
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
 from optimizer.results import recheck_chain as chain
+from optimizer.results.recheck_content import check_content, content_made
 from optimizer.results.recheck_stock import (
     check_closing_credit,
     check_floors,
@@ -46,6 +47,8 @@ class Recheck:
     landed: pd.Series  # each plan row's landed cost, from the inputs
     made: pd.DataFrame  # domestic output and use, from the processing table
     costs: dict  # the chain's costs, from the inputs and the tables
+    content: pd.DataFrame | None = None  # the origin of content (content.csv)
+    content_feed: pd.DataFrame | None = None  # the units' inputs by origin
 
 
 def recheck(
@@ -56,6 +59,8 @@ def recheck(
     processing: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
     limit: int = 20,
+    content: pd.DataFrame | None = None,
+    content_feed: pd.DataFrame | None = None,
 ) -> list[str]:
     """Every violation found (at most ``limit`` per check), as plain sentences: every family of
     the registry checked by its ``CHECKS`` entry, in the registry's order, then the costs."""
@@ -67,6 +72,7 @@ def recheck(
         scenario, plan, stock, objective_usd, processing, decisions, offers, landed,
         chain.flows(scenario, processing), chain.chain_costs(scenario, plan, stock, processing,
                                                              decisions),
+        content, content_feed,
     )  # fmt: skip
     checks = [*dict.fromkeys(CHECKS[family.name] for family in fam.FAMILIES), check_costs]
     found: list[str] = []
@@ -220,10 +226,15 @@ def _window(labels: pd.Series, scenario: Scenario) -> pd.Series:
     return pd.Series("horizon", index=labels.index)
 
 
-def check_caps(scenario: Scenario, plan: pd.DataFrame, made: pd.DataFrame) -> list[str]:
+def check_caps(
+    scenario: Scenario, plan: pd.DataFrame, made: pd.DataFrame, content: pd.DataFrame | None
+) -> list[str]:
     """Each capped country's tonnes in a window <= max_share x all tonnes of the material:
-    arrivals by the supplier's country plus domestic output by the unit's country."""
+    arrivals by the supplier's country plus domestic output by the unit's country (with
+    share_basis origin, by the origin of its content, from ``content.csv``)."""
     caps = scenario.country_caps
+    if scenario.settings.share_basis == "origin" and content is not None:
+        made = content_made(content)
     output = made[made["tonnes"] > 0]
     if caps.empty or (plan.empty and output.empty):
         return []
@@ -328,7 +339,10 @@ CHECKS: dict[str, Callable[[Recheck], list[str]]] = {
     fam.STOCKPILE_FLOOR: lambda r: check_floors(r.scenario, r.stock),
     fam.CLOSING_STOCK: lambda r: check_closing_credit(r.scenario, r.stock),
     fam.WINDOW_TOTAL: lambda r: [],  # a definition: the cap check sums each window itself
-    fam.COUNTRY_SHARE_CAP: lambda r: check_caps(r.scenario, r.plan, r.made),
+    fam.COUNTRY_SHARE_CAP: lambda r: check_caps(r.scenario, r.plan, r.made, r.content),
+    fam.CONTENT_BALANCE: lambda r: check_content(
+        r.scenario, r.plan, r.stock, r.processing, r.content, r.content_feed
+    ),
     fam.EXPANSION_CAPACITY: lambda r: chain.check_processing(r.scenario, r.processing,
                                                               r.decisions),
     fam.EXCLUSIVE_OPTIONS: lambda r: chain.check_decisions(r.scenario, r.decisions),
@@ -342,5 +356,6 @@ CHECKS: dict[str, Callable[[Recheck], list[str]]] = {
 CHECKS[fam.PROCESS_CAPACITY] = CHECKS[fam.EXPANSION_CAPACITY]  # one check of each unit's runs
 CHECKS[fam.BELOW_FLOOR] = CHECKS[fam.STOCKPILE_FLOOR]  # the floor check reads the tonnes under
 CHECKS[fam.CLOSING_CREDIT] = CHECKS[fam.CLOSING_STOCK]  # one check of the credited tonnes
+CHECKS[fam.CONTENT_FEED] = CHECKS[fam.CONTENT_USE] = CHECKS[fam.CONTENT_BALANCE]  # one check
 CHECKS[fam.OPTION_REQUIRES] = CHECKS[fam.EXCLUSIVE_OPTIONS]  # one check of the decisions
 CHECKS[fam.CONTRACT_PAID] = CHECKS[fam.TAKE_OR_PAY] = CHECKS[fam.CONTRACT_VOLUME]  # contracts

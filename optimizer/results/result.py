@@ -33,6 +33,8 @@ class Result:
     policy: pd.DataFrame | None = None  # see policy_costs()
     processing: pd.DataFrame | None = None  # only with processing units
     decisions: pd.DataFrame | None = None  # only with options or contracts
+    content: pd.DataFrame | None = None  # only with processing units: origin of content
+    content_feed: pd.DataFrame | None = None  # the units' inputs by origin
     mip_gap: float | None = None
     best_bound: float | None = None
     duals_from_fixed_lp: bool = False
@@ -64,6 +66,8 @@ class Result:
             "policy_costs": self.policy,
             "processing": self.processing,
             "decisions": self.decisions,
+            "content": self.content,
+            "content_feed": self.content_feed,
         }
         return {stem: table for stem, table in tables.items() if table is not None}
 
@@ -92,7 +96,8 @@ class Result:
         and domestic output) over the horizon (``optimizer.results.metrics``)."""
         if self.mix is None or self.mix.empty:
             return {}
-        top = metrics.largest_shares(metrics.country_shares(self.mix)).dropna(subset=["share"])
+        shares = metrics.country_shares(metrics.on_basis(self.mix))
+        top = metrics.largest_shares(shares).dropna(subset=["share"])
         order = [m for m in self.scenario.materials["material"] if m in top.index]
         return {
             material: {"country": top.at[material, "country"], "share": round(share, 6)}

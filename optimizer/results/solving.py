@@ -24,7 +24,9 @@ from optimizer.common.strings import python_strings
 from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.scenario import Scenario
 from optimizer.results import tables
+from optimizer.results.content import content_supply, content_tables
 from optimizer.results.policy_costs import policy_costs_table
+from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS, probe_policies
 from optimizer.results.recheck import recheck
 from optimizer.results.result import Result
 
@@ -44,10 +46,15 @@ def solve(
     write_model_to: str | Path | None = None,
     pyomo_solver: str = "highs",
     verbose: bool = False,
+    probe_limit: int = PROBE_LIMIT,
+    probe_seconds: float = PROBE_SECONDS,
 ) -> Result:
     """Solve ``scenario`` (a :class:`Scenario` or a folder) and return a checked :class:`Result`.
 
-    Arguments left ``None`` take the scenario's ``[solver]`` settings.
+    Arguments left ``None`` take the scenario's ``[solver]`` settings. ``probe_limit``: how many
+    policies, and how many unused offers, have their prices re-solved exactly
+    (``optimizer.results.policy_probes``; 0: none, every price is then dual-based), within
+    ``probe_seconds`` of re-solving.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -76,6 +83,7 @@ def solve(
         "read_s": solution.read_seconds,
     }
     _report(result, data, solution)
+    _probe(result, data, solution, options, probe_limit, probe_seconds)
     if verify:
         checked = time.perf_counter()
         result.verification = verify_with_cbc(data, result.objective_usd)
@@ -110,13 +118,36 @@ def _result(scenario: Scenario, data: ModelData, solution: Solution) -> Result:
     )
 
 
+def _probe(
+    result: Result,
+    data: ModelData,
+    solution: Solution,
+    options: SolveOptions,
+    limit: int,
+    seconds: float,
+) -> None:
+    """Re-solve the prices of the policies and offers that matter most (``probe_s``)."""
+    if result.policy is None or limit <= 0 or seconds <= 0:
+        return
+    started = time.perf_counter()
+    result.policy = probe_policies(
+        result.scenario, data, solution, result.policy, limit, options, seconds
+    )
+    result.timings["probe_s"] = time.perf_counter() - started
+
+
 def _report(result: Result, data: ModelData, solution: Solution) -> None:
     """Tables and the independent re-check when there is a plan; a diagnosis when infeasible."""
     if solution.has_plan:
         started = time.perf_counter()
         result.plan = tables.plan_table(data, solution)
         result.stock = tables.stock_table(data, solution)
-        result.mix = tables.mix_table(data, result.plan, solution)
+        if len(data.chain.units):
+            result.content, result.content_feed = content_tables(data, solution)
+            by_content = content_supply(data, result.plan, result.content)
+        else:
+            by_content = None
+        result.mix = tables.mix_table(data, result.plan, solution, by_content)
         result.constraints = tables.constraints_table(data, solution)
         result.policy = policy_costs_table(data, solution)
         if len(data.chain.units):
@@ -132,6 +163,8 @@ def _report(result: Result, data: ModelData, solution: Solution) -> None:
             float(solution.objective),
             processing=result.processing,
             decisions=result.decisions,
+            content=result.content,
+            content_feed=result.content_feed,
         )
         result.timings["extract_s"] = extracted - started
         result.timings["check_s"] = time.perf_counter() - extracted

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from models.content import INITIAL
 from models.solution import Status
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.results import metrics
 from optimizer.results import verdict as verdicts
+from optimizer.results.policy_costs import FLOOR_T_UNIT
+from optimizer.results.policy_probes import (
+    CAP_STEP,
+    COVER_STEP,
+    INFEASIBLE,
+    RESOLVED_BASES,
+    TIED_BELOW,
+)
 from optimizer.results.result import Result
 
 COST_LABELS = {
@@ -134,13 +146,12 @@ def _decisions(result: Result) -> list[str]:
                 "paid for but not taken (take-or-pay)"
             )
     if result.processing is not None and len(result.processing):
+        # capacity of each month the unit could run, ramp-up included
         by_unit = result.processing.groupby("unit", sort=False).agg(
-            t=("throughput_t", "sum"),
-            capacity=("capacity_t_per_month", "first"),
-            months=("month", "nunique"),
+            t=("throughput_t", "sum"), capacity=("capacity_t_per_month", "sum")
         )
         listed = ", ".join(
-            f"{unit} {r.t:,.0f} t ({r.t / (r.capacity * r.months):.0%} of capacity)"
+            f"{unit} {r.t:,.0f} t ({r.t / r.capacity:.0%} of capacity)"
             for unit, r in by_unit.iterrows()
         )
         lines.append(f"Processing over the horizon: {listed}")
@@ -148,21 +159,45 @@ def _decisions(result: Result) -> list[str]:
 
 
 def _shares(result: Result) -> list[str]:
-    """Country shares of each material's supply (arrivals and domestic output) over the
-    whole horizon, as the share caps count them."""
+    """Country shares of each material's supply over the whole horizon, on both bases: by
+    where the last stage was done (arrivals and domestic output), and, for materials made from
+    others, by the origin of their content; the caps count the one policy.share_basis names."""
     mix = result.mix
     if mix.empty:
         return ["Nothing is bought or made: initial stock covers demand and floors."]
-    by_country = metrics.country_shares(mix)
+    basis = result.scenario.settings.share_basis
+    order = list(result.scenario.materials["material"])
+    domestic = result.processing is not None and len(result.processing) > 0
+    what = "supply (arrivals and domestic output)" if domestic else "arrivals"
+    capped = " (the caps count this)" if domestic and basis == "processing" else ""
+    processed = mix[mix["tonnes"] > 0]
+    lines = _share_table(f"Share of {what} by country over the horizon{capped}:", processed, order)
+    if "content_t" not in mix or not domestic:
+        return lines
+    content = mix[mix["content_t"] > 0].assign(tonnes=lambda f: f["content_t"])
+    by_stage = metrics.country_shares(processed).set_index(["material", "country"])["share"]
+    by_origin = metrics.country_shares(content).set_index(["material", "country"])["share"]
+    both = pd.concat([by_stage, by_origin], axis=1).fillna(0.0)
+    differs = both[(both.iloc[:, 0] - both.iloc[:, 1]).abs() > 1e-9]
+    moved = set(differs.index.get_level_values("material"))
+    if not moved:
+        return lines
+    capped = " (the caps count this)" if basis == "origin" else ""
+    title = f"Share of content by origin (where its rare earths came from){capped}:"
+    lines += ["", *_share_table(title, content, [m for m in order if m in moved])]
+    if (content["country"] == INITIAL).any():
+        lines.append("  (initial: made from the stock held at the start, of unknown origin)")
+    return lines
+
+
+def _share_table(title: str, supply: pd.DataFrame, materials: list[str]) -> list[str]:
+    by_country = metrics.country_shares(supply[supply["material"].isin(materials)])
     shares = by_country.pivot(index="material", columns="country", values="share").fillna(0.0)
-    order = [m for m in result.scenario.materials["material"] if m in shares.index]
+    order = [m for m in materials if m in shares.index]
     tonnes = by_country.groupby("country")["tonnes"].sum()  # countries by name, then by tonnes
     countries = list(tonnes.sort_values(ascending=False, kind="stable").index)
     width = max(len("material"), *(len(m) for m in order)) + 2
-    domestic = result.processing is not None and len(result.processing) > 0
-    what = "supply (arrivals and domestic output)" if domestic else "arrivals"
-    lines = [f"Share of {what} by country over the horizon:"]
-    lines.append("  " + "material".ljust(width) + "".join(f"{c:>8}" for c in countries))
+    lines = [title, "  " + "material".ljust(width) + "".join(f"{c:>8}" for c in countries)]
     for material in order:
         cells = "".join(
             f"{shares.at[material, c]:>8.1%}" if shares.at[material, c] > 0 else f"{'-':>8}"
@@ -213,46 +248,90 @@ def _floor_line(result: Result, verdict: dict) -> str:
 
 SHOWN_CAPS = 8
 SHOWN_OFFERS = 3
-TIED_BELOW = 5e-4  # a cut under 0.05% of the price marks an offer tied with the plan's choice
+POINT_LOWER = "per percentage point lower"
 
 
 def _policy_costs(result: Result) -> list[str]:
-    """The price of each policy: what tightening it by one unit would add to the total cost."""
+    """The price of each policy: what tightening it by one unit would add to the total cost,
+    and what loosening it would save, each saying how it was found (policy_probes)."""
     table = result.policy
+    free = " with the yes/no decisions free" if result.decisions is not None else ""
+    resolved = table["price_basis"].isin(RESOLVED_BASES) | table["entry_basis"].isin(RESOLVED_BASES)
     lines = ["Price of each policy (added cost of tightening it by one unit):"]
-    if result.duals_from_fixed_lp:
-        lines[0] = lines[0][:-1] + "; duals of the LP with the yes/no decisions fixed):"
-    caps = table[(table["policy"] == "country-share-cap") & (table["marginal_cost_usd"] > 0)]
+    if resolved.any():
+        lines[0] = lines[0][:-2] + f"; re-solved{free}):"
+    elif result.duals_from_fixed_lp:
+        lines[0] = lines[0][:-2] + "; duals of the LP with the yes/no decisions fixed):"
+    caps = table[
+        (table["policy"] == "country-share-cap")
+        & ((table["marginal_cost_usd"] > 0) | (table["saving_if_loosened_usd"] > 0))
+    ]
     caps = caps.sort_values("marginal_cost_usd", ascending=False, kind="stable")
     for r in caps.head(SHOWN_CAPS).itertuples():
+        higher = "per point higher" if r.setting + CAP_STEP <= 1 else "at 100%"
         lines.append(
             f"  {r.country} cap {r.setting:.0%} on {r.material} in {r.window}: "
-            f"USD {r.marginal_cost_usd:,.0f} per percentage point lower"
+            + _price(r, POINT_LOWER, "one percentage point lower", higher)
         )
     if len(caps) > SHOWN_CAPS:
         lines.append(f"  ... and {len(caps) - SHOWN_CAPS} more binding caps in policy_costs.csv")
     floors = table[table["policy"] == "stockpile-floor"]
     for r in floors.itertuples():
+        if r.marginal_unit == FLOOR_T_UNIT:  # a fixed floor in tonnes (materials.csv floor_t)
+            lower = "per tonne less" if r.setting >= COVER_STEP else "with no floor"
+            lines.append(
+                f"  {r.material} stockpile of {r.setting:g} t ({r.window}): "
+                + _price(r, "per tonne more floor", "a tonne more floor", lower)
+            )
+            continue
+        lower = "per month less" if r.setting >= COVER_STEP else "with no cover"
         lines.append(
             f"  {r.material} stockpile of {r.setting:g} months ({r.window}): "
-            f"USD {r.marginal_cost_usd:,.0f} per month more cover"
+            + _price(r, "per month more cover", "a month more cover", lower)
         )
-    lines += _closest_offers(table)
+    lines += _closest_offers(table, free)
     return lines
 
 
-def _closest_offers(table) -> list[str]:
-    """Unused offers that would enter the plan after the smallest relative price cut."""
-    offers = table[(table["policy"] == "offer-price") & table["cheaper_to_enter_usd_per_t"].notna()]
+def _price(r, unit: str, tighter: str, looser: str) -> str:
+    """A policy's price as found: re-solved both ways (one figure where they agree), infeasible
+    one unit tighter, or the dual, which may hold on one side only."""
+    cost, saving = r.marginal_cost_usd, r.saving_if_loosened_usd
+    if r.price_basis == INFEASIBLE:
+        text = f"no plan with {tighter}"
+    elif r.price_basis not in RESOLVED_BASES:
+        return f"USD {cost:,.0f} {unit} (the dual: may hold one way only)"
+    else:
+        text = f"USD {cost:,.0f} {unit}"
+    if pd.isna(saving):
+        return text
+    if np.isfinite(cost) and abs(saving - cost) <= max(0.5, 1e-6 * abs(cost)):
+        return text + f"; saves the same {looser}"
+    return text + f"; saves {saving:,.0f} {looser}"
+
+
+def _closest_offers(table, free: str) -> list[str]:
+    """Unused offers that would enter the plan after the smallest relative price cut, only
+    those whose entry price was re-solved."""
+    offers = table[(table["policy"] == "offer-price") & table["entry_basis"].isin(RESOLVED_BASES)]
     if offers.empty:
         return []
     offers = offers.assign(cut=offers["cheaper_to_enter_usd_per_t"] / offers["price_usd_per_t"])
-    offers = offers[offers["cut"] >= TIED_BELOW].sort_values("cut", kind="stable")
-    offers = offers.drop_duplicates(["material", "supplier"]).head(SHOWN_OFFERS)
+    offers = offers[offers["cut"] >= TIED_BELOW]
+    # The rows of one offers.csv row share their entry price: name its month if it has one.
+    keys = ["material", "supplier", "price_usd_per_t", "cheaper_to_enter_usd_per_t"]
+    grouped = offers.groupby(keys, sort=False).agg(
+        cut=("cut", "first"), first=("month", "min"), months=("month", "nunique")
+    )
+    grouped = grouped.reset_index().sort_values("cut", kind="stable")
+    grouped = grouped.drop_duplicates(["material", "supplier"]).head(SHOWN_OFFERS)
+    how = "re-solved" + free.replace("yes/no", "build/sign")
     return [
-        f"  {r.supplier} would enter {r.material} in {r.month} at {r.cut:.1%} below its price "
-        f"of USD {r.price_usd_per_t:,.0f}/t"
-        for r in offers.itertuples()
+        f"  {r.supplier} would enter {r.material}"
+        + (f" in {r.first}" if r.months == 1 else "")
+        + f" at USD {r.price_usd_per_t - r.cheaper_to_enter_usd_per_t:,.0f}/t, {r.cut:.1%} "
+        f"below its price of USD {r.price_usd_per_t:,.0f}/t ({how})"
+        for r in grouped.itertuples()
     ]
 
 

@@ -224,32 +224,48 @@ def domestic_output(data: ModelData, solution: Solution) -> pd.DataFrame:
     )
 
 
-def mix_table(data: ModelData, plan: pd.DataFrame, solution: Solution) -> pd.DataFrame:
-    """Tonnes and share of supply by (material, window, country), with the cap if any: the
-    arrivals from each country's suppliers plus the output of its processing units, as the
-    share caps count them."""
+def mix_table(
+    data: ModelData,
+    plan: pd.DataFrame,
+    solution: Solution,
+    by_content: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Tonnes and share of supply by (material, window, country), with the cap if any, on both
+    bases: ``tonnes`` and ``share`` count arrivals by their supplier's country and each unit's
+    output by the unit's country (where the stage was done); ``content_t`` and
+    ``content_share`` count each unit's output by the origin of its content instead
+    (``by_content``: supply by origin, see ``optimizer.results.content``; without it, the
+    same as the first pair). The caps apply to the pair ``policy.share_basis`` names."""
     window_of = dict(zip(data.months, (data.windows[w] for w in data.window_of_month), strict=True))
     supply = pd.concat(
         [plan[["material", "month", "country", "tonnes"]], domestic_output(data, solution)],
         ignore_index=True,
     )
+    keys = ["material", "window", "country"]
+    mix = _shares(supply, window_of)
+    content = _shares(supply if by_content is None else by_content, window_of)
+    content = content.rename(columns={"tonnes": "content_t", "share": "content_share"})
+    mix = mix.merge(content, on=keys, how="outer").fillna(
+        {"tonnes": 0.0, "share": 0.0, "content_t": 0.0, "content_share": 0.0}
+    )
+    caps = data.caps[["material", "window", "country", "max_share"]]
+    mix = mix.merge(caps, on=keys, how="left")
+    order = {m: i for i, m in enumerate(data.materials)}
+    mix = mix.sort_values(keys, key=lambda c: c.map(order) if c.name == "material" else c)
+    columns = [*keys, "tonnes", "share", "content_t", "content_share", "max_share"]
+    return mix[columns].reset_index(drop=True)
+
+
+def _shares(supply: pd.DataFrame, window_of: dict) -> pd.DataFrame:
+    """Tonnes and share by (material, window, country) of positive supply rows."""
     supply = supply[supply["tonnes"] > 0]
     rows = supply.assign(window=supply["month"].map(window_of))
-    mix = rows.groupby(["material", "window", "country"], as_index=False, sort=False)[
-        "tonnes"
-    ].sum()
+    keys = ["material", "window", "country"]
+    mix = rows.groupby(keys, as_index=False, sort=False)["tonnes"].sum()
     totals = mix.groupby(["material", "window"])["tonnes"].transform("sum")
     mix["share"] = np.round(np.where(totals > 0, mix["tonnes"] / totals, 0.0), 9)
     mix["tonnes"] = clean(mix["tonnes"])
-    caps = data.caps[["material", "window", "country", "max_share"]]
-    mix = mix.merge(caps, on=["material", "window", "country"], how="left")
-    order = {m: i for i, m in enumerate(data.materials)}
-    mix = mix.sort_values(
-        ["material", "window", "country"], key=lambda c: c.map(order) if c.name == "material" else c
-    )
-    return mix[["material", "window", "country", "tonnes", "share", "max_share"]].reset_index(
-        drop=True
-    )
+    return mix
 
 
 CONSTRAINT_COLUMNS = [
