@@ -51,6 +51,9 @@ def scenario(
     process_io: list[dict] | None = None,
     expansions: list[dict] | None = None,
     contracts: list[dict] | None = None,
+    events: list[dict] | None = None,
+    event_effects: list[dict] | None = None,
+    risk_scenarios: list[dict] | None = None,
     start: str = "2026-01",
     **settings: Any,
 ) -> Scenario:
@@ -78,6 +81,9 @@ def scenario(
                 ("process_io", process_io),
                 ("expansions", expansions),
                 ("contracts", contracts),
+                ("events", events),
+                ("event_effects", event_effects),
+                ("risk_scenarios", risk_scenarios),
             )
             if rows
         },

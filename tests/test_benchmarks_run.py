@@ -18,6 +18,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 TOY_RUNS = {
     "bench_engines.py": ["--sizes", "2x2x12", "--repeats", "1"],
     "bench_mip.py": ["--sizes", "2x2x12x1", "--pyomo-max-vars", "0"],
+    "bench_risk.py": ["--counts", "4", "--scenario", "synthetic:2x3x12"],
     "bench_sweep.py": [
         "--points", "2", "--default-points", "2", "--pyomo-every", "0",
         "--cli-points", "1", "--no-workers",

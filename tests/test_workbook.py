@@ -298,7 +298,10 @@ def test_the_country_caps_sheet_is_optional(book):
 
 
 def test_a_workbook_without_the_optional_sheets_loads(book):
-    assert OPTIONAL_SHEETS == ["country_caps", "processes", "process_io", "expansions", "contracts"]
+    assert OPTIONAL_SHEETS == [
+        "country_caps", "processes", "process_io", "expansions", "contracts",
+        "events", "event_effects", "risk_scenarios",
+    ]  # fmt: skip
 
     def remove_optional(workbook):
         for name in OPTIONAL_SHEETS:
@@ -355,7 +358,8 @@ def test_an_unknown_sheet_has_a_hint(book):
 
     assert problems(edit(book, rename)) == [
         "book.xlsx[notes]: unknown sheet; expected scenario, materials, suppliers, offers, "
-        "demand, country_caps, processes, process_io, expansions, contracts",
+        "demand, country_caps, processes, process_io, expansions, contracts, events, "
+        "event_effects, risk_scenarios",
         "book.xlsx[offer]: unknown sheet; did you mean 'offers'?",
         "book.xlsx[offers]: sheet not found",
     ]

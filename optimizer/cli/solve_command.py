@@ -78,6 +78,13 @@ def register(commands):
         help="stop re-solving prices after S seconds; the rest keep their dual-based figures, "
         f"labelled so (default: {PROBE_SECONDS:g})",
     )
+    sub.add_argument(
+        "--stockpile-value",
+        action="store_true",
+        help="with disruption scenarios: also solve without floors and judge the plan made "
+        "without events, to show what the stockpile is worth (stockpile_value.csv) and the "
+        "cover a risk-aware plan holds by itself (risk_cover.csv)",
+    )
     sub.add_argument("--verbose", action="store_true", help="show the solver's log")
     sub.set_defaults(run=run)
     return sub
@@ -96,6 +103,11 @@ def run(args) -> int:
     folder = scenario_folder(args.scenario)
     args.scenario_label = str(folder)
     scenario = load_scenario(folder)
+    if scenario.has_risk and (args.engine != "highs" or args.verify or args.write_model):
+        raise UsageError(
+            "with disruption scenarios (events.csv) only the HiGHS extensive form runs so far: "
+            "leave out --engine pyomo, --verify and --write-model"
+        )
     out = Path(args.out) if args.out else Path("results") / scenario.name
     model_file = Path(args.write_model) if args.write_model else None
     with claimed(out, RESULT, "--out" if args.out else ""):
@@ -117,6 +129,7 @@ def _solve_and_write(scenario, out: Path, args) -> int:
         verbose=args.verbose,
         probe_limit=args.probe_limit,
         probe_seconds=args.probe_seconds,
+        value_stockpile=args.stockpile_value,
     )
     written = write_result(result, out) if result.status != Status.ERROR else None
     print(format_summary(result, written))

@@ -43,7 +43,8 @@ WRITTEN_BY = {RESULT: "sourcing solve", COMPARISON: "sourcing compare", SWEEP: "
 # What each kind of folder may hold: names we write (reports and charts included), and the
 # temporary files of our atomic writes (``.<name>.<random>``), which a killed run may leave.
 _TABLES = (
-    r"(plan|stock|mix|constraints|policy_costs|processing|decisions|content|content_feed)"
+    r"(plan|stock|mix|constraints|policy_costs|processing|decisions|content|content_feed"
+    r"|risk|risk_plan|risk_stock|stockpile_value|risk_cover)"
     r"\.(csv|parquet)"
 )
 _REPORT = r"report\.html"

@@ -46,12 +46,24 @@ class Scenario:
     process_io: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("process_io"))
     expansions: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("expansions"))
     contracts: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("contracts"))
+    events: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("events"))
+    event_effects: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_table("event_effects")
+    )
+    risk_scenarios: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_table("risk_scenarios")
+    )
     source: Path | None = None
 
     @property
     def is_mip(self) -> bool:
         """Whether the scenario has yes/no decisions (expansions or contracts)."""
         return len(self.expansions) > 0 or len(self.contracts) > 0
+
+    @property
+    def has_risk(self) -> bool:
+        """Whether the scenario plans against disruption scenarios (explicit or sampled)."""
+        return len(self.events) > 0 and (len(self.risk_scenarios) > 0 or self.settings.samples > 0)
 
     @property
     def name(self) -> str:

@@ -90,6 +90,23 @@ TABLES: dict[str, Table] = {
         ("contract",),
         {"supplier": ("suppliers.csv", "supplier"), "material": ("materials.csv", "material")},
     ),
+    "events": Table("events.csv", False, ("event",), {}),
+    "event_effects": Table(
+        "event_effects.csv",
+        False,
+        ("event", "country", "supplier", "material"),
+        {
+            "event": ("events.csv", "event"),
+            "supplier": ("suppliers.csv", "supplier"),
+            "material": ("materials.csv", "material"),
+        },
+    ),
+    "risk_scenarios": Table(
+        "risk_scenarios.csv",
+        False,
+        ("scenario", "event", "start_month"),
+        {"event": ("events.csv", "event")},
+    ),
 }
 SETTINGS_FILE = "scenario.toml"
 

@@ -41,6 +41,12 @@ class Settings:
     budget_usd_per_year: float | None = None  # None: no budget
     capital_charge: str = "annualised"  # annualised | upfront
     discount_rate_pct: float = 8.0
+    risk_weight: float = 0.0
+    cvar_alpha: float = 0.95
+    release_floor: str = "true"  # true | false
+    refill_months: int = 6
+    samples: int = 0
+    seed: int = 0
     time_limit_s: float | None = None
     mip_rel_gap: float | None = None
     threads: int | None = None
@@ -204,6 +210,8 @@ def _check_value(
         if field.blank == "error":
             bad("is missing; a value is required")
         return None
+    if field.type == "choice" and isinstance(raw, bool) and field.choices == ("true", "false"):
+        raw = "true" if raw else "false"  # a yes/no setting may be written as a TOML boolean
     if field.type in ("text", "choice", "month"):
         if not isinstance(raw, str):
             bad(f"must be a quoted string, not {raw!r}")

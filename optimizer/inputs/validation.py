@@ -15,6 +15,7 @@ import pandas as pd
 from optimizer.common import months
 from optimizer.inputs.problems import Problem
 from optimizer.inputs.reading import LINE, shown
+from optimizer.inputs.risk_validation import check_risk
 from optimizer.inputs.schema import (
     NAME_PATTERN,
     NAME_RULE,
@@ -317,6 +318,7 @@ def check_values_across_tables(typed: dict[str, pd.DataFrame], problems: list[Pr
         check_recipe_yields(recipes, problems)
     if contracts is not None:
         check_contracts(contracts, problems)
+    check_risk(typed, problems)
 
 
 def already_reported(

@@ -35,6 +35,15 @@ class Result:
     decisions: pd.DataFrame | None = None  # only with options or contracts
     content: pd.DataFrame | None = None  # only with processing units: origin of content
     content_feed: pd.DataFrame | None = None  # the units' inputs by origin
+    # Against disruption scenarios (optimizer.results.risk_results): one row per scenario, every
+    # scenario's plan and stock, the risk figures and the reference path's own cost.
+    risk: pd.DataFrame | None = None
+    risk_plan: pd.DataFrame | None = None
+    risk_stock: pd.DataFrame | None = None
+    risk_summary: dict | None = None
+    risk_reference_cost: float | None = None
+    stockpile_value: pd.DataFrame | None = None  # with --stockpile-value (stockpile_value.py)
+    risk_cover: pd.DataFrame | None = None
     mip_gap: float | None = None
     best_bound: float | None = None
     duals_from_fixed_lp: bool = False
@@ -68,6 +77,11 @@ class Result:
             "decisions": self.decisions,
             "content": self.content,
             "content_feed": self.content_feed,
+            "risk": self.risk,
+            "risk_plan": self.risk_plan,
+            "risk_stock": self.risk_stock,
+            "stockpile_value": self.stockpile_value,
+            "risk_cover": self.risk_cover,
         }
         return {stem: table for stem, table in tables.items() if table is not None}
 
@@ -170,6 +184,7 @@ class Result:
             "verification": None if self.verification is None else self.verification.as_dict(),
             "diagnosis": self.diagnosis,
             "mip": self._mip_summary(),
+            "risk": self.risk_summary,
             "solve_seconds": round(self.timings.get("solve_s", 0.0), 3),
             "timings_s": {key: round(value, 3) for key, value in self.timings.items()},
         }

@@ -60,7 +60,7 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
         lines += _verdict(verdict)
         lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result, verdict)]
         lines += _decisions(result)
-        lines += ["", *_policy_costs(result), ""]
+        lines += ["", *(_policy_costs(result) if result.policy is not None else _risk(result)), ""]
         lines.append(_recheck(result))
     if result.verification is not None:
         lines.append(_verification(result))
@@ -103,6 +103,84 @@ def _verdict(verdict: dict) -> list[str]:
     headline = verdict["headline"]
     lines = [f"Verdict: {headline[0].lower()}{headline[1:]}"]
     return lines + [f"  {detail['text']}" for detail in verdict["details"]]
+
+
+SHOWN_RISK = 8  # scenarios listed in the summary, costliest first
+
+
+def _risk(result: Result) -> list[str]:
+    """Against disruption scenarios: the risk figures, the scenarios and the reference path."""
+    risk = result.risk_summary or {}
+    if not risk:
+        return []
+    lines = [
+        f"Disruption risk over {risk['scenarios']} scenarios (risk weight "
+        f"{risk['risk_weight']:g}, CVaR at {risk['cvar_alpha']:.0%}):",
+        f"  expected cost USD {risk['expected_cost_usd']:,.0f}; CVaR USD {risk['cvar_usd']:,.0f}; "
+        f"worst case USD {risk['worst_case_usd']:,.0f} ({risk['worst_case_scenario']})",
+        f"  probability of any shortfall {risk['probability_of_shortfall']:.1%}"
+        + (
+            "; expected shortfall "
+            + ", ".join(f"{m} {t:,.2f} t" for m, t in risk["expected_shortfall_t"].items())
+            if risk["expected_shortfall_t"]
+            else ""
+        ),
+    ]
+    lines += _values(risk)
+    shown = result.risk.sort_values("cost_usd", ascending=False, kind="stable").head(SHOWN_RISK)
+    for r in shown.itertuples():
+        lines.append(
+            f"  {r.scenario} (p = {r.probability:.3g}{'; tail' if r.in_cvar_tail else ''}): "
+            f"USD {r.cost_usd:,.0f}" + (f", events {r.events}" if r.events else "")
+        )
+    lines += _stockpile_value(result)
+    if len(result.risk) > SHOWN_RISK:
+        lines.append(f"  ... and {len(result.risk) - SHOWN_RISK} more scenarios in risk.csv")
+    lines.append(
+        f"The tables above and plan.csv, stock.csv describe the path '{risk['reference_path']}'; "
+        "risk_plan.csv and risk_stock.csv hold every scenario's."
+    )
+    return lines
+
+
+def _stockpile_value(result: Result) -> list[str]:
+    table = result.stockpile_value
+    if table is None or table.empty:
+        return []
+    lines = ["  what the stockpile is worth (each plan judged under the scenarios):"]
+    for r in table.itertuples():
+        lines.append(
+            f"    {r.plan}, {r.floors}: objective USD {r.objective_usd:,.0f}, expected "
+            f"USD {r.expected_cost_usd:,.0f}, CVaR USD {r.cvar_usd:,.0f}, expected shortfall "
+            f"{r.expected_shortfall_t:,.2f} t"
+        )
+    cover = result.risk_cover
+    if cover is not None and not cover.empty:
+        held = cover.groupby("material", sort=False)["cover_months"].agg(["min", "max"]).dropna()
+        held = held[held["max"] > 0]
+        if len(held):
+            listed = ", ".join(
+                f"{m} {r['min']:.1f}-{r['max']:.1f} months" if r["min"] != r["max"]
+                else f"{m} {r['min']:.1f} months" for m, r in held.iterrows()
+            )  # fmt: skip
+            lines.append(f"  cover the plan without floors holds before a possible onset: {listed}")
+    return lines
+
+
+def _values(risk: dict) -> list[str]:
+    """VSS and EVPI, on the objective with the expected-cost part beside."""
+    lines = []
+    for key, what in (("vss", "value of the stochastic solution (VSS)"),
+                      ("evpi", "value of perfect information (EVPI)")):  # fmt: skip
+        value, part = risk.get(f"{key}_usd"), risk.get(f"{key}_expected_cost_usd")
+        if value is None:
+            continue
+        if value == "infinite":
+            lines.append(f"  {what}: infinite (the plan made without events cannot serve every "
+                         "scenario)")  # fmt: skip
+            continue
+        lines.append(f"  {what}: USD {value:,.0f} (expected cost USD {part:,.0f})")
+    return lines
 
 
 def _usd(value: float) -> str:

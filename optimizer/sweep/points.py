@@ -21,6 +21,11 @@ from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
 from optimizer.sweep.file_problems import ParameterProblems, did_you_mean
 
+# The tables a path may name: not yet the disruption inputs (a sweep's points are solved by the
+# warm deterministic model; sweeps of risk plans are refused in spec.py).
+RISK_TABLES = ("events", "event_effects", "risk_scenarios")
+SWEEP_TABLES = [name for name in TABLES if name not in RISK_TABLES]
+
 if TYPE_CHECKING:
     from optimizer.sweep.spec import Parameter
 
@@ -65,7 +70,7 @@ def parse_target(table: dict, bad: ParameterProblems) -> Target | None:
         )
         return None
     table_name, column, filters = parts.groups()
-    if table_name in TABLES:
+    if table_name in SWEEP_TABLES:
         return _table_target(table_name, column, filters, bad)
     return _settings_target(table_name, column, filters, bad)
 
@@ -128,10 +133,11 @@ def _settings_target(
     sweepable = [c for c, f in known.items() if c.startswith("policy.") and f.type in NUMERIC_TYPES]
     tables = {c.partition(".")[0] for c in known if "." in c}
     if table not in tables:
-        choices = [*TABLES, SWEEPABLE_SETTINGS]
+        choices = [*SWEEP_TABLES, SWEEPABLE_SETTINGS]
         bad(
             "path",
-            f"unknown table '{table}'{did_you_mean(table, choices)} (tables: {', '.join(TABLES)}; "
+            f"unknown table '{table}'{did_you_mean(table, choices)} (tables: "
+            f"{', '.join(SWEEP_TABLES)}; "
             f"or a key of scenario.toml: {', '.join(sweepable)})",
         )
         return None

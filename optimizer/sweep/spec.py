@@ -260,12 +260,18 @@ def _base_scenario(
         report.top("scenario", f"base scenario '{given}' not found{where}")
         return None, None
     try:
-        return path, load_scenario(path)
+        scenario = load_scenario(path)
     except ScenarioError as error:
         report.top("scenario", f"the base scenario {path} has problems (listed with its files)")
         for problem in error.problems:
             report.problems.append(_in_scenario(problem, path))
         return path, None
+    if scenario.has_risk:  # a point would be solved without its scenarios: refuse, do not guess
+        report.top("scenario", f"the base scenario {path} plans against disruption scenarios "
+                   "(events.csv); sweeps of risk plans are not supported yet: sweep a copy "
+                   "without events.csv")  # fmt: skip
+        return path, None
+    return path, scenario
 
 
 def _in_scenario(problem: Problem, path: Path) -> Problem:
