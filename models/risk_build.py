@@ -43,18 +43,18 @@ def decision_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
             t = table["t"].to_numpy(dtype=int) - table["lead_time_months"].to_numpy(dtype=int)
             months[columns] = np.maximum(t, -1)
         else:
-            months[columns] = _months_of(data, table)
+            months[columns] = months_of(data, table)
     return months
 
 
 def row_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
     months = np.full(len(lp.row_lower), -1, dtype=np.int64)
     for family in fam.row_families():
-        months[lp.rows[family.name]] = _months_of(data, data.rows[family.name])
+        months[lp.rows[family.name]] = months_of(data, data.rows[family.name])
     return months
 
 
-def _months_of(data: ModelData, table: pd.DataFrame) -> np.ndarray:
+def months_of(data: ModelData, table: pd.DataFrame) -> np.ndarray:
     """A row's or variable's month: its ``t``; a window's last month; a budget year's last
     month; else before the horizon."""
     n = len(table)

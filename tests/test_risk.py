@@ -290,3 +290,71 @@ def test_a_scenario_that_cannot_be_served_is_named_with_its_conflict():
     assert result.status.value == "infeasible"
     assert result.diagnosis[0].startswith("No plan can serve the disruption scenario ban,")
     assert any("X" in line for line in result.diagnosis[1:])
+
+
+@pytest.mark.parametrize("case", ["hand", "hand-cvar", "generated-lp", "generated-mip"])
+def test_the_pyomo_extensive_form_agrees(case):
+    """Scenario blocks tied by explicit equalities (Pyomo) against nodes merged into one column
+    (the fast engine): the same optimum."""
+    from models.pyomo_risk import solve_extensive_pyomo
+    from models.risk import resolve_effects, scenario_data
+    from models.risk_engine import risk_tree, solve_risk
+    from models.solution import SolveOptions
+    from optimizer.inputs.synthetic import synthetic_scenario
+
+    if case.startswith("hand"):
+        early = {**BAN, "scenario": "feb", "probability": 0.2, "start_month": "2026-02"}
+        sc = ban_case(weight=0.5 if case == "hand-cvar" else 0.0, alpha=0.7,
+                      scenarios=(early, {**BAN, "scenario": "march"}),
+                      stockpile_cover_months=1.0)  # fmt: skip
+    else:
+        base = synthetic_scenario(3, 4, 12, seed=3, chains=1 if case.endswith("mip") else 0)
+        country = base.suppliers["country"].iloc[0]
+        sc = base.with_changes(
+            events=pd.DataFrame({"event": ["cut"], "description": [""],
+                                 "monthly_probability": [0.0], "mean_months": [np.nan],
+                                 "months": [np.nan], "earliest_month": [None]}),
+            event_effects=pd.DataFrame({"event": ["cut"], "country": [country],
+                                        "supplier": [None], "material": [None],
+                                        "capacity_factor": [0.0], "price_factor": [1.3],
+                                        "extra_lead_months": [0]}),
+            risk_scenarios=pd.DataFrame([
+                {"scenario": "a", "probability": 0.25, "event": "cut",
+                 "start_month": base.horizon[4], "months": 3},
+                {"scenario": "b", "probability": 0.25, "event": "cut",
+                 "start_month": base.horizon[6], "months": 5}]),
+        )  # fmt: skip
+    data = compile_scenario(sc)
+    settings = sc.settings
+    fast = solve_risk(sc, data, SolveOptions(threads=1), values=False)
+    tree = risk_tree(sc, data.months)
+    effects = resolve_effects(sc, data, tree.events)
+    datas = [scenario_data(data, sc, tree, effects, s) for s in range(tree.size)]
+    status, objective = solve_extensive_pyomo(
+        data, datas, tree, settings.risk_weight, settings.cvar_alpha, SolveOptions(threads=1)
+    )
+    assert fast.status.value == status.value == "optimal"
+    assert objective == pytest.approx(fast.objective, rel=1e-7)
+
+
+def test_compare_shows_the_risk_figures_beside_a_plan_without_them():
+    from optimizer.results.compare import compare
+
+    risky = solve(ban_case())
+    plain = solve(ban_case(scenarios=()), probe_limit=0)
+    headline = compare([risky, plain]).headline.set_index("metric")
+    row = headline.loc["expected cost"]
+    assert row.iloc[-3] == pytest.approx(5000) and np.isnan(row.iloc[-2])
+    assert headline.loc["CVaR"].iloc[-3] == pytest.approx(6400)
+    assert headline.loc["probability of shortfall"].iloc[-3] == 0
+
+
+def test_the_report_has_a_risk_section(tmp_path, capsys):
+    folder = ban_case().write(tmp_path / "risk")
+    out = tmp_path / "out"
+    assert main(["solve", str(folder), "--out", str(out), "--stockpile-value"]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Over 2 scenarios: expected cost USD 5,000, CVaR at 95% USD 6,400" in page
+    assert "What the stockpile is worth" in page and "made without events" in page
+    capsys.readouterr()

@@ -183,7 +183,42 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
     ]
     if "decisions" in plan.tables or "processing" in plan.tables:
         sections.append(Section("Decisions and processing", _decisions_html(plan)))
+    if "risk" in plan.tables:
+        sections.append(Section("Disruption risk", _risk_html(plan)))
     return charts.drawn, sections
+
+
+def _risk_html(plan: PlanView) -> str:
+    """The scenarios, and what the stockpile is worth when it was computed."""
+    risk = plan.summary.get("risk") or {}
+    head = paragraph(
+        f"Over {risk.get('scenarios', '?')} scenarios: expected cost USD "
+        f"{risk.get('expected_cost_usd', float('nan')):,.0f}, CVaR at "
+        f"{risk.get('cvar_alpha', 0):.0%} USD {risk.get('cvar_usd', float('nan')):,.0f}, "
+        f"probability of any shortfall {risk.get('probability_of_shortfall', 0):.1%}. The "
+        f"sections above describe the path '{risk.get('reference_path', '')}'."
+    )
+    table = plan.tables["risk"].sort_values("cost_usd", ascending=False, kind="stable")
+    rows = [
+        [r.scenario, f"{r.probability:.3g}", r.events if isinstance(r.events, str) else "",
+         f"{r.cost_usd:,.0f}", "yes" if str(r.in_cvar_tail).lower() == "true" else ""]
+        for r in table.itertuples()
+    ]  # fmt: skip
+    body = head + html_table(["Scenario", "Probability", "Events", "Cost (USD)", "CVaR tail"],
+                             rows, "lrlrl", "Each scenario's cost, costliest first.")  # fmt: skip
+    value = plan.tables.get("stockpile_value")
+    if value is not None and len(value):
+        rows = [
+            [r.plan, r.floors, f"{r.objective_usd:,.0f}", f"{r.expected_cost_usd:,.0f}",
+             f"{r.cvar_usd:,.0f}", f"{r.expected_shortfall_t:,.2f}"]
+            for r in value.itertuples()
+        ]  # fmt: skip
+        body += "<h3>What the stockpile is worth</h3>" + html_table(
+            ["Plan", "Floors", "Objective (USD)", "Expected (USD)", "CVaR (USD)",
+             "Expected shortfall (t)"], rows, "llrrrr",
+            "Each plan judged under the same scenarios.",
+        )  # fmt: skip
+    return body
 
 
 def _decisions_html(plan: PlanView) -> str:

@@ -21,7 +21,7 @@ from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
-               "content", "content_feed")  # fmt: skip
+               "content", "content_feed", "risk", "stockpile_value", "risk_cover")  # fmt: skip
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
 # A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -201,6 +201,17 @@ def _unique_names(plans: list[PlanView]) -> list[PlanView]:
 COST_ROWS = [
     ("cost", key.removesuffix("_usd"), "", "USD") for key in (*COST_COMPONENTS, "total_usd")
 ]
+# Against disruption scenarios (summary.json "risk"): the risk figures beside the costs, which
+# are then expected values.
+RISK_ROWS = (
+    ("risk", "risk objective", "", "USD"),  # expected cost + risk_weight x CVaR
+    ("risk", "expected cost", "", "USD"),
+    ("risk", "CVaR", "", "USD"),
+    ("risk", "worst case", "", "USD"),
+    ("risk", "probability of shortfall", "", "share"),
+)
+RISK_KEYS = ("objective", "expected_cost_usd", "cvar_usd", "worst_case_usd",
+             "probability_of_shortfall")  # fmt: skip
 MATERIAL_METRICS = [
     ("largest country share", "share"),
     ("HHI", "0-10000"),
@@ -214,6 +225,8 @@ def _row_keys(plans: list[PlanView]) -> list[tuple[str, str, str, str]]:
     """Costs, then per material (in every plan's order): each country's share (every country
     any plan buys from), then the material's other figures."""
     rows = list(COST_ROWS)
+    if any(plan.summary.get("risk") for plan in plans):
+        rows += list(RISK_ROWS)
     rows.append(("policy", "binding caps", "", "count"))
     rows += list(dict.fromkeys(key for plan in plans for key in _decision_figures(plan)))
     materials = list(dict.fromkeys(m for plan in plans for m in plan.materials))
@@ -256,6 +269,11 @@ def _figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
         caps = constraints["family"] == "country-share-cap"
         binding = float((caps & constraints["binding"].astype(bool)).sum())
         figures[("policy", "binding caps", "", "count")] = binding
+    risk = plan.summary.get("risk")
+    if risk:
+        values = {**risk, "objective": plan.summary.get("objective_usd")}
+        for row, key in zip(RISK_ROWS, RISK_KEYS, strict=True):
+            figures[row] = float(values[key]) if values.get(key) is not None else np.nan
     figures.update(_decision_figures(plan))
     if plan.materials:
         figures.update(_material_figures(plan))
