@@ -357,4 +357,15 @@ def test_the_report_has_a_risk_section(tmp_path, capsys):
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Over 2 scenarios: expected cost USD 5,000, CVaR at 95% USD 6,400" in page
     assert "What the stockpile is worth" in page and "made without events" in page
+    assert (out / "charts" / "risk-stock.png").stat().st_size > 0
+    assert (out / "charts" / "risk-costs.png").stat().st_size > 0
+    assert 'id="chart-risk-stock"' in page and 'id="chart-risk-costs"' in page
     capsys.readouterr()
+
+
+def test_events_without_scenarios_are_said_to_be_unused():
+    from optimizer.results.summary_text import format_summary
+
+    result = solve(ban_case(scenarios=()), probe_limit=0)
+    assert result.risk is None
+    assert "events.csv lists 1 events, but no scenario uses them" in format_summary(result)

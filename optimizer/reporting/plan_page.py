@@ -38,6 +38,7 @@ from optimizer.reporting.kit import (
     write_report,
 )
 from optimizer.reporting.plan_charts import CAP_POLICY, cost_values, render_plan_charts
+from optimizer.reporting.risk_charts import render_risk_charts
 from optimizer.results.compare import PlanView, content_differs, country_shares
 from optimizer.results.metrics import hhi, on_basis
 from optimizer.results.summary_text import TIED_BELOW
@@ -183,9 +184,13 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
     ]
     if "decisions" in plan.tables or "processing" in plan.tables:
         sections.append(Section("Decisions and processing", _decisions_html(plan)))
+    drawn = charts.drawn
     if "risk" in plan.tables:
-        sections.append(Section("Disruption risk", _risk_html(plan)))
-    return charts.drawn, sections
+        risk_charts = render_risk_charts(plan)
+        drawn = [*drawn, *risk_charts]
+        figures = "".join(figure_html(chart, "") for chart in risk_charts)
+        sections.append(Section("Disruption risk", _risk_html(plan) + figures))
+    return drawn, sections
 
 
 def _risk_html(plan: PlanView) -> str:

@@ -21,7 +21,8 @@ from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
-               "content", "content_feed", "risk", "stockpile_value", "risk_cover")  # fmt: skip
+               "content", "content_feed", "risk", "risk_stock", "stockpile_value",
+               "risk_cover")  # fmt: skip
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
 # A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -50,6 +50,12 @@ IF_NONZERO = ("below_floor_usd", "closing_credit_usd")  # only with a floor pena
 
 def format_summary(result: Result, written_to: Path | None = None) -> str:
     lines = [_headline(result)]
+    scenario = result.scenario
+    if len(scenario.events) and not scenario.has_risk:  # said, so it is not mistaken for used
+        lines.append(
+            f"Note: events.csv lists {len(scenario.events)} events, but no scenario uses them "
+            "(add risk_scenarios.csv or [risk] samples): the plan ignores disruptions."
+        )
     if result.status == Status.INFEASIBLE:
         lines.append("No plan meets every demand, cap and floor:")
         lines += [f"  {sentence}" for sentence in result.diagnosis]
