@@ -369,3 +369,15 @@ def test_events_without_scenarios_are_said_to_be_unused():
     result = solve(ban_case(scenarios=()), probe_limit=0)
     assert result.risk is None
     assert "events.csv lists 1 events, but no scenario uses them" in format_summary(result)
+
+
+def test_validate_and_the_summary_say_what_the_risk_inputs_are(tmp_path, capsys):
+    from optimizer.results.summary_text import format_summary
+
+    folder = ban_case().write(tmp_path / "risk")
+    assert main(["validate", str(folder)]) == 0
+    assert "; 1 events, 1 disruption scenarios (and base for what they leave over)" in (
+        capsys.readouterr().out
+    )
+    text = format_summary(solve(ban_case()))
+    assert "Expected cost" in text and "Total cost" not in text

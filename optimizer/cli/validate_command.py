@@ -35,6 +35,21 @@ def run(args) -> int:
         f"suppliers, {len(scenario.offers)} offer rows, {len(scenario.demand)} demand rows, "
         f"{len(scenario.country_caps)} cap rows; {len(scenario.processes)} processes, "
         f"{len(scenario.expansions)} expansion options, {len(scenario.contracts)} contracts; "
-        f"{horizon[0]}..{horizon[-1]} ({len(horizon)} months)"
+        f"{horizon[0]}..{horizon[-1]} ({len(horizon)} months)" + _risk_words(scenario)
     )
     return EXIT_OK
+
+
+def _risk_words(scenario) -> str:
+    """The disruption inputs, when there are any."""
+    if not len(scenario.events):
+        return ""
+    events = f"; {len(scenario.events)} events"
+    if len(scenario.risk_scenarios):
+        count = scenario.risk_scenarios["scenario"].nunique()
+        return events + f", {count} disruption scenarios (and base for what they leave over)"
+    if scenario.settings.samples:
+        return (
+            events + f", {scenario.settings.samples} sampled paths (seed {scenario.settings.seed})"
+        )
+    return events + ", not used: no risk_scenarios.csv and no [risk] samples"

@@ -195,7 +195,8 @@ def _usd(value: float) -> str:
 
 def _costs(result: Result) -> list[str]:
     total = result.costs.get("total_usd", 0.0)
-    lines = [f"{'Total cost':<23}{_usd(total)}"]
+    title = "Expected cost" if result.risk_summary else "Total cost"  # over the scenarios
+    lines = [f"{title:<23}{_usd(total)}"]
     chain = result.processing is not None or result.decisions is not None
     for key, label in COST_LABELS.items():
         value = result.costs.get(key, 0.0)
