@@ -236,12 +236,26 @@ def _rows_at(row: np.ndarray, found: np.ndarray) -> np.ndarray:
     return rows
 
 
-def _supply_entries(b: _Builder, data: ModelData, row_of: Callable, sign: float) -> None:
-    """Arrivals and domestic output, on the rows ``row_of(m, t, c)`` finds (-1: none)."""
+def _supply_entries(
+    b: _Builder, data: ModelData, row_of: Callable, sign: float, by_origin: bool = False
+) -> None:
+    """Arrivals (by their supplier's country) and domestic output, on the rows
+    ``row_of(m, t, c)`` finds (-1: none): output counts for its unit's country, or with
+    ``by_origin`` (share_basis origin) for the origin of what the unit was fed (``initial`` is no
+    country: on no cap row)."""
     arrive = data.arrive
     found = row_of(arrive["m"].to_numpy(), arrive["t"].to_numpy(), arrive["c"].to_numpy())
     member = np.flatnonzero(found >= 0)
     b.add_entries(found[member], b.column("arrive", member), sign)
+    if by_origin:
+        made = _made_feed(data)
+        country = made["o"] < len(data.countries)
+        found = np.full(len(country), -1, dtype=np.int64)
+        found[country] = row_of(made["m"][country], made["t"][country], made["o"][country])
+        member = np.flatnonzero(found >= 0)
+        b.add_entries(found[member], b.column("feed", made["feed"][member]),
+                      sign * made["share"][member])  # fmt: skip
+        return
     made = run_lines(data, outputs_only=True)  # a unit's output counts for its country
     found = row_of(made["m"], made["t"], data.chain.units["c"].to_numpy()[made["u"]])
     member = np.flatnonzero(found >= 0)
@@ -272,10 +286,7 @@ def define_country_share_cap(b: _Builder, data: ModelData, rows: pd.DataFrame, r
     def row_of(m, t, c):
         return _rows_at(row, at.find(material=m, window=data.window_of_month[t], country=c))
 
-    if data.content.tracks:  # a unit's output counts by the origin of its content
-        _content_entries(b, data, row_of)
-    else:
-        _supply_entries(b, data, row_of, 1.0)
+    _supply_entries(b, data, row_of, 1.0, by_origin=data.content.tracks)
 
 
 def _made_feed(data: ModelData) -> dict[str, np.ndarray]:
@@ -285,21 +296,6 @@ def _made_feed(data: ModelData) -> dict[str, np.ndarray]:
     feed = content.feed[["run", "o"]].assign(feed=np.arange(len(content.feed)))
     lines = content.made[["m", "t", "o", "run", "share"]].merge(feed, on=["run", "o"])
     return {c: lines[c].to_numpy() for c in ("m", "t", "o", "feed", "share")}
-
-
-def _content_entries(b: _Builder, data: ModelData, row_of: Callable) -> None:
-    """With share_basis origin: arrivals by their supplier's country, a unit's output by the
-    origin of what it was fed (``initial`` is no country: on no cap row)."""
-    arrive = data.arrive
-    found = row_of(arrive["m"].to_numpy(), arrive["t"].to_numpy(), arrive["c"].to_numpy())
-    member = np.flatnonzero(found >= 0)
-    b.add_entries(found[member], b.column("arrive", member), 1.0)
-    made = _made_feed(data)
-    country = made["o"] < len(data.countries)
-    found = np.full(len(country), -1, dtype=np.int64)
-    found[country] = row_of(made["m"][country], made["t"][country], made["o"][country])
-    member = np.flatnonzero(found >= 0)
-    b.add_entries(found[member], b.column("feed", made["feed"][member]), made["share"][member])
 
 
 @implements(fam.CONTENT_BALANCE)

@@ -67,14 +67,13 @@ def solve_extensive_pyomo(
     parent.non_anticipativity = pyo.ConstraintList()
     for block in VALUE_BLOCKS:
         node = tree.history[:, months[block] + 1]  # (S, variables of the block)
-        for j in range(node.shape[1]):  # each variable: tie a scenario to the first sharing it
-            first: dict[int, int] = {}
-            for s in range(tree.size):
-                ref = first.setdefault(int(node[s, j]), s)
-                if ref != s:
-                    parent.non_anticipativity.add(
-                        variables[s][block][j] == variables[ref][block][j]
-                    )
+        n_vars = node.shape[1]
+        # Each scenario's variable is tied to the first scenario at the same node.
+        key = (node * n_vars + np.arange(n_vars)[None, :]).ravel()  # scenario-major order
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        ref = (first[inverse.ravel()] // n_vars).reshape(node.shape)
+        for s, j in zip(*np.nonzero(ref != np.arange(tree.size)[:, None]), strict=True):
+            parent.non_anticipativity.add(variables[s][block][j] == variables[ref[s, j]][block][j])
     costs = [model.cost.expr for model in blocks]
     expected = sum(float(p) * c for p, c in zip(tree.probability, costs, strict=True))
     if risk_weight > 0:

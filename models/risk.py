@@ -94,12 +94,9 @@ def sampled_tree(scenario: Scenario, months: list[str]) -> RiskTree:
             left = np.where(starts, duration, left)
             active[:, e, t] = left > 0
             left = np.maximum(left - 1, 0)
-    paths, inverse, counts = np.unique(
-        active.reshape(n, -1), axis=0, return_inverse=True, return_counts=True
-    )
+    paths, counts = np.unique(active.reshape(n, -1), axis=0, return_counts=True)
     quiet = ~paths.any(axis=1)
     names = [BASE if q else f"path-{i + 1:04d}" for i, q in enumerate(quiet)]
-    del inverse
     merged = paths.reshape(len(paths), len(table), n_t)
     return RiskTree(names, counts / n, table["event"].tolist(), merged, _history(merged))
 

@@ -87,14 +87,14 @@ def solve_risk(
     info = highs.getInfo()
     if status not in (Status.OPTIMAL, Status.LIMIT) or info.primal_solution_status != 2:
         return result
-    want_values, values = values, np.asarray(highs.getSolution().col_value)
+    x_all = np.asarray(highs.getSolution().col_value)
     result.objective = float(info.objective_function_value)
     if lp.is_mip and np.isfinite(info.mip_gap):
         result.mip_gap = float(info.mip_gap)
     layout = form.layout
     costs = np.empty(tree.size)
     for s in range(tree.size):  # scenarios: each a vectorised gather of its columns
-        x = values[form.column_of[s]]
+        x = x_all[form.column_of[s]]
         costs[s] = float(form.scenario_cost[s] @ x)
         solution = Solution(status=status, termination=words, size=layout.size, engine="highs",
                             solver=f"HiGHS {highs.version()}")  # fmt: skip
@@ -107,8 +107,8 @@ def solve_risk(
         result.solutions.append(solution)
     result.scenario_cost = costs
     if form.tail is not None:
-        result.var = float(values[form.tail.start])
-    if want_values and status == Status.OPTIMAL:
+        result.var = float(x_all[form.tail.start])
+    if values and status == Status.OPTIMAL:
         _values(result, scenario, base, form, highs, options)
     return result
 
@@ -177,15 +177,19 @@ def _values(
     result.vss, result.vss_expected = eev - rp, eev_expected - rp_expected
 
 
+def tail_weights(costs: np.ndarray, probability: np.ndarray, alpha: float) -> np.ndarray:
+    """The probability each scenario puts in the costliest 1 - alpha (ties split in order):
+    the scenarios CVaR averages over are those with a positive weight."""
+    order = np.argsort(-costs, kind="stable")
+    taken = np.concatenate([[0.0], np.cumsum(probability[order])[:-1]])
+    weights = np.zeros(len(costs))
+    weights[order] = np.clip(np.minimum(probability[order], (1.0 - alpha) - taken), 0.0, None)
+    return weights
+
+
 def cvar(costs: np.ndarray, probability: np.ndarray, alpha: float) -> float:
     """The expected cost in the costliest 1 - alpha of probability (exact, ties split)."""
-    order = np.argsort(-costs, kind="stable")
     tail = 1.0 - alpha
-    taken, total = 0.0, 0.0
-    for k in order:  # scenarios sorted by cost: stop once the tail is filled
-        share = min(probability[k], tail - taken)
-        if share <= 0:
-            break
-        total += share * costs[k]
-        taken += share
-    return total / tail if tail > 0 else float(costs.max())
+    if tail <= 0:
+        return float(costs.max())
+    return float(tail_weights(costs, probability, alpha) @ costs) / tail

@@ -27,6 +27,13 @@ def _off(a, b) -> np.ndarray:
     return np.abs(a - b) > ABS_TOL + REL_TOL * np.maximum(np.abs(a), np.abs(b))
 
 
+def _mismatched(expected: pd.Series, got: pd.Series) -> pd.DataFrame:
+    """Rows (of either index) where two figures differ, a missing one read as 0: columns
+    ``expected`` and ``got``."""
+    both = pd.concat([expected.rename("expected"), got.rename("got")], axis=1).fillna(0.0)
+    return both[_off(both["expected"], both["got"])]
+
+
 def check_content(
     scenario: Scenario,
     plan: pd.DataFrame,
@@ -48,7 +55,7 @@ def check_content(
 
 def _negative(content: pd.DataFrame, feed: pd.DataFrame) -> list[str]:
     columns = ["arrived_t", "made_t", "fed_t", "used_t", "held_t"]
-    low = (content[columns] < -ABS_TOL).any(axis=1) | False
+    low = (content[columns] < -ABS_TOL).any(axis=1)
     found = [
         f"{fam.CONTENT_BALANCE}: {r.material} of {r.origin} {r.month}: negative tonnes"
         for r in content[low].itertuples()
@@ -115,12 +122,10 @@ def _arrivals_by_country(scenario: Scenario, plan: pd.DataFrame, content: pd.Dat
     bought = plan.assign(origin=country).groupby(["material", "origin", "month"])["tonnes"].sum()
     table = content.set_index(["material", "origin", "month"])["arrived_t"]
     traced = bought[bought.index.get_level_values("material").isin(set(content["material"]))]
-    both = pd.concat([traced.rename("plan"), table.rename("content")], axis=1).fillna(0.0)
-    off = _off(both["plan"], both["content"])
     return [
-        f"{fam.CONTENT_BALANCE}: {m} of {o} {t}: {r.content:g} t arrived by origin, the plan "
-        f"lands {r.plan:g} t from {o}'s suppliers"
-        for (m, o, t), r in both[off].iterrows()
+        f"{fam.CONTENT_BALANCE}: {m} of {o} {t}: {r.got:g} t arrived by origin, the plan "
+        f"lands {r.expected:g} t from {o}'s suppliers"
+        for (m, o, t), r in _mismatched(traced, table).iterrows()
     ]
 
 
@@ -134,12 +139,10 @@ def _made_from_feed(scenario: Scenario, content: pd.DataFrame, feed: pd.DataFram
     made["made_t"] = made["fed_t"] * made["coefficient"] / made["unit"].map(per_unit)
     expected = made.groupby(["material", "origin", "month"])["made_t"].sum()
     table = content.set_index(["material", "origin", "month"])["made_t"]
-    both = pd.concat([expected.rename("rule"), table.rename("content")], axis=1).fillna(0.0)
-    off = _off(both["rule"], both["content"])
     return [
-        f"{fam.CONTENT_BALANCE}: {m} of {o} {t}: {r.content:g} t made by origin, the units' "
-        f"feed of that origin makes {r.rule:g} t"
-        for (m, o, t), r in both[off].iterrows()
+        f"{fam.CONTENT_BALANCE}: {m} of {o} {t}: {r.got:g} t made by origin, the units' "
+        f"feed of that origin makes {r.expected:g} t"
+        for (m, o, t), r in _mismatched(expected, table).iterrows()
     ]
 
 
@@ -152,12 +155,10 @@ def _feed_of_runs(scenario: Scenario, processing: pd.DataFrame, feed: pd.DataFra
     need["need_t"] = -need["coefficient"] * need["throughput_t"]
     need = need.set_index(["unit", "material", "month"])["need_t"]
     fed = feed.groupby(["unit", "material", "month"])["fed_t"].sum()
-    both = pd.concat([need.rename("need"), fed.rename("fed")], axis=1).fillna(0.0)
-    off = _off(both["need"], both["fed"])
     return [
-        f"{fam.CONTENT_FEED}: {u} {m} {t}: fed {r.fed:g} t over origins, its throughput "
-        f"needs {r.need:g} t"
-        for (u, m, t), r in both[off].iterrows()
+        f"{fam.CONTENT_FEED}: {u} {m} {t}: fed {r.got:g} t over origins, its throughput "
+        f"needs {r.expected:g} t"
+        for (u, m, t), r in _mismatched(need, fed).iterrows()
     ]
 
 

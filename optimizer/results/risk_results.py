@@ -19,7 +19,7 @@ from models.data import ModelData
 from models.diagnose import diagnose
 from models.highs_engine import solve as solve_alone
 from models.risk import BASE
-from models.risk_engine import RiskSolution, cvar, solve_risk
+from models.risk_engine import RiskSolution, cvar, solve_risk, tail_weights
 from models.solution import SolveOptions, Status
 from optimizer.inputs.scenario import Scenario
 from optimizer.results import tables
@@ -109,14 +109,7 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
     costs = outcome.scenario_cost
     alpha = result.scenario.settings.cvar_alpha
     short = pd.DataFrame(shortfall, index=tree.names).fillna(0.0)
-    order = np.argsort(-costs, kind="stable")
-    in_tail = np.zeros(tree.size, dtype=bool)
-    taken = 0.0
-    for k in order:  # scenarios by cost, until the tail's probability is filled
-        if taken >= 1 - alpha - 1e-12:
-            break
-        in_tail[k] = True
-        taken += tree.probability[k]
+    in_tail = tail_weights(costs, tree.probability, alpha) > 1e-12
     events = [
         ", ".join(e for e, on in zip(tree.events, tree.active[s].any(axis=1), strict=True) if on)
         for s in range(tree.size)
