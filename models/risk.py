@@ -187,28 +187,25 @@ def scenario_data(
     new_price = np.where(spot, arrive["price_usd_per_t"].to_numpy(dtype=float) * price,
                          arrive["price_usd_per_t"].to_numpy(dtype=float))  # fmt: skip
     land = np.where(late, arrive["t"].to_numpy(dtype=int), land)
-    changed = arrive.assign(
-        t=land,
-        month=np.asarray(base.months, dtype=object)[land],
-        price_usd_per_t=new_price,
-        capacity_t_per_month=cap,
-    )
-    changed["landed_usd_per_t"] = landed_cost(
-        new_price,
-        changed["tariff_pct"].to_numpy(float),
-        changed["freight_usd_per_t"].to_numpy(float),
-    )
+    moved = {}  # the landing month only where a delay moves some order (strings are slow)
+    if (land != arrive["t"].to_numpy(dtype=int)).any():
+        moved = {"t": land, "month": np.asarray(base.months, dtype=object)[land]}
+    landed = landed_cost(new_price, arrive["tariff_pct"].to_numpy(float),
+                         arrive["freight_usd_per_t"].to_numpy(float))  # fmt: skip
+    cap = np.where(~spot & (capacity == 0), 0.0, cap)  # a ban stops contracted tonnes too
+    changed = arrive.assign(**moved, price_usd_per_t=new_price, capacity_t_per_month=cap,
+                            landed_usd_per_t=landed)  # fmt: skip
     changed["arrive_cost_usd_per_t"] = arrive_cost(changed)
-    contracted = ~spot & (capacity == 0)
-    if contracted.any():  # a ban stops contracted tonnes too: no variable may carry them
-        changed.loc[contracted, "capacity_t_per_month"] = 0.0
-    floors = base.floors
+    floors, below = base.floors, base.below
     if scenario.settings.release_floor == "true" and len(floors):
         released = released_months(tree, effects, s, scenario.settings.refill_months)
         off = released[floors["m"].to_numpy(dtype=int), floors["t"].to_numpy(dtype=int)]
-        floors = floors.assign(floor_t=np.where(off, 0.0, floors["floor_t"].to_numpy(float)))
+        if off.any():  # the base's frames where nothing is released: no copies to compare
+            floor_t = np.where(off, 0.0, floors["floor_t"].to_numpy(float))
+            floors = floors.assign(floor_t=floor_t)
+            below = below_floor(floors) if len(below) else below
     # The closing credit keeps the floor as written and the undisrupted prices (base.credits).
-    return base.with_numbers(arrive=changed, floors=floors, below=below_floor(floors))
+    return base.with_numbers(arrive=changed, floors=floors, below=below)
 
 
 def released_months(tree: RiskTree, effects: Effects, s: int, refill: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The extensive form of the disruption scenarios: one variable per node of the scenario tree.
 
-Each scenario's LP is built from its own model data (``models.risk.scenario_data``) by the
-registry's builder, so every family holds in every scenario. Variables are then merged by node:
+Each scenario's LP comes from its own model data (``models.risk.scenario_data``) through the
+registry's builder, so every family holds in every scenario: one build per structure, each
+scenario's numbers as arrays (``models.risk_programs``). Variables are then merged by node:
 a variable decided in month d (an order in its order month; stock, runs, sales and shortfall in
 their month; a window's total at its last month; yes/no decisions before the horizon) is one
 column for all scenarios that share their history up to d (non-anticipativity without equality
@@ -20,8 +21,9 @@ import scipy.sparse as sp
 
 from models import families as fam
 from models.data import ModelData
-from models.highs_build import LinearProgram, build_model
+from models.highs_build import LinearProgram
 from models.risk import RiskTree
+from models.risk_programs import ScenarioPrograms, scenario_programs
 
 
 @dataclass
@@ -31,6 +33,9 @@ class ExtensiveForm:
     scenario_cost: np.ndarray  # (S, scenario columns): each scenario's objective coefficients
     tail: slice | None  # columns eta, u_1..u_S with a risk weight; None without
     layout: LinearProgram  # the first scenario's LP: block slices for reading values
+    programs: ScenarioPrograms | None = None  # every scenario's LP as arrays
+    row_of: np.ndarray | None = None  # (S, scenario rows): the merged row of each scenario row
+    row_writer: np.ndarray | None = None  # (S, scenario rows): the scenario that writes it
 
 
 def decision_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
@@ -39,9 +44,10 @@ def decision_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
     for variable in fam.VARIABLES:
         table = variable.table(data)
         columns = lp.columns[variable.name]
-        if variable.name == "arrive":  # an order: its arrival month less the lead time
-            t = table["t"].to_numpy(dtype=int) - table["lead_time_months"].to_numpy(dtype=int)
-            months[columns] = np.maximum(t, -1)
+        if variable.name == "arrive":  # an order: its order month (a delay moves only ``t``)
+            first = pd.Period(data.months[0], freq="M").ordinal
+            order = pd.PeriodIndex(table["order_month"], freq="M").asi8 - first
+            months[columns] = np.maximum(order, -1)
         else:
             months[columns] = months_of(data, table)
     return months
@@ -73,52 +79,46 @@ def months_of(data: ModelData, table: pd.DataFrame) -> np.ndarray:
 
 
 def build_extensive(
-    datas: list[ModelData], tree: RiskTree, risk_weight: float, alpha: float
+    datas: list[ModelData],
+    tree: RiskTree,
+    risk_weight: float,
+    alpha: float,
+    *,
+    programs: ScenarioPrograms | None = None,
 ) -> ExtensiveForm:
-    """The merged LP of the scenarios' data (one ModelData per scenario, same structure)."""
-    lps = [build_model(d) for d in datas]  # one vectorised build per scenario
-    first = lps[0]
-    n_cols, n_rows, n_s = len(first.cost), len(first.row_lower), tree.size
-    col_month = decision_months(datas[0], first)
-    row_month = row_months(datas[0], first)
-    node = tree.history  # (S, T + 1)
-    col_keys = np.arange(n_cols)[None, :] * (node.max() + 1) + node[:, col_month + 1]
-    uniq, column_of = np.unique(col_keys, return_inverse=True)
-    column_of = column_of.reshape(n_s, n_cols)
-    row_keys = np.arange(n_rows)[None, :] * (node.max() + 1) + node[:, row_month + 1]
-    row_uniq, row_index = np.unique(row_keys.ravel(), return_index=True)
-    row_of = np.searchsorted(row_uniq, row_keys)
-    keep = np.zeros((n_s, n_rows), dtype=bool)
-    keep.ravel()[row_index] = True  # the first scenario holding each merged row writes it
-    n_ext_cols, n_ext_rows = len(uniq), len(row_uniq)
-    cost = np.zeros(n_ext_cols)
-    lower = np.zeros(n_ext_cols)
-    upper = np.zeros(n_ext_cols)
+    """The merged LP of the scenarios' data (one ModelData per scenario, same structure), from
+    their LPs as arrays (``programs``, derived from ``datas`` when not given)."""
+    programs = programs or scenario_programs(datas)
+    layout = programs.layout
+    n_s = len(programs.cost)
+    column_of, n_ext_cols = _merge(tree.history, decision_months(datas[0], layout))
+    row_of, n_ext_rows = _merge(tree.history, row_months(datas[0], layout))
+    keep = np.zeros(row_of.shape, dtype=bool)  # the first scenario holding a merged row writes it
+    keep.ravel()[np.unique(row_of.ravel(), return_index=True)[1]] = True
+    p = tree.probability
+    # bincount adds scenario by scenario, in the order of the per-scenario loop it replaces
+    cost = np.bincount(column_of.ravel(), (p[:, None] * programs.cost).ravel(), n_ext_cols)
+    lower, upper = np.zeros(n_ext_cols), np.zeros(n_ext_cols)
+    lower[column_of.ravel()] = np.broadcast_to(programs.col_lower, column_of.shape).ravel()
+    upper[column_of.ravel()] = programs.col_upper.ravel()
     integrality = np.zeros(n_ext_cols, dtype=np.int32)
-    row_lower = np.zeros(n_ext_rows)
-    row_upper = np.zeros(n_ext_rows)
+    integrality[column_of.ravel()] = np.broadcast_to(layout.integrality, column_of.shape).ravel()
+    row_lower, row_upper = np.zeros(n_ext_rows), np.zeros(n_ext_rows)
+    row_lower[row_of[keep]], row_upper[row_of[keep]] = (programs.row_lower[keep],
+                                                         programs.row_upper[keep])  # fmt: skip
     rows, cols, values = [], [], []
-    scenario_cost = np.zeros((n_s, n_cols))
-    for s, lp in enumerate(lps):  # scenarios: each a whole vectorised LP
-        p = tree.probability[s]
-        scenario_cost[s] = lp.cost
-        np.add.at(cost, column_of[s], p * lp.cost)
-        lower[column_of[s]], upper[column_of[s]] = lp.col_lower, lp.col_upper
-        integrality[column_of[s]] = lp.integrality
-        mine = keep[s]
-        row_lower[row_of[s, mine]] = lp.row_lower[mine]
-        row_upper[row_of[s, mine]] = lp.row_upper[mine]
-        coo = lp.matrix.tocoo()
-        written = mine[coo.row]
-        rows.append(row_of[s, coo.row[written]])
-        cols.append(column_of[s, coo.col[written]])
-        values.append(coo.data[written])
+    for group in programs.groups:  # structures: usually one (delays make more)
+        written = keep[group.members][:, group.rows]
+        rows.append(row_of[group.members][:, group.rows][written])
+        cols.append(column_of[group.members][:, group.cols][written])
+        values.append(group.values[written])
+    scenario_cost = programs.cost
     tail = None
     if risk_weight > 0:
         # eta (free) and u_s >= 0, with the rows cost_s . x - eta - u_s <= 0
         eta = n_ext_cols
         u = eta + 1 + np.arange(n_s)
-        cost = np.concatenate([cost, [risk_weight], risk_weight * tree.probability / (1 - alpha)])
+        cost = np.concatenate([cost, [risk_weight], risk_weight * p / (1 - alpha)])
         lower = np.concatenate([lower, [-np.inf], np.zeros(n_s)])
         upper = np.concatenate([upper, [np.inf], np.full(n_s, np.inf)])
         integrality = np.concatenate([integrality, np.zeros(n_s + 1, dtype=np.int32)])
@@ -149,4 +149,13 @@ def build_extensive(
         rows={"all": slice(0, n_ext_rows)},
         integrality=integrality,
     )
-    return ExtensiveForm(lp, column_of, scenario_cost, tail, first)
+    return ExtensiveForm(lp, column_of, scenario_cost, tail, layout, programs, row_of, keep)
+
+
+def _merge(history: np.ndarray, month: np.ndarray) -> tuple[np.ndarray, int]:
+    """(S, items): the merged index of each scenario's column or row decided in ``month``
+    (one per item and node of that month), and how many there are."""
+    n_s, n_items = len(history), len(month)
+    keys = np.arange(n_items)[None, :] * (history.max() + 1) + history[:, month + 1]
+    merged, index = np.unique(keys, return_inverse=True)
+    return index.reshape(n_s, n_items), len(merged)

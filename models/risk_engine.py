@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.branching import resolve, resolve_fixed, solve_program
 from models.data import ModelData
 from models.highs_build import build_model
-from models.highs_engine import VALUE_BLOCKS, new_highs, pass_model, run, status_of
+from models.highs_engine import VALUE_BLOCKS
 from models.risk import Effects, RiskTree, explicit_tree, resolve_effects, sampled_tree
 from models.risk import scenario_data as data_of
-from models.risk_build import ExtensiveForm, build_extensive
+from models.risk_build import ExtensiveForm, build_extensive, decision_months
+from models.risk_programs import ScenarioPrograms, scenario_programs
+from models.risk_start import starting_basis
 from models.solution import ModelSize, Solution, SolveOptions, Status
 
 if TYPE_CHECKING:
@@ -48,6 +51,11 @@ class RiskSolution:
     # cost and shortfall (tonnes, every material).
     eev_cost: np.ndarray | None = None
     eev_shortfall: np.ndarray | None = None
+    nodes: int = 0  # branch-and-bound nodes of the extensive form
+    iterations: int = 0  # its simplex iterations
+    # Seconds per step: data_s (tree, effects, each scenario's data), merge_s (the LPs as
+    # arrays, merged), start_s (the starting basis), solve_s, read_s, evpi_s, vss_s.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def shortfall(self) -> np.ndarray:
         """Each scenario's shortfall in tonnes, every material and month."""
@@ -67,37 +75,53 @@ def risk_tree(scenario: Scenario, months: list[str]) -> RiskTree:
 def solve_risk(
     scenario: Scenario, base: ModelData, options: SolveOptions, values: bool = True
 ) -> RiskSolution:
-    started = time.perf_counter()
+    seconds, clock = {}, [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        clock.append(time.perf_counter())
+        seconds[name] = clock[-1] - clock[-2]
+
     tree = risk_tree(scenario, base.months)
     effects: Effects = resolve_effects(scenario, base, tree.events)
     datas = [data_of(base, scenario, tree, effects, s) for s in range(tree.size)]
+    lap("data_s")
     settings = scenario.settings
-    form: ExtensiveForm = build_extensive(datas, tree, settings.risk_weight, settings.cvar_alpha)
-    lp = form.lp
-    highs = new_highs(options, "choose")
-    if options.mip_rel_gap is not None:
-        highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    pass_model(highs, lp)
-    built = time.perf_counter()
-    run(highs)
-    solved = time.perf_counter()
-    status, words = status_of(highs)
-    result = RiskSolution(status, words, tree, datas, size=lp.size)
-    result.build_seconds, result.solve_seconds = built - started, solved - built
-    info = highs.getInfo()
-    if status not in (Status.OPTIMAL, Status.LIMIT) or info.primal_solution_status != 2:
+    programs = scenario_programs(datas)
+    form: ExtensiveForm = build_extensive(
+        datas, tree, settings.risk_weight, settings.cvar_alpha, programs=programs
+    )
+    lap("merge_s")
+    start = starting_basis(form, options)  # each scenario's own basis, merged
+    lap("start_s")
+    highs, outcome = solve_program(form.lp, options, start)  # few yes/no columns: B&B
+    lap("solve_s")
+    status, words = outcome.status, outcome.words
+    result = RiskSolution(status, words, tree, datas, size=form.lp.size, seconds=seconds)
+    result.build_seconds = clock[-2] - clock[0]
+    result.solve_seconds = seconds["solve_s"]
+    result.nodes, result.iterations = outcome.nodes, outcome.iterations
+    if status not in (Status.OPTIMAL, Status.LIMIT) or outcome.objective is None:
         return result
+    result.objective = outcome.objective
+    if form.lp.is_mip and outcome.gap is not None:
+        result.mip_gap = outcome.gap
+    _read(result, form, highs)
+    lap("read_s")
+    if values and status == Status.OPTIMAL:
+        _values(result, scenario, base, form, highs, options)
+    return result
+
+
+def _read(result: RiskSolution, form: ExtensiveForm, highs) -> None:
+    """Each scenario's plan (its columns gathered from the merged solution) and cost."""
     x_all = np.asarray(highs.getSolution().col_value)
-    result.objective = float(info.objective_function_value)
-    if lp.is_mip and np.isfinite(info.mip_gap):
-        result.mip_gap = float(info.mip_gap)
-    layout = form.layout
-    costs = np.empty(tree.size)
-    for s in range(tree.size):  # scenarios: each a vectorised gather of its columns
+    layout, solver = form.layout, f"HiGHS {highs.version()}"
+    costs = np.empty(result.tree.size)
+    for s in range(result.tree.size):  # scenarios: each a vectorised gather of its columns
         x = x_all[form.column_of[s]]
         costs[s] = float(form.scenario_cost[s] @ x)
-        solution = Solution(status=status, termination=words, size=layout.size, engine="highs",
-                            solver=f"HiGHS {highs.version()}")  # fmt: skip
+        solution = Solution(status=result.status, termination=result.termination,
+                            size=layout.size, engine="highs", solver=solver)  # fmt: skip
         solution.objective = costs[s]
         for block in VALUE_BLOCKS:
             setattr(solution, block, x[layout.columns[block]])
@@ -108,9 +132,6 @@ def solve_risk(
     result.scenario_cost = costs
     if form.tail is not None:
         result.var = float(x_all[form.tail.start])
-    if values and status == Status.OPTIMAL:
-        _values(result, scenario, base, form, highs, options)
-    return result
 
 
 def _objective(costs: np.ndarray, probability: np.ndarray, weight: float, alpha: float):
@@ -119,12 +140,31 @@ def _objective(costs: np.ndarray, probability: np.ndarray, weight: float, alpha:
     return expected + weight * cvar(costs, probability, alpha), expected
 
 
-def _solve_lp(lp, options: SolveOptions) -> float | None:
-    highs = new_highs(options, "choose")
-    pass_model(highs, lp)
-    run(highs)
-    status, _ = status_of(highs)
-    return float(highs.getInfo().objective_function_value) if status == Status.OPTIMAL else None
+def wait_and_see(programs: ScenarioPrograms, options: SolveOptions) -> np.ndarray | None:
+    """Each scenario's optimum planned alone (None if one has none). Scenarios whose LPs are
+    equal (events that change nothing the model reads) are solved once; the others of one
+    structure in one HiGHS instance, each from the last one's basis."""
+    entries = np.zeros((len(programs.cost), max(g.values.shape[1] for g in programs.groups)))
+    for group in programs.groups:  # structures: usually one
+        entries[group.members, : group.values.shape[1]] = group.values
+    key = np.column_stack([programs.group_of, programs.cost, programs.col_upper,
+                           programs.row_lower, programs.row_upper, entries])  # fmt: skip
+    _, first, copy_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    alone = np.empty(len(first))
+    highs, held = None, None  # the instance and the coefficients it holds
+    for k in np.argsort(programs.group_of[first], kind="stable"):  # a group after another
+        s = int(first[k])
+        lp = programs.program(s)
+        holds = (programs.group_of[s], lp.matrix.data)
+        if highs is not None and held[0] == holds[0] and np.array_equal(held[1], holds[1]):
+            outcome = resolve(highs, lp, options)
+        else:
+            highs, outcome = solve_program(lp, options)
+            held = holds
+        if outcome.status != Status.OPTIMAL:
+            return None
+        alone[k] = outcome.objective
+    return alone[copy_of.ravel()]
 
 
 def _values(
@@ -136,45 +176,76 @@ def _values(
     options: SolveOptions,
 ) -> None:
     """EVPI: the stochastic objective less that of the wait-and-see plans (each scenario
-    planned alone, knowing its events); VSS: the objective with every decision the tree takes
-    before any event has begun (and every yes/no decision) fixed to the plan made without
-    events, less the stochastic objective. Both on the objective, the expected-cost parts
-    beside."""
+    planned alone, knowing its events); VSS: the objective with every decision of the tree
+    taken before any event has begun (the undisrupted path's nodes, every yes/no decision
+    among them) fixed to the plan made without events, the rest optimised in the tree, less
+    the stochastic objective. Both on the objective, the expected-cost parts beside."""
     tree, settings = result.tree, scenario.settings
     weight, alpha = settings.risk_weight, settings.cvar_alpha
     rp, rp_expected = result.objective, float(tree.probability @ result.scenario_cost)
-    alone = [_solve_lp(build_model(d), options) for d in result.datas]  # one per scenario
-    if all(a is not None for a in alone):
-        ws, ws_expected = _objective(np.array(alone), tree.probability, weight, alpha)
+    programs = form.programs or scenario_programs(result.datas)
+    started = time.perf_counter()
+    alone = wait_and_see(programs, options)
+    if alone is not None:
+        ws, ws_expected = _objective(alone, tree.probability, weight, alpha)
         result.evpi, result.evpi_expected = rp - ws, rp_expected - ws_expected
-    plain = build_model(base)
-    h = new_highs(options, "choose")
-    pass_model(h, plain)
-    run(h)
-    if status_of(h)[0] != Status.OPTIMAL:
+    waited = time.perf_counter()
+    result.seconds["evpi_s"] = waited - started
+    plain, planned = solve_program(build_model(base), options)
+    if planned.status != Status.OPTIMAL:
         return
-    x = np.asarray(h.getSolution().col_value)
-    shared = (form.column_of == form.column_of[0]).all(axis=0)
-    columns = form.column_of[0, shared].astype(np.int32)
+    x = np.asarray(plain.getSolution().col_value)
+    columns, j = base_path_columns(form, tree, result.datas[0])
     lp = form.lp
-    fixed = np.clip(x[shared], lp.col_lower[columns], lp.col_upper[columns])
-    highs.changeColsBounds(len(columns), columns, fixed, fixed)
-    run(highs)
-    status, _ = status_of(highs)
-    if status == Status.INFEASIBLE:
+    fixed = np.clip(x[j], lp.col_lower[columns], lp.col_upper[columns])
+    values = np.asarray(highs.getSolution().col_value)
+    if _holds(values[columns], fixed):
+        # The stochastic plan takes the fixed decisions already: it is optimal in the
+        # restricted tree too (a restriction cannot do better), so VSS is 0 without a re-solve.
+        _eev(result, form, values, result.scenario_cost)
+        result.vss = result.vss_expected = 0.0
+        result.seconds["vss_s"] = time.perf_counter() - waited
+        return
+    outcome = resolve_fixed(highs, lp, columns, fixed, options)  # from the optimal basis
+    result.seconds["vss_s"] = time.perf_counter() - waited
+    if outcome.status == Status.INFEASIBLE:
         result.vss = result.vss_expected = float("inf")
         return
-    if status != Status.OPTIMAL:
+    if outcome.status != Status.OPTIMAL:
         return
     values = np.asarray(highs.getSolution().col_value)
     costs = np.array([form.scenario_cost[s] @ values[form.column_of[s]] for s in range(tree.size)])
-    short = form.layout.columns["shortfall"]
-    result.eev_cost = costs
-    result.eev_shortfall = np.array(
-        [values[form.column_of[s]][short].sum() for s in range(tree.size)]
-    )
+    _eev(result, form, values, costs)
     eev, eev_expected = _objective(costs, tree.probability, weight, alpha)
     result.vss, result.vss_expected = eev - rp, eev_expected - rp_expected
+
+
+def base_path_columns(
+    form: ExtensiveForm, tree: RiskTree, data: ModelData
+) -> tuple[np.ndarray, np.ndarray]:
+    """The merged columns decided before any event has begun (the nodes of the undisrupted
+    path: every yes/no decision, and each scenario's decisions before its first event), and
+    each one's column in one scenario's layout."""
+    decided = decision_months(data, form.layout)  # (scenario columns,) -1: before the horizon
+    active = tree.active.any(axis=1)  # (S, T)
+    onset = np.where(active.any(axis=1), active.argmax(axis=1), active.shape[1])
+    quiet = decided[None, :] < onset[:, None]  # (S, scenario columns)
+    merged = form.column_of[quiet]
+    layout = np.broadcast_to(np.arange(form.column_of.shape[1]), quiet.shape)[quiet]
+    columns, first = np.unique(merged, return_index=True)
+    return columns.astype(np.int32), layout[first]
+
+
+def _eev(result: RiskSolution, form: ExtensiveForm, values: np.ndarray, costs: np.ndarray):
+    """Each scenario's cost and shortfall (tonnes) with the deterministic plan's decisions."""
+    short = form.layout.columns["shortfall"]
+    result.eev_cost = costs
+    result.eev_shortfall = values[form.column_of[:, short]].sum(axis=1)
+
+
+def _holds(values: np.ndarray, fixed: np.ndarray) -> bool:
+    """Whether a solution's values are the fixed ones, within HiGHS's feasibility tolerance."""
+    return bool(np.all(np.abs(values - fixed) <= 1e-7 * np.maximum(1.0, np.abs(fixed))))
 
 
 def tail_weights(costs: np.ndarray, probability: np.ndarray, alpha: float) -> np.ndarray:

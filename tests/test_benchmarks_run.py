@@ -19,12 +19,14 @@ TOY_RUNS = {
     "bench_engines.py": ["--sizes", "2x2x12", "--repeats", "1"],
     "bench_mip.py": ["--sizes", "2x2x12x1", "--pyomo-max-vars", "0"],
     "bench_risk.py": ["--counts", "4", "--scenario", "synthetic:2x3x12"],
+    "bench_risk_ph.py": ["--quick", "--ph-iterations", "5"],
     "bench_sweep.py": [
         "--points", "2", "--default-points", "2", "--pyomo-every", "0",
         "--cli-points", "1", "--no-workers",
     ],
 }  # fmt: skip
-SLOW = {"bench_engines.py", "bench_sweep.py"}  # seconds even at toy sizes: bench_mip.py is quicker
+# seconds even at toy sizes (bench_risk_ph.py: ten, mostly imports); bench_mip.py is quicker
+SLOW = {"bench_engines.py", "bench_sweep.py", "bench_risk_ph.py"}
 
 
 @pytest.mark.parametrize(

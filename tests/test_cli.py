@@ -133,7 +133,7 @@ def test_write_model_writes_a_file_highs_solves_to_the_same_optimum(tmp_path, ca
         objective = highs.getInfo().objective_function_value
         assert objective == pytest.approx(summary["objective_usd"], rel=1e-9)
     text = (tmp_path / "model.lp").read_text()
-    assert "arrive(Dy2O3,china_licensed_oxides,2026_04)" in text
+    assert "arrive(Dy2O3,china_licensed_oxides,2026_08)" in text  # 7-month licences
     assert "share_cap(Dy2O3,CN,2026)" in text and "build(magnet_line_own)" in text
 
 

@@ -39,9 +39,14 @@ def test_the_strict_policy_costs_more_and_lowers_concentration(results):
     assert china.loc["NdFeB-magnet", "india-2026-strict"] <= 0.7 + 1e-9
     for material in ("Dy2O3", "Tb4O7"):
         assert headline.loc[("HHI", material), "Δ india-2026-strict"] < 0
-    for material in ("NdFeB-magnet", "Sm2O3"):  # the demanded materials hold six months
-        cover = headline.loc[("months of cover (lowest under the floor)", material)]
-        assert cover["india-2026-strict"] == pytest.approx(6)
+    cover = headline.loc[("months of cover (lowest under the floor)", "NdFeB-magnet")]
+    assert cover["india-2026-strict"] == pytest.approx(6)  # magnets hold six months
+    # Sm: with seven-month licences, China at 50% and IREL ramping up, the six-month floor is
+    # reached only in 2027-02 (its penalty prices the gap: SOURCES.md, A-48 of the default).
+    cover = headline.loc[("months of cover (lowest under the floor)", "Sm2O3")]
+    assert 4 < cover["india-2026-strict"] < 6
+    sm = strict.stock[strict.stock["material"] == "Sm2O3"]
+    assert sm.loc[sm["below_floor_t"] > 1e-6, "month"].tolist() == ["2027-01"]
     # Magnets: the 70% cap and six months of cover cannot both be met in 2026-2027.
     assert strict.shortfall_t()["NdFeB-magnet"] > 0
     assert default.shortfall_t() == {}

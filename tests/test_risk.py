@@ -16,6 +16,7 @@ from models.risk import BASE, explicit_tree, released_months, resolve_effects, s
 from optimizer import solve
 from optimizer.cli.main import main
 from optimizer.inputs.problems import ScenarioError
+from optimizer.results.scenario_rows import path_rows
 
 BAN = {"scenario": "ban", "probability": 0.3, "event": "ban", "start_month": "2026-03",
        "months": 2}  # fmt: skip
@@ -185,7 +186,21 @@ def test_the_cli_writes_the_risk_tables(tmp_path, capsys):
     assert risk["cost_usd"].tolist() == pytest.approx([6400, 4400])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["risk"]["expected_cost_usd"] == pytest.approx(5000)
-    assert set(pd.read_csv(out / "risk_plan.csv")["scenario"]) == {"ban", BASE}
+    # plan.csv and stock.csv: the rows decided before the ban once, under base; the ban's
+    # own from its onset (risk.csv), so each scenario's whole table comes back as solved
+    assert not (out / "risk_plan.csv").exists()
+    plan, stock = pd.read_csv(out / "plan.csv"), pd.read_csv(out / "stock.csv")
+    onset = risk.set_index("scenario")["onset_month"]
+    assert onset.isna()[BASE] and onset["ban"] == "2026-03"
+    assert (stock[stock["scenario"] == "ban"]["month"] >= "2026-03").all()
+    assert set(stock[stock["scenario"] == BASE]["month"]) == set(stock["month"])
+    assert (plan[plan["scenario"] == "ban"]["order_month"] >= "2026-03").all()
+    result = solve(ban_case())
+    for name in ("ban", BASE):
+        whole = path_rows(stock, name, None if name == BASE else "2026-03")
+        solved = result.risk_stock[result.risk_stock["scenario"] == name]
+        assert whole["stock_t"].tolist() == pytest.approx(solved["stock_t"].tolist())
+        assert whole["month"].tolist() == solved["month"].tolist()
 
 
 def test_vss_and_evpi_by_hand():
@@ -197,6 +212,23 @@ def test_vss_and_evpi_by_hand():
     assert risk["vss_usd"] == pytest.approx(200)
     assert risk["vss_expected_cost_usd"] == pytest.approx(200)
     assert risk["evpi_usd"] == pytest.approx(640)
+
+
+def test_vss_fixes_the_whole_undisrupted_path_not_only_what_every_scenario_shares():
+    # Bans from February (Feb-Mar, p 0.2) and from March (Mar-Apr, p 0.3), and none (p 0.5).
+    # The plan made without events buys 10 t a month from China and holds nothing. Fixed on
+    # every node before an event has begun: "feb" keeps January's 10 t and buys February and
+    # March from Australia (1,000 + 6,000 + 1,000); "march" keeps January and February (the
+    # March ban is not yet known there) and buys March and April from Australia (2,000 +
+    # 6,000); base follows it throughout (4,000): 0.2 x 8,000 + 0.3 x 8,000 + 0.5 x 4,000.
+    # Fixing only what all three share (January) would let February stock up for "march".
+    early = {**BAN, "scenario": "feb", "probability": 0.2, "start_month": "2026-02"}
+    result = solve(ban_case(40.0, scenarios=(early, {**BAN, "scenario": "march"})))
+    risk = result.risk_summary
+    assert result.risk["scenario"].tolist() == ["feb", "march", BASE]
+    eev_expected = 0.2 * 8000 + 0.3 * 8000 + 0.5 * 4000
+    assert risk["vss_expected_cost_usd"] == pytest.approx(eev_expected - risk["expected_cost_usd"])
+    assert risk["vss_usd"] > 0
 
 
 @pytest.mark.parametrize(("seed", "chains", "weight"), [(0, 0, 0.0), (1, 0, 0.5), (2, 1, 0.0)])
@@ -244,6 +276,7 @@ def test_released_months_are_not_counted_as_floors_missed():
     assert result.verdict()["kind"] != "floor not reached"
 
 
+@pytest.mark.slow
 def test_what_does_not_handle_risk_yet_refuses_instead_of_guessing(tmp_path, capsys):
     folder = ban_case().write(tmp_path / "risk")
     assert main(["solve", str(folder), "--engine", "pyomo", "--out", str(tmp_path / "o")]) == 2
@@ -253,9 +286,15 @@ def test_what_does_not_handle_risk_yet_refuses_instead_of_guessing(tmp_path, cap
         'name = "s"\nscenario = "risk"\ndesign = "grid"\n[[parameter]]\nname = "p"\n'
         'path = "offers.price_usd_per_t[supplier=C]"\nvalues = [90, 100]\n'
     )
-    assert main(["sweep", str(sweep), "--out", str(tmp_path / "sw")]) == 2
-    assert "sweeps of risk plans are not supported yet" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists() and not (tmp_path / "sw").exists()
+    assert not (tmp_path / "o").exists()
+    # A sweep of a risk plan solves each point as the extensive form (tests/test_risk_sweep.py)
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "sw"), "--workers", "1",
+                 "--no-progress"]) == 0  # fmt: skip
+    table = pd.read_csv(tmp_path / "sw" / "results.csv")
+    assert table["status"].tolist() == ["optimal", "optimal"]
+    expected = [solve(ban_case(), probe_limit=0).risk_summary["expected_cost_usd"]]
+    assert table["expected_cost_usd"].iloc[1] == pytest.approx(expected[0])
+    assert {"cvar_usd", "worst_case_usd", "probability_of_shortfall"} <= set(table.columns)
 
 
 def test_what_the_stockpile_is_worth_by_hand():
@@ -381,3 +420,28 @@ def test_validate_and_the_summary_say_what_the_risk_inputs_are(tmp_path, capsys)
     )
     text = format_summary(solve(ban_case()))
     assert "Expected cost" in text and "Total cost" not in text
+
+
+def test_a_delayed_order_is_decided_in_its_order_month_not_its_landing_month():
+    # China's orders are delayed a month from March: for one month (p 0.3) or two (p 0.3),
+    # or not at all. China sells at 100, in April at 90. A March order lands in April in both
+    # delayed paths, and is placed before they can be told apart (from April). With one month
+    # of delay April's own order lands in April at 90; with two it would land after the
+    # horizon, so April's demand needs March's order (or Australia at 300). Knowing its delay
+    # is short, a path would skip March's order (saving 10 x 10); not knowing, both place it
+    # (a skipped order costs the long path 10 x 200). Decided in the landing month, the
+    # paths would split.
+    short = {**BAN, "months": 1, "scenario": "short"}
+    long = {**BAN, "months": 2, "scenario": "long"}
+    delay = {"event": "ban", "country": "CN", "extra_lead_months": 1}
+    sc = ban_case(scenarios=(short, long), effect=delay)
+    dated = {"supplier": "C", "material": "X", "month": "2026-04", "price_usd_per_t": 90,
+             "capacity_t_per_month": float("inf")}  # fmt: skip
+    sc = sc.with_changes(offers=pd.concat([sc.offers, pd.DataFrame([dated])], ignore_index=True))
+    result = solve(sc)
+    assert result.violations == []
+    plan = result.risk_plan
+    march = plan[(plan["order_month"] == "2026-03") & (plan["supplier"] == "C")]
+    tonnes = march.groupby("scenario")["tonnes"].sum()
+    assert tonnes["short"] == pytest.approx(10.0)
+    assert tonnes["long"] == pytest.approx(10.0)

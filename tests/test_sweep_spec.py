@@ -25,6 +25,8 @@ LP = ROOT / "tests" / "fixtures" / "india-lp"  # a frozen LP (the old default): 
 SWEEPS = ROOT / "inputs" / "sweeps"
 TABLE_NAMES = tuple(TABLES)  # the processing chain's tables included
 
+RISK_KEYS = ", risk.risk_weight, risk.cvar_alpha, risk.refill_months, risk.samples, risk.seed"
+
 
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -108,8 +110,9 @@ def test_the_grid_example_caps_china_on_every_material_alike():
     scenario = apply_point(sweep.scenario, sweep.parameters, record)
     assert scenario.country_caps["max_share"].tolist() == [0.7, 0.7]
     assert scenario.settings.stockpile_cover_months == 3.0
-    russia = scenario.offers["supplier"] == "russia-solikamsk"
-    assert scenario.offers.loc[russia, "price_usd_per_t"].eq(104800 * 1.2).all()
+    russia = scenario.offers["supplier"] == "russia-solikamsk"  # NdPr oxide and metal, Sm
+    base = sweep.scenario.offers.loc[russia, "price_usd_per_t"]
+    assert scenario.offers.loc[russia, "price_usd_per_t"].tolist() == pytest.approx(base * 1.2)
 
 
 def test_the_tornado_example_scales_the_processing_chain():
@@ -278,8 +281,8 @@ PATH_CASES = [
         "offer.price_usd_per_t",
         "unknown table 'offer'; did you mean 'offers'? (tables: "
         "materials, suppliers, offers, demand, country_caps, processes, process_io, expansions, "
-        "contracts; or a key of scenario.toml: policy.stockpile_cover_months, "
-        "policy.budget_usd_per_year)",
+        "contracts, events, event_effects, risk_scenarios; or a key of scenario.toml: "
+        "policy.stockpile_cover_months, policy.budget_usd_per_year" + RISK_KEYS + ")",
     ),
     ("offers.price", "offers has no column 'price'; did you mean 'price_usd_per_t'?"),
     (
@@ -329,22 +332,22 @@ PATH_CASES = [
     (
         "horizon.months",
         "horizon.months cannot be swept (it changes the model's structure); "
-        "sweepable keys: policy.stockpile_cover_months, policy.budget_usd_per_year",
+        "sweepable keys: policy.stockpile_cover_months, policy.budget_usd_per_year" + RISK_KEYS,
     ),
     (
         "solver.time_limit_s",
         "solver.time_limit_s cannot be swept (it is no input); sweepable "
-        "keys: policy.stockpile_cover_months, policy.budget_usd_per_year",
+        "keys: policy.stockpile_cover_months, policy.budget_usd_per_year" + RISK_KEYS,
     ),
     (
         "policy.cap_window",
         "policy.cap_window is not a number; sweepable keys: policy.stockpile_cover_months, "
-        "policy.budget_usd_per_year",
+        "policy.budget_usd_per_year" + RISK_KEYS,
     ),
     (
         "policy.cover",
         "scenario.toml has no key 'policy.cover'; expected one of "
-        "policy.stockpile_cover_months, policy.budget_usd_per_year",
+        "policy.stockpile_cover_months, policy.budget_usd_per_year" + RISK_KEYS,
     ),
     (
         "policy.stockpile_cover_months[material=Dy2O3]",

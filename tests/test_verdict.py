@@ -304,11 +304,12 @@ def test_the_comparison_report_opens_with_every_plans_verdict(tmp_path):
 
 @pytest.fixture(scope="module")
 def three_months_cover():
-    """The default scenario with three months' cover: the floor of 2026-07 is filled by
-    leaving magnet demand unmet that month."""
+    """The default scenario with four months' cover: the floor of 2026-08 is filled by
+    leaving magnet demand unmet that month (and the Sm floor, with its penalty, is reached
+    only in 2026-10)."""
     default = load_scenario(ROOT / "inputs" / "india-2026")
     return solve(
-        default.with_changes(settings=default.settings.with_changes(stockpile_cover_months=3.0))
+        default.with_changes(settings=default.settings.with_changes(stockpile_cover_months=4.0))
     )
 
 
@@ -318,17 +319,24 @@ def test_three_months_cover_puts_the_shortfall_first_and_never_says_held(three_m
     assert judged["kind"] == verdict.UNMET
     first = judged["details"][0]
     assert (first["material"], first["issue"]) == ("NdFeB-magnet", verdict.DEMAND_ISSUE)
-    assert first["months"] == ["2026-07"] and first["tonnes"] == pytest.approx(3.12, abs=0.01)
+    assert first["months"] == ["2026-08"] and first["tonnes"] == pytest.approx(36.22, abs=0.01)
     assert first["for_floor"] and "to fill the stockpile floor" in first["text"]
     assert "held" not in judged["text"]
     assert len(first["limits"]) == verdict.SHOWN_LIMITS
+    second = judged["details"][1]
+    assert (second["material"], second["issue"]) == ("Sm2O3", verdict.FLOOR_ISSUE)
     lines = format_summary(result).splitlines()
     costs = next(i for i, line in enumerate(lines) if line.startswith("Total cost"))
-    assert lines[1].startswith("Mixed-integer solve") and costs == 5  # verdict, its detail, ""
-    assert lines[2] == "Verdict: leaves demand unmet (NdFeB-magnet)."
+    assert lines[1].startswith("Mixed-integer solve") and costs == 6  # verdict, 2 details, ""
+    assert lines[2] == (
+        "Verdict: leaves demand unmet (NdFeB-magnet) and a stockpile floor unreached (Sm2O3)."
+    )
     assert lines[3] == f"  {first['text']}"
     floor_line = next(line for line in lines if line.startswith("Stockpile floor:"))
-    assert floor_line.endswith("by leaving demand unmet (NdFeB-magnet)")
+    assert floor_line.startswith("Stockpile floor: NOT reached: Sm2O3 under its floor")
+    assert floor_line.endswith(
+        "elsewhere held by leaving demand unmet (NdFeB-magnet) to fill the floor"
+    )
 
 
 def test_the_default_meets_everything(shipped_result):

@@ -29,3 +29,21 @@ def scenario_folder(given: str | None) -> Path:
         f"no scenario folder given and the default {DEFAULT_SCENARIO} was not found; "
         "name a scenario folder, e.g. `sourcing solve path/to/scenario`"
     )
+
+
+def add_worker_arguments(sub, items: str, out_default: str) -> None:
+    """--workers, --scheduler, --out, --restart and --no-progress of a journaled run of
+    ``items`` (points of a sweep, paths of an evaluation) on the sweep executor."""
+    sub.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
+    )
+    sub.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"send the {items} to this Dask scheduler instead, e.g. tcp://host:8786",
+    )
+    sub.add_argument("--out", metavar="DIR", help=f"output folder (default: {out_default})")
+    sub.add_argument(
+        "--restart", action="store_true", help=f"discard the {items} already in the output folder"
+    )
+    sub.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -8,6 +8,7 @@ from importlib import metadata
 
 from optimizer.cli import (
     compare_command,
+    evaluate_command,
     report_command,
     solve_command,
     sweep_command,
@@ -26,6 +27,7 @@ SUBCOMMANDS = (
     template_command,
     sweep_command,
     sweep_report_command,
+    evaluate_command,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from optimizer.cli.errors import EXIT_ERROR, UsageError, handles_errors
 from optimizer.common.output_paths import RESULT, check_model_file, claimed
 from optimizer.inputs.loading import load_scenario
 from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS
-from optimizer.results.solving import ALGORITHMS, ENGINES, solve
+from optimizer.results.solving import ALGORITHMS, ENGINES, METHODS, solve
 from optimizer.results.summary_text import format_summary
 from optimizer.results.writing import write_result
 
@@ -85,13 +87,48 @@ def register(commands):
         "without events, to show what the stockpile is worth (stockpile_value.csv) and the "
         "cover a risk-aware plan holds by itself (risk_cover.csv)",
     )
+    sub.add_argument(
+        "--method",
+        choices=METHODS,
+        default="ef",
+        help="with disruption scenarios: ef, the extensive form (default); ph, progressive "
+        "hedging (mpi-sppy) over the two-stage form, on every rank of `mpiexec -n K sourcing "
+        "solve ... --method ph` (rank 0 prints and writes)",
+    )
+    sub.add_argument("--ph-rho", type=float, default=1.0, metavar="R",
+                     help="with --method ph: rho of each first-stage variable, as a multiple of "
+                     "its cost coefficient (default: 1)")  # fmt: skip
+    sub.add_argument("--ph-iterations", type=int, default=100, metavar="N",
+                     help="with --method ph: stop after N iterations (default: 100)")  # fmt: skip
+    sub.add_argument("--ph-tolerance", type=float, default=1e-3, metavar="T",
+                     help="with --method ph: converged when the scenarios' first stages are on "
+                     "average within T of their average, and that average moved by at most T, "
+                     "in tonnes, 0/1 or USD (default: 0.001)")  # fmt: skip
+    sub.add_argument("--ph-gap", type=float, default=1e-3, metavar="G",
+                     help="with --method ph: stop when the plan is within G (relative) of the "
+                     "lower bound, and call it optimal only then (default: 0.001)")  # fmt: skip
     sub.add_argument("--verbose", action="store_true", help="show the solver's log")
     sub.set_defaults(run=run)
     return sub
 
 
-@handles_errors
 def run(args) -> int:
+    """Under ``mpiexec`` with ``--method ph`` every rank runs the command; only rank 0
+    prints and writes, the others take part in PH quietly and exit 0."""
+    if getattr(args, "method", "ef") == "ph":
+        from models.risk_ph import world
+
+        args.ph_worker = world()[0] != 0
+        if args.ph_worker:
+            with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+                    contextlib.redirect_stderr(sink):  # fmt: skip
+                _run(args)
+            return 0
+    return _run(args)
+
+
+@handles_errors
+def _run(args) -> int:
     if args.write_model and Path(args.write_model).suffix.lower() not in MODEL_FORMATS:
         raise UsageError(f"--write-model must end in .mps or .lp, not '{args.write_model}'")
     if args.probe_limit < 0:
@@ -108,6 +145,11 @@ def run(args) -> int:
             "with disruption scenarios (events.csv) only the HiGHS extensive form runs so far: "
             "leave out --engine pyomo, --verify and --write-model"
         )
+    if args.method == "ph":
+        _check_ph(scenario, args)
+        if getattr(args, "ph_worker", False):  # a PH rank other than 0: solve, write nothing
+            _solve(scenario, args)
+            return 0
     out = Path(args.out) if args.out else Path("results") / scenario.name
     model_file = Path(args.write_model) if args.write_model else None
     with claimed(out, RESULT, "--out" if args.out else ""):
@@ -116,8 +158,29 @@ def run(args) -> int:
         return _solve_and_write(scenario, out, args)
 
 
-def _solve_and_write(scenario, out: Path, args) -> int:
-    result = solve(
+def _check_ph(scenario, args) -> None:
+    if not scenario.has_risk:
+        raise UsageError(
+            "--method ph needs disruption scenarios (events.csv with risk_scenarios.csv or "
+            "[risk] samples); this scenario has none"
+        )
+    if (scenario.event_effects["extra_lead_months"] > 0).any():
+        raise UsageError("--method ph does not support delayed orders (extra_lead_months) yet")
+    if args.ph_rho <= 0 or args.ph_iterations < 1 or args.ph_tolerance < 0 or args.ph_gap < 0:
+        raise UsageError("--ph-rho must be positive, --ph-iterations 1 or more, "
+                         "--ph-tolerance and --ph-gap 0 or more")  # fmt: skip
+
+
+def _solve(scenario, args):
+    ph = None
+    if args.method == "ph":
+        from models.risk_ph import PHSettings
+
+        ph = PHSettings(rho=args.ph_rho, iterations=args.ph_iterations,
+                        tolerance=args.ph_tolerance, rel_gap=args.ph_gap,
+                        time_limit_s=args.time_limit,
+                        verbose=args.verbose)  # fmt: skip
+    return solve(
         scenario,
         engine=args.engine,
         time_limit_s=args.time_limit,
@@ -130,7 +193,13 @@ def _solve_and_write(scenario, out: Path, args) -> int:
         probe_limit=args.probe_limit,
         probe_seconds=args.probe_seconds,
         value_stockpile=args.stockpile_value,
+        method=args.method,
+        ph_settings=ph,
     )
+
+
+def _solve_and_write(scenario, out: Path, args) -> int:
+    result = _solve(scenario, args)
     written = write_result(result, out) if result.status != Status.ERROR else None
     print(format_summary(result, written))
     if result.violations:

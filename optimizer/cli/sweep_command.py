@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from optimizer.cli.common import add_worker_arguments
 from optimizer.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
 
 
@@ -18,19 +19,7 @@ def register(commands):
         "results/sweeps/<name>/results.parquet and results.csv.",
     )
     sub.add_argument("file", metavar="FILE", help="the sweep file (.toml)")
-    sub.add_argument(
-        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
-    )
-    sub.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="send the points to this Dask scheduler instead, e.g. tcp://host:8786",
-    )
-    sub.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<name>)")
-    sub.add_argument(
-        "--restart", action="store_true", help="discard the points already in the results folder"
-    )
-    sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_worker_arguments(sub, "points", "results/sweeps/<name>")
     sub.set_defaults(run=run)
     return sub
 

@@ -1,9 +1,10 @@
 """Where results may be written, and how, so that no command destroys what it did not write.
 
-- A folder is one of ours when its marker file (``summary.json``, ``compare.json`` or
-  ``sweep.json``) names its kind in a ``format`` field and it holds nothing we do not write.
-  A target is replaced only when it is absent, an empty folder, or ours of the same kind;
-  anything else is refused before any work (:class:`OutputRefused`) and left untouched.
+- A folder is one of ours when its marker file (``summary.json``, ``compare.json``,
+  ``sweep.json`` or ``evaluation.json``) names its kind in a ``format`` field and it holds
+  nothing we do not write. A target is replaced only when it is absent, an empty folder, or
+  ours of the same kind; anything else is refused before any work (:class:`OutputRefused`)
+  and left untouched.
 - A writer holds a lock on the target (an OS lock on ``.<name>.sourcing-lock`` beside it) from
   its check to its last write, so concurrent runs to one target cannot both write: the second is
   refused at once with the first one's process id (:class:`OutputBusy`).
@@ -34,11 +35,26 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead
     fcntl = None  # type: ignore[assignment]
 
 FORMAT_KEY = "format"
-RESULT, COMPARISON, SWEEP = "result", "comparison", "sweep"
-MARKER_FILE = {RESULT: "summary.json", COMPARISON: "compare.json", SWEEP: "sweep.json"}
+RESULT, COMPARISON, SWEEP, EVALUATION = "result", "comparison", "sweep", "evaluation"
+MARKER_FILE = {
+    RESULT: "summary.json",
+    COMPARISON: "compare.json",
+    SWEEP: "sweep.json",
+    EVALUATION: "evaluation.json",
+}
 FORMAT = {kind: f"rare-earth-sourcing {kind}" for kind in MARKER_FILE}
-NOUN = {RESULT: "result folder", COMPARISON: "comparison folder", SWEEP: "sweep results folder"}
-WRITTEN_BY = {RESULT: "sourcing solve", COMPARISON: "sourcing compare", SWEEP: "sourcing sweep"}
+NOUN = {
+    RESULT: "result folder",
+    COMPARISON: "comparison folder",
+    SWEEP: "sweep results folder",
+    EVALUATION: "evaluation folder",
+}
+WRITTEN_BY = {
+    RESULT: "sourcing solve",
+    COMPARISON: "sourcing compare",
+    SWEEP: "sourcing sweep",
+    EVALUATION: "sourcing evaluate",
+}
 
 # What each kind of folder may hold: names we write (reports and charts included), and the
 # temporary files of our atomic writes (``.<name>.<random>``), which a killed run may leave.
@@ -52,6 +68,7 @@ _ALLOWED = {
     RESULT: rf"summary\.json|plan\.xlsx|{_TABLES}|{_REPORT}",
     COMPARISON: rf"compare\.json|compare\.csv|compare_detail\.csv|compare\.xlsx|{_REPORT}",
     SWEEP: rf"sweep\.json|points\.jsonl|results\.parquet|results\.csv|{_REPORT}",
+    EVALUATION: r"evaluation\.json|paths\.jsonl|paths\.csv",
 }
 _PLAN_FILE = rf"summary\.json|{_TABLES}"
 CHARTS, PLANS = "charts", "plans"

@@ -57,7 +57,7 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> list[flo
 
 
 def _draw_fan(plan: PlanView) -> Figure | None:
-    stock, risk = plan.tables.get("risk_stock"), plan.tables.get("risk")
+    stock, risk = plan.tables.get("scenario_stock"), plan.tables.get("risk")
     if stock is None or risk is None or stock.empty:
         return None
     probability = risk.set_index("scenario")["probability"]

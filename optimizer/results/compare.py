@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.results import metrics, verdict
+from optimizer.results import metrics, scenario_rows, verdict
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
-               "content", "content_feed", "risk", "risk_stock", "stockpile_value",
+               "content", "content_feed", "risk", "stockpile_value",
                "risk_cover")  # fmt: skip
 KEY_COLUMNS = ["section", "metric", "material", "unit"]
 # A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
@@ -92,7 +92,8 @@ class PlanView:
     def from_result(cls, result: Result, name: str | None = None) -> PlanView:
         """Named ``name`` (default: the scenario's name), made safe by :func:`plan_name`."""
         name = result.scenario.name if name is None else name
-        return cls(plan_name(name), result.summary(), result.tables())
+        summary = result.summary()
+        return cls(plan_name(name), summary, _by_path(summary, result.tables()))
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> PlanView:
@@ -107,7 +108,15 @@ class PlanView:
             for stem in TABLE_STEMS
             if (folder / f"{stem}.csv").exists()
         }
-        return cls(source_name(folder), summary, tables)
+        return cls(source_name(folder), summary, _by_path(summary, tables))
+
+
+def _by_path(summary: dict, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A risk result's tables with ``plan``, ``stock`` and ``processing`` the reference path's
+    (``scenario_rows.by_path``)."""
+    risk = summary.get("risk") if isinstance(summary, dict) else None
+    reference = risk.get("reference_path") if isinstance(risk, dict) else None
+    return scenario_rows.by_path(tables, str(reference)) if reference else tables
 
 
 def _safe_text(table: pd.DataFrame) -> pd.DataFrame:

@@ -49,6 +49,7 @@ class Recheck:
     costs: dict  # the chain's costs, from the inputs and the tables
     content: pd.DataFrame | None = None  # the origin of content (content.csv)
     content_feed: pd.DataFrame | None = None  # the units' inputs by origin
+    released: np.ndarray | None = None  # per stock row: a floor an event released
 
 
 def recheck(
@@ -61,18 +62,23 @@ def recheck(
     limit: int = 20,
     content: pd.DataFrame | None = None,
     content_feed: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    released: np.ndarray | None = None,
 ) -> list[str]:
     """Every violation found (at most ``limit`` per check), as plain sentences: every family of
-    the registry checked by its ``CHECKS`` entry, in the registry's order, then the costs."""
+    the registry checked by its ``CHECKS`` entry, in the registry's order, then the costs.
+    In a disruption scenario (``optimizer.results.recheck_risk``), ``events`` gives each plan
+    row's usual arrival month and its events' capacity and price factors, and ``released``
+    each stock row whose floor an event released."""
     if "contract" not in plan:
         plan = plan.assign(contract=None)
-    offers = _offers_in_effect(scenario, plan[plan["contract"].isna()])
+    offers = _offers_in_effect(scenario, plan[plan["contract"].isna()], events)
     landed = landed_costs(scenario, plan, offers)
     tables = Recheck(
         scenario, plan, stock, objective_usd, processing, decisions, offers, landed,
         chain.flows(scenario, processing), chain.chain_costs(scenario, plan, stock, processing,
                                                              decisions),
-        content, content_feed,
+        content, content_feed, released,
     )  # fmt: skip
     checks = [*dict.fromkeys(CHECKS[family.name] for family in fam.FAMILIES), check_costs]
     found: list[str] = []
@@ -84,8 +90,23 @@ def recheck(
     return found
 
 
-def _offers_in_effect(scenario: Scenario, plan: pd.DataFrame) -> pd.DataFrame:
-    """Each plan row joined to the offer that applies to its month (dated row, else blank)."""
+def _offers_in_effect(
+    scenario: Scenario, plan: pd.DataFrame, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each plan row joined to the offer that applies to its month (dated row, else blank);
+    with ``events``, the offer of its usual arrival month, its capacity and price changed by
+    the events' factors."""
+    if events is not None:
+        joined = _offers_in_effect(scenario, plan.assign(month=events["usual_month"]))
+        capacity = events.loc[plan.index, "capacity_factor"].to_numpy(dtype=float)
+        offered = joined["offer_capacity"].to_numpy(dtype=float)
+        return joined.assign(
+            month=plan["month"],
+            offer_capacity=np.where(
+                capacity == 0, 0.0, offered * np.where(capacity == 0, 1.0, capacity)
+            ),
+            offer_price=joined["offer_price"] * events.loc[plan.index, "price_factor"],
+        )
     offers = scenario.offers.rename(
         columns={"price_usd_per_t": "offer_price", "capacity_t_per_month": "offer_capacity"}
     )
@@ -336,7 +357,7 @@ CHECKS: dict[str, Callable[[Recheck], list[str]]] = {
         check_stock_balance(r.scenario, r.plan, r.stock, r.made)
         + check_shortfall(r.scenario, r.stock)
     ),
-    fam.STOCKPILE_FLOOR: lambda r: check_floors(r.scenario, r.stock),
+    fam.STOCKPILE_FLOOR: lambda r: check_floors(r.scenario, r.stock, r.released),
     fam.CLOSING_STOCK: lambda r: check_closing_credit(r.scenario, r.stock),
     fam.WINDOW_TOTAL: lambda r: [],  # a definition: the cap check sums each window itself
     fam.COUNTRY_SHARE_CAP: lambda r: check_caps(r.scenario, r.plan, r.made, r.content),

@@ -10,6 +10,7 @@ import pandas as pd
 from models import families as fam
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
+from optimizer.results.input_memo import per_scenario
 
 ABS_TOL = 1e-5
 REL_TOL = 1e-6
@@ -21,9 +22,14 @@ def _over(value, limit) -> np.ndarray:
     return np.isfinite(limit) & (value > finite + ABS_TOL + REL_TOL * np.abs(finite))
 
 
+@per_scenario
 def units(scenario: Scenario) -> pd.DataFrame:
     """Every processing unit (a process, or an option's capacity) with its country, capacity,
     operating cost, first month it may run and whether it is an option."""
+    return _units(scenario)
+
+
+def _units(scenario: Scenario) -> pd.DataFrame:
     horizon = scenario.horizon
     processes = scenario.processes.assign(
         unit=scenario.processes["process"],
@@ -151,6 +157,7 @@ def check_decisions(scenario: Scenario, decisions: pd.DataFrame | None) -> list[
     return found
 
 
+@per_scenario
 def contract_months(scenario: Scenario) -> pd.DataFrame:
     """Each contract's months: from its start (or the supplier's first arrival) to its end."""
     horizon = scenario.horizon

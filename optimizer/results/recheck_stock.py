@@ -10,6 +10,7 @@ import pandas as pd
 from models import families as fam
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
+from optimizer.results.input_memo import per_scenario
 
 ABS_TOL_T = 1e-5  # tonnes
 REL_TOL = 1e-6
@@ -42,10 +43,15 @@ def floor_targets(scenario: Scenario, stock: pd.DataFrame) -> tuple[np.ndarray, 
     return floor, applies
 
 
-def check_floors(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
-    """stock + tonnes under the floor >= the floor where it applies; tonnes under a floor only
-    where a floor penalty allows them, and never more than the floor."""
+def check_floors(
+    scenario: Scenario, stock: pd.DataFrame, released: np.ndarray | None = None
+) -> list[str]:
+    """stock + tonnes under the floor >= the floor where it applies (not where a disruption
+    released it); tonnes under a floor only where a floor penalty allows them, and never more
+    than the floor."""
     floor, applies = floor_targets(scenario, stock)
+    if released is not None:
+        applies = applies & ~released
     under = stock["below_floor_t"].to_numpy(dtype=float) if "below_floor_t" in stock else 0.0
     short = applies & (stock["stock_t"].to_numpy() + under < floor - _tolerance(floor))
     found = [
@@ -97,6 +103,7 @@ def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
     )
 
 
+@per_scenario
 def closing_values(scenario: Scenario) -> pd.Series:
     """Each material's closing value: closing_value_usd_per_t, else the lowest landed price of
     an offer in effect in some month of the horizon (a month's own row, else the blank-month

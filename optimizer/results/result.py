@@ -8,9 +8,10 @@ import pandas as pd
 
 from models.cbc_check import Verification
 from models.data import compile_scenario
+from models.risk import RiskTree
 from models.solution import ModelSize, Status
 from optimizer.inputs.scenario import Scenario
-from optimizer.results import metrics, verdict
+from optimizer.results import metrics, scenario_rows, verdict
 
 
 @dataclass
@@ -36,10 +37,13 @@ class Result:
     content: pd.DataFrame | None = None  # only with processing units: origin of content
     content_feed: pd.DataFrame | None = None  # the units' inputs by origin
     # Against disruption scenarios (optimizer.results.risk_results): one row per scenario, every
-    # scenario's plan and stock, the risk figures and the reference path's own cost.
+    # scenario's whole plan, stock and processing (a ``scenario`` column; the files hold them
+    # compact, see scenario_rows), the risk figures and the reference path's own cost.
     risk: pd.DataFrame | None = None
     risk_plan: pd.DataFrame | None = None
     risk_stock: pd.DataFrame | None = None
+    risk_processing: pd.DataFrame | None = None
+    risk_tree: RiskTree | None = None  # the scenarios' paths: which events are active when
     risk_summary: dict | None = None
     risk_reference_cost: float | None = None
     stockpile_value: pd.DataFrame | None = None  # with --stockpile-value (stockpile_value.py)
@@ -78,11 +82,15 @@ class Result:
             "content": self.content,
             "content_feed": self.content_feed,
             "risk": self.risk,
-            "risk_plan": self.risk_plan,
-            "risk_stock": self.risk_stock,
             "stockpile_value": self.stockpile_value,
             "risk_cover": self.risk_cover,
         }
+        if self.risk is not None:  # every scenario's rows, the shared ones once under base
+            onsets = scenario_rows.onsets_of(self.risk)
+            for stem, full in (("plan", self.risk_plan), ("stock", self.risk_stock),
+                               ("processing", self.risk_processing)):  # fmt: skip
+                if full is not None:
+                    tables[stem] = scenario_rows.compact(full, onsets)
         return {stem: table for stem, table in tables.items() if table is not None}
 
     def policy_costs(self) -> pd.DataFrame | None:

@@ -1,13 +1,14 @@
 """A solve against disruption scenarios (``events.csv`` with ``risk_scenarios.csv`` or
 ``[risk] samples``): the extensive form (``models.risk_engine``), then the tables.
 
-The usual tables (plan, stock, mix, constraints, ...) describe the reference path: the
-undisrupted scenario ``base`` when it has a probability, else the most probable scenario; they
-are re-checked against the scenario's own inputs when that path is ``base``. ``risk.csv`` has
-one row per scenario (probability, events, cost, shortfall per material, whether it lies in the
-CVaR tail), and ``risk_plan.csv`` and ``risk_stock.csv`` every scenario's plan and stock with a
-``scenario`` column. ``objective_usd`` is the expected cost plus ``risk_weight`` x CVaR; the cost
-components are expected values.
+``plan.csv``, ``stock.csv`` and ``processing.csv`` hold every scenario's rows with a
+``scenario`` column, the rows the scenarios share under ``base`` (``scenario_rows``); in memory
+``Result.plan``, ``stock``, ``processing``, ``mix`` and ``constraints`` describe the reference
+path (the undisrupted scenario ``base`` when it has a probability, else the most probable
+scenario) and ``risk_plan``, ``risk_stock`` and ``risk_processing`` every scenario's whole
+tables. ``risk.csv`` has one row per scenario (probability, events, onset, cost, shortfall per
+material, whether it lies in the CVaR tail). ``objective_usd`` is the expected cost plus
+``risk_weight`` x CVaR; the cost components are expected values.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
         result.processing = tables.processing_table(data, solution)
     if data.is_mip:
         result.decisions = tables.decisions_table(data, solution)
-    plans, stocks, shortfall = [], [], []
+    plans, stocks, runs, shortfall = [], [], [], []
     components: dict[str, float] = {}
     for s, name in enumerate(tree.names):  # scenarios: each a set of vectorised tables
         plan = tables.plan_table(outcome.datas[s], outcome.solutions[s])
@@ -99,6 +100,9 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
                           outcome.datas[s])  # fmt: skip
         plans.append(plan.assign(scenario=name))
         stocks.append(stock.assign(scenario=name))
+        if len(data.chain.units):
+            runs.append(tables.processing_table(outcome.datas[s], outcome.solutions[s])
+                        .assign(scenario=name))  # fmt: skip
         shortfall.append(stock.groupby("material", sort=False)["shortfall_t"].sum())
         costs = tables.cost_breakdown(outcome.datas[s], outcome.solutions[s])
         for key, value in costs.items():
@@ -106,6 +110,8 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
     result.costs = {key: round(value, 2) for key, value in components.items()}
     result.risk_plan = _scenario_first(pd.concat(plans, ignore_index=True))
     result.risk_stock = _scenario_first(pd.concat(stocks, ignore_index=True))
+    if runs:
+        result.risk_processing = _scenario_first(pd.concat(runs, ignore_index=True))
     costs = outcome.scenario_cost
     alpha = result.scenario.settings.cvar_alpha
     short = pd.DataFrame(shortfall, index=tree.names).fillna(0.0)
@@ -119,6 +125,7 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
             "scenario": tree.names,
             "probability": np.round(tree.probability, 12),
             "events": events,
+            "onset_month": onsets(tree, data.months),
             "cost_usd": np.round(costs, 2),
             "in_cvar_tail": in_tail,
             **{f"shortfall_{m}_t": tables.clean(short[m].to_numpy()) for m in short.columns},
@@ -147,6 +154,14 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
         },
     }
     result.risk_reference_cost = float(costs[s0])
+    result.risk_tree = tree
+
+
+def onsets(tree, months: list[str]) -> list[str | None]:
+    """Each scenario's first month with an event active (``None``: never disrupted)."""
+    any_active = tree.active.any(axis=1)  # (S, T)
+    first = any_active.argmax(axis=1)
+    return [months[t] if any_active[s].any() else None for s, t in enumerate(first)]
 
 
 def _released(stock: pd.DataFrame, data: ModelData) -> pd.DataFrame:
@@ -171,3 +186,9 @@ def _figure(value: float | None) -> float | str | None:
 
 def _scenario_first(table: pd.DataFrame) -> pd.DataFrame:
     return table[["scenario", *[c for c in table.columns if c != "scenario"]]]
+
+
+def risk_tables(result: Result, outcome: RiskSolution) -> None:
+    """The tables of a solved ``outcome`` into ``result``: the public name of ``_tables`` for
+    the other method that yields a RiskSolution (``risk_ph_results``, progressive hedging)."""
+    _tables(result, outcome)

@@ -18,7 +18,6 @@ from models.cbc_check import verify_with_cbc
 from models.data import ModelData, compile_scenario
 from models.diagnose import diagnose
 from models.highs_engine import write_model
-from models.risk import BASE
 from models.solution import Solution, SolveOptions, Status
 from optimizer.common.output_paths import check_model_file, write_marked_file
 from optimizer.common.strings import python_strings
@@ -29,11 +28,13 @@ from optimizer.results.content import content_supply, content_tables
 from optimizer.results.policy_costs import policy_costs_table
 from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS, probe_policies
 from optimizer.results.recheck import recheck
+from optimizer.results.recheck_risk import recheck_scenarios
 from optimizer.results.result import Result
 from optimizer.results.risk_results import risk_result
 from optimizer.results.stockpile_value import stockpile_value
 
 ENGINES = ("highs", "pyomo")
+METHODS = ("ef", "ph")  # with disruption scenarios: the extensive form, or progressive hedging
 ALGORITHMS = ("auto", "simplex", "ipm")
 
 
@@ -52,18 +53,23 @@ def solve(
     probe_limit: int = PROBE_LIMIT,
     probe_seconds: float = PROBE_SECONDS,
     value_stockpile: bool = False,
+    method: str = "ef",
+    ph_settings=None,
 ) -> Result:
     """Solve ``scenario`` (a :class:`Scenario` or a folder) and return a checked :class:`Result`.
 
     Arguments left ``None`` take the scenario's ``[solver]`` settings. ``probe_limit``: how many
     policies, and how many unused offers, have their prices re-solved exactly
     (``optimizer.results.policy_probes``; 0: none, every price is then dual-based), within
-    ``probe_seconds`` of re-solving.
+    ``probe_seconds`` of re-solving. ``method="ph"``: disruption scenarios by progressive
+    hedging (``optimizer.results.risk_ph_results``; ``ph_settings``: ``models.risk_ph.PHSettings``).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}': choose one of {', '.join(ENGINES)}")
+    if method not in METHODS or (method == "ph" and not scenario.has_risk):
+        raise ValueError(f"method '{method}': choose one of {METHODS}; 'ph' needs disruption risk")
     settings = scenario.settings
     options = SolveOptions(
         time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
@@ -81,7 +87,7 @@ def solve(
         if engine != "highs" or verify or write_model_to is not None:
             raise ValueError("with disruption scenarios only the HiGHS extensive form runs so "
                              "far: engine='highs', no verify, no write_model_to")  # fmt: skip
-        result = _solve_risk(scenario, data, options, started, compiled)
+        result = _solve_risk(scenario, data, options, started, compiled, method, ph_settings)
         if value_stockpile and result.has_plan:
             checked = time.perf_counter()
             result.stockpile_value, result.risk_cover = stockpile_value(scenario, options)
@@ -107,17 +113,29 @@ def solve(
 
 
 def _solve_risk(
-    scenario: Scenario, data: ModelData, options: SolveOptions, started: float, compiled: float
+    scenario: Scenario,
+    data: ModelData,
+    options: SolveOptions,
+    started: float,
+    compiled: float,
+    method: str = "ef",
+    ph_settings=None,
 ) -> Result:
-    """Disruption scenarios (``optimizer.results.risk_results``); the reference path is
-    re-checked when it is the undisrupted ``base``, whose inputs are the scenario's own."""
-    result = risk_result(scenario, data, options)
+    """Disruption scenarios (``optimizer.results.risk_results``); every scenario's plan is
+    re-checked against its own inputs, and the tree's decisions (``recheck_risk``)."""
+    if method == "ph":  # mpi-sppy and mpi4py (which starts MPI) are imported only when asked
+        from optimizer.results.risk_ph_results import ph_result
+
+        result = ph_result(scenario, data, options, ph_settings)
+    else:
+        result = risk_result(scenario, data, options)
     result.timings["compile_s"] = compiled - started
-    if result.has_plan and result.risk_summary["reference_path"] == BASE:
+    if result.has_plan:
         checked = time.perf_counter()
-        result.violations = recheck(
-            scenario, result.plan, result.stock, float(result.risk_reference_cost),
-            processing=result.processing, decisions=result.decisions,
+        tree = result.risk_tree
+        result.violations = recheck_scenarios(
+            scenario, result.risk, result.risk_plan, result.risk_stock, result.risk_processing,
+            result.decisions, tree.active, tree.events,
         )  # fmt: skip
         result.timings["check_s"] = time.perf_counter() - checked
     result.timings["total_s"] = time.perf_counter() - started

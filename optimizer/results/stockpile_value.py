@@ -80,5 +80,6 @@ def risk_optimal_cover(outcome: RiskSolution) -> pd.DataFrame:
                           np.nan)  # fmt: skip
         for m, material in enumerate(data.materials):
             rows.append([material, data.months[t], float(tree.probability[scenarios].sum()),
-                         round(float(stock[m]), 6), round(float(months[m]), 3)])  # fmt: skip
+                         round(float(stock[m]), 6) + 0.0,  # + 0.0: no "-0.0" in the file
+                         round(float(months[m]), 3) + 0.0])  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

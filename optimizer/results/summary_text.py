@@ -21,6 +21,7 @@ from optimizer.results.policy_probes import (
     TIED_BELOW,
 )
 from optimizer.results.result import Result
+from optimizer.results.risk_ph_results import ph_lines
 
 COST_LABELS = {
     "purchase_usd": "purchase",
@@ -132,7 +133,7 @@ def _risk(result: Result) -> list[str]:
             else ""
         ),
     ]
-    lines += _values(risk)
+    lines += _values(risk) + ph_lines(risk)
     shown = result.risk.sort_values("cost_usd", ascending=False, kind="stable").head(SHOWN_RISK)
     for r in shown.itertuples():
         lines.append(
@@ -143,8 +144,9 @@ def _risk(result: Result) -> list[str]:
     if len(result.risk) > SHOWN_RISK:
         lines.append(f"  ... and {len(result.risk) - SHOWN_RISK} more scenarios in risk.csv")
     lines.append(
-        f"The tables above and plan.csv, stock.csv describe the path '{risk['reference_path']}'; "
-        "risk_plan.csv and risk_stock.csv hold every scenario's."
+        f"The tables above describe the path '{risk['reference_path']}'. plan.csv, stock.csv "
+        "and processing.csv hold every scenario's rows: those decided before any event under "
+        "'base', each scenario's from its onset (risk.csv) under its name."
     )
     return lines
 
@@ -324,10 +326,12 @@ def _floor_line(result: Result, verdict: dict) -> str:
     cover = f"(default cover {settings.stockpile_cover_months:g} months of demand)"
     details = verdict["details"]
     under = [d["short"] for d in details if d["issue"] == verdicts.FLOOR_ISSUE]
-    if under:
-        return f"Stockpile floor: NOT reached: {'; '.join(under)} {cover}"
-    line = f"Stockpile floor: held in every month from {settings.floor_from} {cover}"
     starved = [d["material"] for d in details if d.get("for_floor")]
+    starving = f"leaving demand unmet ({', '.join(starved)}) to fill the floor" if starved else ""
+    if under:
+        return (f"Stockpile floor: NOT reached: {'; '.join(under)} {cover}"
+                + (f"; elsewhere held by {starving}" if starving else ""))  # fmt: skip
+    line = f"Stockpile floor: held in every month from {settings.floor_from} {cover}"
     return line + (f", by leaving demand unmet ({', '.join(starved)})" if starved else "")
 
 
@@ -422,9 +426,13 @@ def _closest_offers(table, free: str) -> list[str]:
 
 def _recheck(result: Result) -> str:
     if not result.violations:
+        scope = ""
+        if result.risk is not None:
+            scope = (f" in each of the {len(result.risk)} scenarios, with its events' effects; "
+                     "decisions alike where the scenarios cannot yet tell apart")  # fmt: skip
         return (
-            "Re-check from the tables (balances, capacities, lead times, caps, floors, cost): "
-            "passed"
+            "Re-check from the tables (balances, capacities, lead times, caps, floors, cost"
+            f"{scope}): passed"
         )
     listed = "\n".join(f"  {v}" for v in result.violations)
     return f"Re-check from the tables FAILED:\n{listed}"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, marker, replacing
+from optimizer.inputs.digest import input_digest
 from optimizer.results.compare import (
     MANIFEST,
     PLANS_FOLDER,
@@ -25,7 +26,7 @@ def write_result(result: Result, folder: str | Path) -> Path:
         tables = result.tables()
         for stem, table in tables.items():
             table.to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-        summary = marker(RESULT) | result.summary()
+        summary = marker(RESULT) | result.summary() | {"inputs": inputs_record(result)}
         text = json.dumps(summary, indent=2, sort_keys=False, allow_nan=False)
         (staging / "summary.json").write_text(text + "\n", encoding="utf-8")
         if tables:
@@ -33,6 +34,16 @@ def write_result(result: Result, folder: str | Path) -> Path:
             steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS} | notes
             _write_workbook(staging / "plan.xlsx", sheets, summary=steady)
     return folder
+
+
+def inputs_record(result: Result) -> dict | None:
+    """Where the scenario came from (absolute path) and the digest of its input files, so a
+    later command (``sourcing evaluate``) can load them and tell whether they changed; ``None``
+    for a scenario built in memory."""
+    source = result.scenario.source
+    if source is None or not Path(source).exists():
+        return None
+    return {"scenario": str(Path(source).resolve()), "digest": input_digest(source)}
 
 
 def write_comparison(comparison: Comparison, plans: list[PlanView], folder: str | Path) -> Path:

@@ -21,16 +21,18 @@ from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
 from optimizer.sweep.file_problems import ParameterProblems, did_you_mean
 
-# The tables a path may name: not yet the disruption inputs (a sweep's points are solved by the
-# warm deterministic model; sweeps of risk plans are refused in spec.py).
+# The tables a path may name: every input table. The disruption inputs only with a base
+# scenario that has them (its points are solved as extensive forms, models.risk_warm).
 RISK_TABLES = ("events", "event_effects", "risk_scenarios")
-SWEEP_TABLES = [name for name in TABLES if name not in RISK_TABLES]
+SWEEP_TABLES = list(TABLES)
 
 if TYPE_CHECKING:
     from optimizer.sweep.spec import Parameter
 
 SETTINGS_TABLE = "settings"  # Parameter.table of a scenario.toml key
-SWEEPABLE_SETTINGS = "policy"  # only numeric keys of [policy] change inputs, not the structure
+# Numeric keys of [policy] and [risk] change inputs, not the structure (the sampled paths of
+# risk.samples and risk.seed change the tree: such points are solved cold).
+SWEEPABLE_SETTINGS = ("policy", "risk")
 NUMERIC_TYPES = ("number", "integer", "share")
 FILTER_TYPES = ("id", "month")
 PATH = re.compile(r"\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*(?:\[(.*)\])?\s*")  # used with fullmatch
@@ -130,10 +132,13 @@ def _settings_target(
 ) -> Target | None:
     column = f"{table}.{key}"
     known = {f.column: f for f in table_fields(SETTINGS_FILE)}
-    sweepable = [c for c, f in known.items() if c.startswith("policy.") and f.type in NUMERIC_TYPES]
+    sweepable = [
+        c for c, f in known.items()
+        if c.partition(".")[0] in SWEEPABLE_SETTINGS and f.type in NUMERIC_TYPES
+    ]  # fmt: skip
     tables = {c.partition(".")[0] for c in known if "." in c}
     if table not in tables:
-        choices = [*SWEEP_TABLES, SWEEPABLE_SETTINGS]
+        choices = [*SWEEP_TABLES, *SWEEPABLE_SETTINGS]
         bad(
             "path",
             f"unknown table '{table}'{did_you_mean(table, choices)} (tables: "
@@ -145,7 +150,7 @@ def _settings_target(
         hint = did_you_mean(column, sweepable, listing=True)
         bad("path", f"scenario.toml has no key '{column}'{hint}")
         return None
-    if table != SWEEPABLE_SETTINGS:
+    if table not in SWEEPABLE_SETTINGS:
         why = "it changes the model's structure" if table == "horizon" else "it is no input"
         bad("path", f"{column} cannot be swept ({why}); sweepable keys: {', '.join(sweepable)}")
         return None

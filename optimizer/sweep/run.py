@@ -23,7 +23,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import pandas as pd
 from models.data import compile_scenario
 from models.diagnose import diagnose
 from models.highs_warm import WarmModel
+from models.risk_warm import RiskWarm
 from models.solution import SolveOptions, Status
 from optimizer.common.output_paths import CHARTS, SWEEP, claimed, kind_of, marker
 from optimizer.common.strings import python_strings
@@ -40,6 +41,7 @@ from optimizer.inputs.problems import Problem
 from optimizer.inputs.scenario import scenario_problems
 from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
 from optimizer.sweep.points import apply_point
+from optimizer.sweep.risk_points import risk_point_row
 from optimizer.sweep.spec import Sweep
 
 RESULTS_ROOT = Path("results") / "sweeps"
@@ -119,7 +121,7 @@ def run_sweep(
     points = sweep.points()
     with claimed(folder, SWEEP, "--out" if out is not None else ""):  # held to the last write
         journal = _prepare(folder, sweep, points, restart)
-        _report_rejected(folder / JOURNAL, journal, warn)
+        report_rejected(folder / JOURNAL, journal, warn)
         done = journal.done
         todo = points[~points["point"].isin(done)]
         records = dict(journal.records)
@@ -167,7 +169,7 @@ def _prepare(folder: Path, sweep: Sweep, points: pd.DataFrame, restart: bool) ->
                 "write elsewhere"
             )
         journal = read_journal(folder / JOURNAL, points, [p.name for p in sweep.parameters])
-        _repair_end(folder / JOURNAL, journal)
+        repair_end(folder / JOURNAL, journal)
         return journal
     for name in (JOURNAL, TABLE, CSV, REPORT):  # --restart: start afresh (all files of ours)
         (folder / name).unlink(missing_ok=True)
@@ -300,7 +302,7 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _report_rejected(path: Path, journal: Journal, warn: Callable[[str], None]) -> None:
+def report_rejected(path: Path, journal: Journal, warn: Callable[[str], None]) -> None:
     for number, why in journal.rejected[:SHOWN_LINES]:
         warn(f"{path}:{number}: {why}")
     more = len(journal.rejected) - SHOWN_LINES
@@ -308,7 +310,7 @@ def _report_rejected(path: Path, journal: Journal, warn: Callable[[str], None]) 
         warn(f"{path}: {more} more lines are not records of this sweep; they are ignored")
 
 
-def _repair_end(path: Path, journal: Journal) -> None:
+def repair_end(path: Path, journal: Journal) -> None:
     """Cut off an unfinished last line, or end a whole one, so new records start afresh."""
     if journal.torn_at is not None:
         os.truncate(path, journal.torn_at)
@@ -407,8 +409,30 @@ def _run_points(
     progress: bool,
     records: dict[int, dict],
 ) -> int:
-    """Submit the points, journal each chunk as it returns (and add its rows to ``records``);
-    the number of points whose chunk was lost, journaled as errors to be retried."""
+    """Solve the points on the workers, journaled (:func:`run_chunks`)."""
+    return run_chunks(solve_chunk, sweep, todo, folder / JOURNAL, total, done, workers,
+                      scheduler, progress, records)  # fmt: skip
+
+
+def run_chunks(
+    function: Callable[[object, list[dict]], list[dict]],
+    payload: object,
+    todo: pd.DataFrame,
+    journal_path: Path,
+    total: int,
+    done: int,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    records: dict[int, dict],
+    in_process: bool = False,
+    unit: str = "pt",
+) -> int:
+    """Submit the rows of ``todo`` in chunks, ``function(payload, chunk)`` returning one record
+    per row (with its ``point`` and ``status``); journal each chunk as it returns (and add its
+    rows to ``records``); the number of rows whose chunk was lost, journaled as errors to be
+    retried. ``in_process``: run the chunks one after another in this process, no Dask;
+    ``unit``: what the progress bar counts."""
     from tqdm import tqdm
 
     from optimizer.sweep.cluster import InterruptsNoted
@@ -416,16 +440,23 @@ def _run_points(
     failed = 0
     counts: dict[str, int] = {}
     # Ctrl-C is noted, then raised here between chunks: never inside Dask's code (see .cluster)
-    with InterruptsNoted() as interrupted, dask_client(workers, scheduler) as client:
-        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        shared = client.scatter(sweep, broadcast=True)
-        chunks = {
-            client.submit(solve_chunk, shared, chunk, pure=False): chunk
-            for chunk in _chunks(todo, n_workers)
-        }
-        bar = tqdm(total=total, initial=done, unit="pt", disable=not progress, smoothing=0.1)
-        with bar, open(folder / JOURNAL, "a", encoding="utf-8") as journal:
-            for future in _finished(chunks, interrupted):
+    with ExitStack() as stack:
+        interrupted = stack.enter_context(InterruptsNoted())
+        if in_process:
+            chunks: dict = {}
+            finished = _in_process(function, payload, _chunks(todo, 1), chunks, interrupted)
+        else:
+            client = stack.enter_context(dask_client(workers, scheduler))
+            n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+            shared = client.scatter(payload, broadcast=True)
+            chunks = {
+                client.submit(function, shared, chunk, pure=False): chunk
+                for chunk in _chunks(todo, n_workers)
+            }
+            finished = _finished(chunks, interrupted)
+        bar = tqdm(total=total, initial=done, unit=unit, disable=not progress, smoothing=0.1)
+        with bar, open(journal_path, "a", encoding="utf-8") as journal:
+            for future in finished:
                 try:
                     rows = future.result()
                 except Exception as error:  # a chunk lost for good (e.g. its worker kept dying)
@@ -439,6 +470,34 @@ def _run_points(
                 bar.update(len(rows))
                 bar.set_postfix(counts | {"failed": failed}, refresh=False)
     return failed
+
+
+def _in_process(
+    function, payload, chunks: list[list[dict]], submitted: dict, interrupted: Callable[[], bool]
+) -> Iterator:
+    """The chunks solved here in turn, each yielded as a finished future (and entered in
+    ``submitted`` with its chunk, as the Dask futures are)."""
+    for chunk in chunks:
+        if interrupted():
+            raise KeyboardInterrupt
+        done = _Done(function, payload, chunk)
+        submitted[done] = chunk
+        yield done
+
+
+class _Done:
+    """A chunk solved in this process, with the one method of a finished future we use."""
+
+    def __init__(self, function, payload, chunk: list[dict]):
+        try:
+            self._rows, self._error = function(payload, chunk), None
+        except Exception as error:
+            self._rows, self._error = None, error
+
+    def result(self) -> list[dict]:
+        if self._error is not None:
+            raise self._error
+        return self._rows
 
 
 def _finished(futures: Collection, interrupted: Callable[[], bool]) -> Iterator:
@@ -482,11 +541,13 @@ def solve_chunk(sweep: Sweep, records: list[dict]) -> list[dict]:
     """Solve a run of points on this worker's warm model; one result row per point."""
     model = _MODELS.get(sweep.fingerprint)
     if model is None:
-        model = _MODELS[sweep.fingerprint] = WarmModel(sweep.scenario, SolveOptions(threads=1))
+        options = SolveOptions(threads=1)
+        model = RiskWarm(options) if sweep.scenario.has_risk else WarmModel(sweep.scenario, options)
+        _MODELS[sweep.fingerprint] = model
     return [solve_point(sweep, model, record) for record in records]
 
 
-def solve_point(sweep: Sweep, model: WarmModel, record: dict) -> dict:
+def solve_point(sweep: Sweep, model: WarmModel | RiskWarm, record: dict) -> dict:
     started = time.perf_counter()
     values = {p.name: record[p.name] for p in sweep.parameters}
     row: dict = {"point": int(record["point"]), **values}
@@ -495,6 +556,8 @@ def solve_point(sweep: Sweep, model: WarmModel, record: dict) -> dict:
         problems = scenario_problems(scenario)  # what loading these tables would refuse
         if problems:
             row |= {"status": INVALID, "diagnosis": _problems_line(problems)}
+        elif isinstance(model, RiskWarm):  # disruption scenarios: the extensive form
+            row |= risk_point_row(model, scenario)
         else:
             solution, warm = model.solve(scenario)
             row |= {"status": solution.status.value, "termination": solution.termination,

@@ -4,8 +4,10 @@ A sweep file (``sweeps/*.toml``, anywhere) names a base scenario (a folder or an
 workbook, relative to the sweep file) and ``[[parameter]]`` tables. Each parameter is a path into
 the scenario's tables, ``<table>.<column>[<filter>, ...]`` (``offers.price_usd_per_t
 [supplier=russia-solikamsk]``, ``country_caps.max_share[country=CN, material=]``), or a numeric
-``policy.*`` key of ``scenario.toml``; ``mode = "set"`` assigns each value to every matched cell,
-``mode = "factor"`` multiplies them. Values come from a list, a ``range`` (start, stop, step) or,
+``policy.*`` or ``risk.*`` key of ``scenario.toml`` (the disruption inputs only with a base
+scenario that has them: its points are then solved as extensive forms, warm where the tree
+stays); ``mode = "set"`` assigns each value to every matched cell, ``mode = "factor"``
+multiplies them. Values come from a list, a ``range`` (start, stop, step) or,
 for Latin-hypercube designs, a ``distribution``. Designs: ``grid`` (every combination),
 ``one-at-a-time`` (the base point, then each parameter's values with the others at base) and
 ``latin-hypercube`` (``samples`` seeded points). :func:`load_sweep` reports every problem of the
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimizer.inputs.digest import update_digest
 from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.problems import Problem, ScenarioError
 from optimizer.inputs.reading import parse_toml, read_text
@@ -58,14 +61,21 @@ from optimizer.sweep.file_problems import (
     check_keys,
     did_you_mean,
 )
-from optimizer.sweep.points import SETTINGS_TABLE, Target, parse_target, target_rows
+from optimizer.sweep.points import (
+    RISK_TABLES,
+    SETTINGS_TABLE,
+    Target,
+    parse_target,
+    target_rows,
+)
+from optimizer.sweep.risk_points import RISK_COLUMNS
 
 MODES = ("set", "factor")
 # Columns of the results table besides the parameters: a parameter of one of these names would
 # be overwritten in its row (and its journal records would never match the point again).
 RESERVED_NAMES = (
     "point", "status", "termination", "objective_usd", "largest_country_share", "warm",
-    "solve_s", "worker", "diagnosis", *COST_COMPONENTS,
+    "solve_s", "worker", "diagnosis", *COST_COMPONENTS, *RISK_COLUMNS,
 )  # fmt: skip
 RESERVED_PREFIXES = (
     "share_", "top_country_", "top_share_", "shortfall_t_", "cover_months_", "built_", "signed_",
@@ -173,16 +183,10 @@ def fingerprint(file: Path, scenario_path: Path) -> str:
     """sha256 over the sweep file's bytes and each input file of the base scenario (its
     ``scenario.toml`` and table CSV files, or the workbook), each with its name."""
     digest = hashlib.sha256()
-    parts = [("sweep", file)]
-    if scenario_path.is_dir():
-        names = [SETTINGS_FILE, *(spec.file for spec in TABLES.values())]
-        parts += [(name, scenario_path / name) for name in names]
-    else:
-        parts.append((scenario_path.name, scenario_path))
-    for name, part in parts:
-        data = part.read_bytes() if part.is_file() else b""
-        digest.update(f"{name}\0{len(data) if part.is_file() else -1}\0".encode())
-        digest.update(data)
+    data = file.read_bytes() if file.is_file() else b""
+    digest.update(f"sweep\0{len(data) if file.is_file() else -1}\0".encode())
+    digest.update(data)
+    update_digest(digest, scenario_path)  # the same bytes as before it was shared
     return digest.hexdigest()
 
 
@@ -265,11 +269,6 @@ def _base_scenario(
         report.top("scenario", f"the base scenario {path} has problems (listed with its files)")
         for problem in error.problems:
             report.problems.append(_in_scenario(problem, path))
-        return path, None
-    if scenario.has_risk:  # a point would be solved without its scenarios: refuse, do not guess
-        report.top("scenario", f"the base scenario {path} plans against disruption scenarios "
-                   "(events.csv); sweeps of risk plans are not supported yet: sweep a copy "
-                   "without events.csv")  # fmt: skip
         return path, None
     return path, scenario
 
@@ -400,9 +399,22 @@ def _listed(values: list[float], noun: str = "value") -> str:
     return f"{noun} {shown} is" if len(values) == 1 else f"{noun}s {shown} are"
 
 
+def _is_risk(target: Target) -> bool:
+    if target.table == SETTINGS_TABLE:
+        return target.column.startswith("risk.")
+    return target.table in RISK_TABLES
+
+
 def _matched_cells(scenario: Scenario, target: Target, bad: ParameterProblems) -> np.ndarray | None:
     """The current values of the cells a parameter changes; ``None`` after recording filters
     that match no row."""
+    if _is_risk(target) and not scenario.has_risk:
+        bad(
+            "path",
+            f"{target.label} is a disruption-risk input, and the base scenario has no "
+            "disruption scenarios (events.csv with risk_scenarios.csv or [risk] samples)",
+        )
+        return None
     if target.table == SETTINGS_TABLE:
         current = getattr(scenario.settings, target.column.rpartition(".")[2])
         return np.array([math.nan if current is None else float(current)])

@@ -1,0 +1,123 @@
+"""Every disruption scenario's LP as arrays over (scenario, column) and (scenario, row), built
+without one ``build_model`` per scenario.
+
+A scenario's data differ from the others' only in the numbers of its arrivals (capacity, price,
+cost), its floors (released ones are 0) and their below-floor bounds, and in the landing month
+of delayed orders. Scenarios whose orders land in the same months share the LP's structure:
+one LP is built per such group, and each scenario's costs, bounds and row bounds are read from
+the registry (``models.families``) for the blocks and rows that read the changed fields. The
+only coefficients that are numbers of the data are the annual-budget entries of arrivals (an
+arrival's cost is also its budget coefficient): they are set from each scenario's costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from models import families as fam
+from models.data import ModelData
+from models.highs_build import LinearProgram, build_model
+
+CHANGED = frozenset({"arrive", "floors", "below"})  # the fields models.risk.scenario_data sets
+
+
+@dataclass
+class Group:
+    """Scenarios of one structure: their LP's entries (row, column) and each one's values."""
+
+    members: np.ndarray  # (G,) scenario indices
+    lp: LinearProgram  # the first member's LP
+    rows: np.ndarray  # (nnz,)
+    cols: np.ndarray  # (nnz,)
+    values: np.ndarray  # (G, nnz)
+
+
+@dataclass
+class ScenarioPrograms:
+    """Each scenario's LP: the numbers per scenario, the entries per group of one structure."""
+
+    layout: LinearProgram  # the first scenario's LP: block slices, integrality
+    cost: np.ndarray  # (S, columns)
+    col_lower: np.ndarray  # (S, columns)
+    col_upper: np.ndarray  # (S, columns)
+    row_lower: np.ndarray  # (S, rows)
+    row_upper: np.ndarray  # (S, rows)
+    groups: list[Group]
+    group_of: np.ndarray  # (S,) each scenario's group
+
+    def program(self, s: int) -> LinearProgram:
+        """Scenario ``s``'s LP (as ``build_model`` of its data builds it)."""
+        group = self.groups[self.group_of[s]]
+        k = int(np.searchsorted(group.members, s))
+        matrix = group.lp.matrix.copy()
+        matrix.data = group.values[k].copy()  # tocoo() of a sorted CSC keeps its order
+        return LinearProgram(
+            cost=self.cost[s],
+            col_lower=self.col_lower[s],
+            col_upper=self.col_upper[s],
+            row_lower=self.row_lower[s],
+            row_upper=self.row_upper[s],
+            matrix=matrix,
+            columns=self.layout.columns,
+            rows=self.layout.rows,
+            integrality=self.layout.integrality,
+        )
+
+
+def scenario_programs(datas: list[ModelData]) -> ScenarioPrograms:
+    """The scenarios' LPs; ``datas`` are one ModelData per scenario from the same base."""
+    _check_shared(datas)
+    landing = np.stack([d.arrive["t"].to_numpy(dtype=np.int64) for d in datas])
+    _, first, group_of = np.unique(landing, axis=0, return_index=True, return_inverse=True)
+    group_of = group_of.ravel()
+    lps = [build_model(datas[s]) for s in first]  # one build per structure: usually one
+    layout = lps[group_of[0]]
+    numbers = [_numbers(d, lps[g], datas[first[g]]) for d, g in zip(datas, group_of, strict=True)]
+    cost, upper, row_lower, row_upper = (np.stack(n) for n in zip(*numbers, strict=True))
+    lower = np.broadcast_to(layout.col_lower, cost.shape)
+    groups = [_group(lp, np.flatnonzero(group_of == g), cost) for g, lp in enumerate(lps)]
+    return ScenarioPrograms(layout, cost, lower, upper, row_lower, row_upper, groups, group_of)
+
+
+def _check_shared(datas: list[ModelData]) -> None:
+    """Refuse data that differ in a field this module does not re-read (scenario_data would
+    have grown a new effect: it must be added to CHANGED, or to how the numbers are read)."""
+    for name in (f.name for f in fields(ModelData) if f.name not in CHANGED):
+        if any(getattr(d, name) is not getattr(datas[0], name) for d in datas[1:]):
+            raise ValueError(f"the scenarios' data differ in '{name}', which is not re-read")
+
+
+def _numbers(data: ModelData, lp: LinearProgram, built: ModelData) -> tuple[np.ndarray, ...]:
+    """Costs, upper bounds and row bounds of ``data`` laid out as ``lp`` (built from ``built``,
+    of the same structure): the blocks and rows that read a field ``data`` does not share
+    with ``built`` are read from ``data``."""
+    changed = {f for f in CHANGED if getattr(data, f) is not getattr(built, f)}
+    cost, upper = lp.cost.copy(), lp.col_upper.copy()
+    lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    for variable in fam.VARIABLES:
+        if changed & set(variable.reads):
+            columns = lp.columns[variable.name]
+            cost[columns], upper[columns] = variable.cost(data), variable.bounds(data)
+    for family in fam.row_families():
+        if changed & set(family.reads):
+            table, span = data.rows[family.name], lp.rows[family.name]
+            lower[span] = table["lower"].to_numpy(dtype=float)
+            row_upper[span] = table["upper"].to_numpy(dtype=float)
+    return cost, upper, lower, row_upper
+
+
+def _group(lp: LinearProgram, members: np.ndarray, cost: np.ndarray) -> Group:
+    """The group's entries in coordinate form, the budget entries of arrivals at each member's
+    cost (``define_annual_budget`` writes an arrival's objective cost there)."""
+    coo = lp.matrix.tocoo()
+    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    values = np.repeat(coo.data[None, :], len(members), axis=0)
+    budget, arrive = lp.rows[fam.ANNUAL_BUDGET], lp.columns["arrive"]
+    spent = (rows >= budget.start) & (rows < budget.stop)
+    spent &= (cols >= arrive.start) & (cols < arrive.stop)
+    # An entry build_model dropped as zero stays absent: a cost differs between scenarios only
+    # by a price factor on a spot offer, so a zero cost is zero in every scenario.
+    values[:, spent] = cost[np.ix_(members, cols[spent])]
+    return Group(members, lp, rows, cols, values)
