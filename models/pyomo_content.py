@@ -66,12 +66,12 @@ def declare_content(model: pyo.ConcreteModel, data: ModelData) -> None:
     bought: dict[tuple, list] = {key: [] for key in model.HELD}
     contracted: dict[tuple, list] = {key: [] for key in model.HELD}
     names = data.chain.contracts["contract"].to_numpy(dtype=object)
-    arrive = data.arrive[["material", "country", "month", "supplier", "contract_k"]]
-    for m, c, t, s, k in arrive.itertuples(index=False):
-        if (m, c, t) in bought:
-            (bought if k < 0 else contracted)[m, c, t].append(s if k < 0 else names[k])
-    model.BOUGHT_OF_ORIGIN = pyo.Set(model.HELD, initialize=bought)
-    model.CONTRACTED_OF_ORIGIN = pyo.Set(model.HELD, initialize=contracted)
+    columns = ["material", "country", "month", "supplier", "contract_k", "order_month"]
+    for m, c, t, s, k, o in data.arrive[columns].itertuples(index=False):
+        if (m, c, t) in bought:  # (supplier or contract, order month): the arrival's index
+            (bought if k < 0 else contracted)[m, c, t].append((s if k < 0 else names[k], o))
+    model.BOUGHT_OF_ORIGIN = pyo.Set(model.HELD, dimen=2, initialize=bought)
+    model.CONTRACTED_OF_ORIGIN = pyo.Set(model.HELD, dimen=2, initialize=contracted)
     origins: dict[str, list] = {}
     for m, o, t in model.HELD:
         if t == data.months[0]:
@@ -95,8 +95,8 @@ def content_balance_rule(model, m, o, t):
         before = model.initial_stock[m] if o == INITIAL else 0
     else:
         before = model.held[m, o, months.prev(t)]
-    bought = sum(model.arrive[m, s, t] for s in model.BOUGHT_OF_ORIGIN[m, o, t])
-    contracted = sum(model.contracted[k, m, t] for k in model.CONTRACTED_OF_ORIGIN[m, o, t])
+    bought = sum(model.arrive[m, s, d] for s, d in model.BOUGHT_OF_ORIGIN[m, o, t])
+    contracted = sum(model.contracted[k, m, d] for k, d in model.CONTRACTED_OF_ORIGIN[m, o, t])
     fed = sum(model.feed[u, m, o, t] for u in model.FED_FROM[m, o, t])
     made = made_of_origin(model, m, o, t)
     return model.held[m, o, t] == before + bought + contracted + made - fed - model.used[m, o, t]

@@ -175,11 +175,10 @@ def columns(model: pyo.ConcreteModel, data: ModelData) -> dict[str, list]:
     of ``ModelData.arrive``."""
     chain = data.chain
     contract = chain.contracts["contract"].to_numpy(dtype=object)
+    keys = data.arrive[["material", "supplier", "order_month", "contract_k"]]
     arrive = [
-        model.arrive[m, s, t] if k < 0 else model.contracted[contract[k], m, t]
-        for m, s, t, k in data.arrive[["material", "supplier", "month", "contract_k"]].itertuples(
-            index=False
-        )
+        model.arrive[m, s, o] if k < 0 else model.contracted[contract[k], m, o]
+        for m, s, o, k in keys.itertuples(index=False)
     ]
     return {
         "arrive": arrive,

@@ -35,6 +35,9 @@ from models.solution import (
 )
 
 # The constraint components of ``build`` and the families they implement, from the registry.
+# An arrival's index: by its order month, unique per supplier (or contract) and material.
+SPOT_KEY = ("material", "supplier", "order_month")
+CONTRACT_KEY = ("contract", "material", "order_month")
 FAMILY_OF_CONSTRAINT = {family.component: family.name for family in fam.row_families()}
 
 
@@ -83,12 +86,12 @@ def declare_sets(model: pyo.ConcreteModel, data: ModelData) -> None:
         },
     )
     spot, contracted = _spot(data), _contracted(data)
-    # (m, s, t): supplier s can sell material m landing in month t (one per spot purchase).
-    model.OFFERS = pyo.Set(dimen=3, initialize=label_keys(spot, "material", "supplier", "month"))
-    # (k, m, t): contract k can land material m in month t (one per contracted arrival).
-    model.CONTRACTED = pyo.Set(
-        dimen=3, initialize=label_keys(contracted, "contract", "material", "month")
-    )
+    # (m, s, o): supplier s can sell material m ordered in month o (one per spot purchase).
+    # Arrivals are indexed by their order month: an event's delay may land two orders in one
+    # month (models.risk); the month each lands in is data (SUPPLIERS_OF and the sets below).
+    model.OFFERS = pyo.Set(dimen=3, initialize=label_keys(spot, *SPOT_KEY))
+    # (k, m, o): contract k can bring material m ordered in month o (one per contracted arrival).
+    model.CONTRACTED = pyo.Set(dimen=3, initialize=label_keys(contracted, *CONTRACT_KEY))
     # (m, t): months in which material m may fall short (materials with a penalty).
     model.SHORT_CELLS = pyo.Set(dimen=2, initialize=label_keys(data.shortfall, "material", "month"))
     # (m, t): months with a stockpile floor.
@@ -111,17 +114,19 @@ def declare_sets(model: pyo.ConcreteModel, data: ModelData) -> None:
     contracts_of = _lists(model.MATERIALS * model.MONTHS)
     bought_in, contracted_in = _lists(model.CAPPED_WINDOWS), _lists(model.CAPPED_WINDOWS)
     bought_from, contracted_from = _lists(model.CAPS), _lists(model.CAPS)
-    for m, s, t, c in spot[["material", "supplier", "month", "country"]].itertuples(index=False):
-        suppliers_of[m, t].append(s)
-        _append(bought_in, (m, window[t]), (s, t))
-        _append(bought_from, (m, c, window[t]), (s, t))
-    columns = ["contract", "material", "month", "country"]
-    for k, m, t, c in contracted[columns].itertuples(index=False):
-        contracts_of[m, t].append(k)
-        _append(contracted_in, (m, window[t]), (k, t))
-        _append(contracted_from, (m, c, window[t]), (k, t))
-    model.SUPPLIERS_OF = pyo.Set(model.MATERIALS, model.MONTHS, initialize=suppliers_of)
-    model.CONTRACTS_OF = pyo.Set(model.MATERIALS, model.MONTHS, initialize=contracts_of)
+    columns = ["material", "supplier", "order_month", "month", "country"]
+    for m, s, o, t, c in spot[columns].itertuples(index=False):
+        suppliers_of[m, t].append((s, o))
+        _append(bought_in, (m, window[t]), (s, o))
+        _append(bought_from, (m, c, window[t]), (s, o))
+    columns = ["contract", "material", "order_month", "month", "country"]
+    for k, m, o, t, c in contracted[columns].itertuples(index=False):
+        contracts_of[m, t].append((k, o))
+        _append(contracted_in, (m, window[t]), (k, o))
+        _append(contracted_from, (m, c, window[t]), (k, o))
+    # (s, o) and (k, o): the spot and contracted orders landing material m in month t.
+    model.SUPPLIERS_OF = pyo.Set(model.MATERIALS, model.MONTHS, dimen=2, initialize=suppliers_of)
+    model.CONTRACTS_OF = pyo.Set(model.MATERIALS, model.MONTHS, dimen=2, initialize=contracts_of)
     model.BOUGHT_IN = pyo.Set(model.CAPPED_WINDOWS, dimen=2, initialize=bought_in)
     model.CONTRACTED_IN = pyo.Set(model.CAPPED_WINDOWS, dimen=2, initialize=contracted_in)
     model.BOUGHT_FROM = pyo.Set(model.CAPS, dimen=2, initialize=bought_from)
@@ -181,16 +186,17 @@ def declare_chain_sets(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.UNITS_ON = pyo.Set(model.MATERIALS, model.MONTHS, initialize=units_on)
     model.MADE_IN = pyo.Set(model.CAPPED_WINDOWS, dimen=2, initialize=made_in)
     model.MADE_FROM = pyo.Set(model.CAPS, dimen=2, initialize=made_from)
-    landing = _lists(model.PAID_MONTHS)
-    for k, m, t in model.CONTRACTED:
-        landing[k, t].append(m)
-    model.MATERIALS_LANDING = pyo.Set(model.PAID_MONTHS, initialize=landing)
+    landing = _lists(model.PAID_MONTHS)  # (m, o): what lands under contract k in month t
+    contracted = _contracted(data)
+    for k, m, o, t in contracted[[*CONTRACT_KEY, "month"]].itertuples(index=False):
+        landing[k, t].append((m, o))
+    model.MATERIALS_LANDING = pyo.Set(model.PAID_MONTHS, dimen=2, initialize=landing)
 
 
 def declare_parameters(model: pyo.ConcreteModel, data: ModelData) -> None:
     """Costs, demand, floors, shares and capacities (``inf``: unlimited)."""
     spot, contracted, stock = _spot(data), _contracted(data), data.stock
-    offers = label_keys(spot, "material", "supplier", "month")
+    offers = label_keys(spot, *SPOT_KEY)
     cells = label_keys(stock, "material", "month")
     model.landed_cost = pyo.Param(model.OFFERS, initialize=_by(offers, spot["landed_usd_per_t"]))
     model.offer_capacity = pyo.Param(
@@ -200,7 +206,7 @@ def declare_parameters(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.duty_and_freight = pyo.Param(
         model.CONTRACTED,
         initialize=_by(
-            label_keys(contracted, "contract", "material", "month"),
+            label_keys(contracted, *CONTRACT_KEY),
             contracted["arrive_cost_usd_per_t"],
         ),
     )
@@ -387,8 +393,8 @@ def stock_balance_rule(model, m, t):
     """
     months = model.MONTHS
     before = model.initial_stock[m] if t == months.first() else model.stock[m, months.prev(t)]
-    bought = sum(model.arrive[m, s, t] for s in model.SUPPLIERS_OF[m, t])
-    contracted = sum(model.contracted[k, m, t] for k in model.CONTRACTS_OF[m, t])
+    bought = sum(model.arrive[m, s, o] for s, o in model.SUPPLIERS_OF[m, t])
+    contracted = sum(model.contracted[k, m, o] for k, o in model.CONTRACTS_OF[m, t])
     processed = sum(model.coefficient[u, m] * model.run[u, t] for u in model.UNITS_ON[m, t])
     sold = model.sell[m, t] if (m, t) in model.SALES else 0
     disposed = model.dispose[m, t] if (m, t) in model.DISPOSALS else 0
@@ -413,8 +419,8 @@ def closing_stock_rule(model, m):
 
 def _supply_in(model, m, w):
     """What counts as supply of m in window w: every arrival, and every unit's output."""
-    bought = sum(model.arrive[m, s, t] for s, t in model.BOUGHT_IN[m, w])
-    contracted = sum(model.contracted[k, m, t] for k, t in model.CONTRACTED_IN[m, w])
+    bought = sum(model.arrive[m, s, o] for s, o in model.BOUGHT_IN[m, w])
+    contracted = sum(model.contracted[k, m, o] for k, o in model.CONTRACTED_IN[m, w])
     made = sum(model.coefficient[u, m] * model.run[u, t] for u, t in model.MADE_IN[m, w])
     return bought + contracted + made
 
@@ -428,8 +434,8 @@ def window_total_rule(model, m, w):
 @implements(fam.COUNTRY_SHARE_CAP)
 def country_share_cap_rule(model, m, c, w):
     """A contract's tonnes count for its supplier's country, a unit's output for its own."""
-    bought = sum(model.arrive[m, s, t] for s, t in model.BOUGHT_FROM[m, c, w])
-    contracted = sum(model.contracted[k, m, t] for k, t in model.CONTRACTED_FROM[m, c, w])
+    bought = sum(model.arrive[m, s, o] for s, o in model.BOUGHT_FROM[m, c, w])
+    contracted = sum(model.contracted[k, m, o] for k, o in model.CONTRACTED_FROM[m, c, w])
     if pyo.value(model.tracks_content):  # share_basis origin: output counts by its content's origin
         made = content.made_from_origin(model, m, c, w)
     else:
@@ -463,7 +469,7 @@ def option_requires_rule(model, o):
 @implements(fam.CONTRACT_VOLUME)
 def contract_volume_rule(model, k, t):
     """Nothing lands under a contract unless it is signed."""
-    landed = sum(model.contracted[k, m, t] for m in model.MATERIALS_LANDING[k, t])
+    landed = sum(model.contracted[k, m, o] for m, o in model.MATERIALS_LANDING[k, t])
     return landed <= model.max_volume[k] * model.sign[k]
 
 
@@ -471,7 +477,7 @@ def contract_volume_rule(model, k, t):
 def contract_paid_rule(model, k, t):
     """Written as paid - sum >= 0 (the fast engine's row) so that the dual is >= 0 as it is there;
     ``paid >= sum`` would reach the solver as sum - paid <= 0, its dual negated."""
-    landed = sum(model.contracted[k, m, t] for m in model.MATERIALS_LANDING[k, t])
+    landed = sum(model.contracted[k, m, o] for m, o in model.MATERIALS_LANDING[k, t])
     return model.paid[k, t] - landed >= 0
 
 
@@ -488,16 +494,16 @@ def annual_budget_rule(model, y):
     contract starts, and the capital charged in the year."""
     months = model.MONTHS_OF_YEAR[y]
     bought = sum(
-        model.landed_cost[m, s, t] * model.arrive[m, s, t]
+        model.landed_cost[m, s, o] * model.arrive[m, s, o]
         for m in model.MATERIALS
         for t in months
-        for s in model.SUPPLIERS_OF[m, t]
+        for s, o in model.SUPPLIERS_OF[m, t]
     )
     contracted = sum(
-        model.duty_and_freight[k, m, t] * model.contracted[k, m, t]
+        model.duty_and_freight[k, m, o] * model.contracted[k, m, o]
         for m in model.MATERIALS
         for t in months
-        for k in model.CONTRACTS_OF[m, t]
+        for k, o in model.CONTRACTS_OF[m, t]
     )
     processing = sum(
         model.operating_cost[u] * model.run[u, t] for u, t in model.RUNS if t in months

@@ -4,8 +4,8 @@ non-anticipativity rows tying the copies' variables where the scenarios share th
 and the same objective (expected cost + risk_weight x CVaR). It is independent of the fast
 engine's node merging (``models.risk_build``), so their optima must agree.
 
-Orders delayed by an event (``extra_lead_months``) are not supported here yet: the Pyomo model
-indexes an arrival by its landing month, and two orders may then land in the same month.
+Orders delayed by an event (``extra_lead_months``) are written as in the fast engine: the Pyomo
+model indexes an arrival by its order month, and the month it lands in is data.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ def decision_months_by_block(data: ModelData, base: ModelData) -> dict[str, np.n
     for variable in fam.VARIABLES:
         if variable.name not in VALUE_BLOCKS:
             continue
-        if variable.name == "arrive":
+        if variable.name == "arrive":  # an order in its order month (a delay moves its landing)
             t = base.arrive["t"].to_numpy(dtype=int) - base.arrive["lead_time_months"].to_numpy(int)
-            months["arrive"] = np.maximum(t, -1)
+            months["arrive"] = np.maximum(t, -1)  # the base data: no delay
         else:
             months[variable.name] = months_of(data, variable.table(data))
     return months
@@ -48,11 +48,6 @@ def solve_extensive_pyomo(
 ) -> tuple[Status, float | None]:
     """(status, objective) of the extensive form built as scenario blocks plus equalities."""
     options = options or SolveOptions()
-    for d in datas:
-        spot = d.arrive["contract_k"].to_numpy() < 0
-        keys = d.arrive[["material", "supplier", "month", "contract_k"]]
-        if keys[spot].duplicated().any() or keys[~spot].duplicated().any():
-            raise ValueError("the Pyomo cross-check does not support delayed orders yet")
     parent = pyo.ConcreteModel(name="extensive form")
     parent.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)  # the runner reads them at an optimum
     parent.rc = pyo.Suffix(direction=pyo.Suffix.IMPORT)

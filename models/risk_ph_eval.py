@@ -25,7 +25,7 @@ from models.risk import RiskTree, resolve_effects, scenario_data
 from models.risk_build import build_extensive
 from models.risk_engine import RiskSolution, cvar, risk_tree, tail_weights
 from models.risk_ph import PHOutcome, PHSettings, run_ph
-from models.risk_ph_scenario import check_supported, first_stage_masks, two_stage_tree
+from models.risk_ph_scenario import first_stage_masks, two_stage_tree
 from models.solution import Solution, SolveOptions, Status
 
 if TYPE_CHECKING:
@@ -229,7 +229,6 @@ def solve_ph(
     """PH on every MPI rank; on rank 0, the plans of the first candidate first stage that
     serves every scenario (``PHOutcome.candidates``, best first), and the Lagrangian bound."""
     tree, t0, effects, datas = two_stage_inputs(scenario, base)
-    check_supported(datas)
     outcome = run_ph(scenario, base, tree, effects, t0, settings)
     run_ = PHRun(tree, t0, outcome)
     if not outcome.candidates:  # a worker rank

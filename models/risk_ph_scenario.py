@@ -34,19 +34,6 @@ def first_stage_masks(base: ModelData, t0: int) -> dict[str, np.ndarray]:
     return {block: months < t0 for block, months in decision_months_by_block(base, base).items()}
 
 
-def check_supported(datas: list[ModelData]) -> None:
-    """The Pyomo model indexes an arrival by its landing month: delayed orders that land in the
-    month of another order of the same offer cannot be written yet (as ``models.pyomo_risk``)."""
-    for d in datas:
-        spot = d.arrive["contract_k"].to_numpy() < 0
-        keys = d.arrive[["material", "supplier", "month", "contract_k"]]
-        if keys[spot].duplicated().any() or keys[~spot].duplicated().any():
-            raise ValueError(
-                "--method ph does not support delayed orders (extra_lead_months) yet: "
-                "use the extensive form"
-            )
-
-
 def scenario_creator(name: str, **kw):
     """mpi-sppy's scenario creator: scenario ``name``'s Pyomo model, its first stage attached as
     the root node and its probability set."""

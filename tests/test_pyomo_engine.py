@@ -465,9 +465,13 @@ def test_build_of_the_chain(chain):
     assert model.sell["Ce-oxide", "2026-01"].ub == 20.0  # sales-limit
     assert model.dispose["Ce-oxide", "2026-01"].ub is None
     assert model.build["sep-expand"].is_binary() and model.sign["cn-frame"].is_binary()
-    # The frame contract covers everything its supplier offers, from its first arrival on.
-    assert ("cn-frame", "NdPr-oxide", "2026-02") in model.contracted
-    assert ("cn-frame", "NdPr-oxide", "2026-01") not in model.contracted
+    # The frame contract covers everything its supplier offers, from its first arrival on
+    # (2026-02, a month's lead): arrivals are indexed by their order month.
+    assert ("cn-frame", "NdPr-oxide", "2026-01") in model.contracted
+    assert ("cn-frame", "NdPr-oxide", "2025-12") not in model.contracted
+    assert [tuple(k) for k in model.CONTRACTS_OF["NdPr-oxide", "2026-02"]] == [
+        ("cn-frame", "2026-01")
+    ]
     assert list(model.GROUPS) == ["sep-upgrade"]
     assert model.required["metal-line-b"] == "sep-expand"
     # Rows reach the solver as the fast engine writes them (so the duals have its signs).
@@ -477,7 +481,8 @@ def test_build_of_the_chain(chain):
         0.0,
     )
     assert row_of(model.contract_paid["lynas-offtake", "2026-03"]) == (
-        {"paid[lynas-offtake,2026-03]": 1.0, "contracted[lynas-offtake,carbonate,2026-03]": -1.0},
+        # paid in the landing month, for the tonnes ordered a month before
+        {"paid[lynas-offtake,2026-03]": 1.0, "contracted[lynas-offtake,carbonate,2026-02]": -1.0},
         0.0,
         None,
     )

@@ -331,7 +331,9 @@ def test_a_scenario_that_cannot_be_served_is_named_with_its_conflict():
     assert any("X" in line for line in result.diagnosis[1:])
 
 
-@pytest.mark.parametrize("case", ["hand", "hand-cvar", "generated-lp", "generated-mip"])
+@pytest.mark.parametrize(
+    "case", ["hand", "hand-cvar", "hand-delay", "generated-lp", "generated-mip", "generated-delay"]
+)
 def test_the_pyomo_extensive_form_agrees(case):
     """Scenario blocks tied by explicit equalities (Pyomo) against nodes merged into one column
     (the fast engine): the same optimum."""
@@ -343,20 +345,25 @@ def test_the_pyomo_extensive_form_agrees(case):
 
     if case.startswith("hand"):
         early = {**BAN, "scenario": "feb", "probability": 0.2, "start_month": "2026-02"}
+        delay = {"event": "ban", "country": "CN", "extra_lead_months": 1, "price_factor": 1.1}
         sc = ban_case(weight=0.5 if case == "hand-cvar" else 0.0, alpha=0.7,
                       scenarios=(early, {**BAN, "scenario": "march"}),
+                      effect=delay if case == "hand-delay" else None,
                       stockpile_cover_months=1.0)  # fmt: skip
     else:
-        base = synthetic_scenario(3, 4, 12, seed=3, chains=1 if case.endswith("mip") else 0)
+        chains = 0 if case.endswith("lp") else 1
+        base = synthetic_scenario(3, 4, 12, seed=3, chains=chains)
         country = base.suppliers["country"].iloc[0]
+        delayed = case.endswith("delay")  # orders land 2 months late: some land together
         sc = base.with_changes(
             events=pd.DataFrame({"event": ["cut"], "description": [""],
                                  "monthly_probability": [0.0], "mean_months": [np.nan],
                                  "months": [np.nan], "earliest_month": [None]}),
             event_effects=pd.DataFrame({"event": ["cut"], "country": [country],
                                         "supplier": [None], "material": [None],
-                                        "capacity_factor": [0.0], "price_factor": [1.3],
-                                        "extra_lead_months": [0]}),
+                                        "capacity_factor": [0.5 if delayed else 0.0],
+                                        "price_factor": [1.3],
+                                        "extra_lead_months": [2 if delayed else 0]}),
             risk_scenarios=pd.DataFrame([
                 {"scenario": "a", "probability": 0.25, "event": "cut",
                  "start_month": base.horizon[4], "months": 3},
@@ -369,6 +376,10 @@ def test_the_pyomo_extensive_form_agrees(case):
     tree = risk_tree(sc, data.months)
     effects = resolve_effects(sc, data, tree.events)
     datas = [scenario_data(data, sc, tree, effects, s) for s in range(tree.size)]
+    if case.endswith("delay"):  # two orders of one offer land in one month somewhere
+        spot = datas[0].arrive["contract_k"] < 0
+        landing = [d.arrive.loc[spot, ["material", "supplier", "month"]] for d in datas]
+        assert any(frame.duplicated().any() for frame in landing)
     status, objective = solve_extensive_pyomo(
         data, datas, tree, settings.risk_weight, settings.cvar_alpha, SolveOptions(threads=1)
     )

@@ -58,13 +58,19 @@ def test_the_two_stage_tree_shares_one_node_until_the_first_onset():
     assert two_stage_objective(sc) <= multistage + 1e-6
 
 
-@pytest.mark.parametrize(("weight", "rho"), [(0.0, 1.0), (0.5, 0.3)])
-def test_ph_in_process_agrees_with_the_two_stage_extensive_form(weight, rho):
+DELAY = {"event": "ban", "country": "CN", "extra_lead_months": 1, "price_factor": 1.1}
+
+
+@pytest.mark.parametrize(
+    ("weight", "rho", "effect"), [(0.0, 1.0, None), (0.5, 0.3, None), (0.0, 1.0, DELAY)]
+)
+def test_ph_in_process_agrees_with_the_two_stage_extensive_form(weight, rho, effect):
     # With the CVaR, eta (USD) and the tonnes converge together only with a gentler rho: at
     # 1.0 PH stops after 200 iterations 0.3% above the optimum (its status then says so).
+    # With a delay instead of a ban, orders of March land in April with April's own.
     from models.risk_ph import PHSettings
 
-    sc = two_bans(weight=weight, alpha=0.7)
+    sc = two_bans(weight=weight, alpha=0.7, effect=effect)
     result = solve(sc, method="ph", ph_settings=PHSettings(iterations=200, rho=rho))
     expected = two_stage_objective(sc)
     assert result.status.value == "optimal" and result.violations == []

@@ -164,8 +164,6 @@ def _check_ph(scenario, args) -> None:
             "--method ph needs disruption scenarios (events.csv with risk_scenarios.csv or "
             "[risk] samples); this scenario has none"
         )
-    if (scenario.event_effects["extra_lead_months"] > 0).any():
-        raise UsageError("--method ph does not support delayed orders (extra_lead_months) yet")
     if args.ph_rho <= 0 or args.ph_iterations < 1 or args.ph_tolerance < 0 or args.ph_gap < 0:
         raise UsageError("--ph-rho must be positive, --ph-iterations 1 or more, "
                          "--ph-tolerance and --ph-gap 0 or more")  # fmt: skip
