@@ -46,6 +46,13 @@ class RiskTree:
     def size(self) -> int:
         return len(self.names)
 
+    @property
+    def onset(self) -> np.ndarray:
+        """(S,) each scenario's first month with an event active; the number of months for a
+        scenario never disrupted."""
+        any_active = self.active.any(axis=1)  # (S, T)
+        return np.where(any_active.any(axis=1), any_active.argmax(axis=1), any_active.shape[1])
+
 
 def explicit_tree(scenario: Scenario, months: list[str]) -> RiskTree:
     """The scenarios of ``risk_scenarios.csv``, and ``base`` with the probability left over."""

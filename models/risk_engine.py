@@ -120,15 +120,9 @@ def _read(result: RiskSolution, form: ExtensiveForm, highs) -> None:
     for s in range(result.tree.size):  # scenarios: each a vectorised gather of its columns
         x = x_all[form.column_of[s]]
         costs[s] = float(form.scenario_cost[s] @ x)
-        solution = Solution(status=result.status, termination=result.termination,
-                            size=layout.size, engine="highs", solver=solver)  # fmt: skip
-        solution.objective = costs[s]
-        for block in VALUE_BLOCKS:
-            setattr(solution, block, x[layout.columns[block]])
-        if layout.is_mip:
-            solution.build = np.round(solution.build) + 0.0
-            solution.sign = np.round(solution.sign) + 0.0
-        result.solutions.append(solution)
+        result.solutions.append(
+            scenario_solution(layout, x, costs[s], result.status, result.termination, solver)
+        )
     result.scenario_cost = costs
     if form.tail is not None:
         result.var = float(x_all[form.tail.start])
@@ -165,6 +159,22 @@ def wait_and_see(programs: ScenarioPrograms, options: SolveOptions) -> np.ndarra
             return None
         alone[k] = outcome.objective
     return alone[copy_of.ravel()]
+
+
+def scenario_solution(
+    layout, x: np.ndarray, cost: float, status: Status, termination: str, solver: str = ""
+) -> Solution:
+    """One scenario's plan as a :class:`Solution` of its own model data: ``x`` its columns in
+    the scenario layout (``layout``, one scenario's LP), yes/no decisions rounded."""
+    solution = Solution(status=status, termination=termination, size=layout.size,
+                        engine="highs", solver=solver)  # fmt: skip
+    solution.objective = cost
+    for block in VALUE_BLOCKS:
+        setattr(solution, block, x[layout.columns[block]])
+    if layout.is_mip:
+        solution.build = np.round(solution.build) + 0.0
+        solution.sign = np.round(solution.sign) + 0.0
+    return solution
 
 
 def _values(
@@ -227,9 +237,7 @@ def base_path_columns(
     path: every yes/no decision, and each scenario's decisions before its first event), and
     each one's column in one scenario's layout."""
     decided = decision_months(data, form.layout)  # (scenario columns,) -1: before the horizon
-    active = tree.active.any(axis=1)  # (S, T)
-    onset = np.where(active.any(axis=1), active.argmax(axis=1), active.shape[1])
-    quiet = decided[None, :] < onset[:, None]  # (S, scenario columns)
+    quiet = decided[None, :] < tree.onset[:, None]  # (S, scenario columns)
     merged = form.column_of[quiet]
     layout = np.broadcast_to(np.arange(form.column_of.shape[1]), quiet.shape)[quiet]
     columns, first = np.unique(merged, return_index=True)

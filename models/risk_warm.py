@@ -16,10 +16,10 @@ import numpy as np
 
 from models.data import ModelData, compile_scenario
 from models.highs_build import LinearProgram
-from models.highs_engine import VALUE_BLOCKS, new_highs, pass_model, run, status_of
+from models.highs_engine import new_highs, pass_model, run, status_of
 from models.risk import resolve_effects, scenario_data
 from models.risk_build import build_extensive
-from models.risk_engine import cvar, risk_tree
+from models.risk_engine import cvar, risk_tree, scenario_solution
 from models.solution import Solution, SolveOptions, Status
 
 if TYPE_CHECKING:
@@ -43,15 +43,8 @@ class RiskPoint:
 
     def solution(self, s: int) -> Solution:
         """Scenario ``s``'s plan as a :class:`Solution` of its own model data."""
-        solution = Solution(status=self.status, termination=self.termination,
-                            size=self.layout.size, engine="highs")  # fmt: skip
-        solution.objective = float(self.scenario_cost[s])
-        for block in VALUE_BLOCKS:
-            setattr(solution, block, self.values[s][self.layout.columns[block]])
-        if self.layout.is_mip:
-            solution.build = np.round(solution.build) + 0.0
-            solution.sign = np.round(solution.sign) + 0.0
-        return solution
+        return scenario_solution(self.layout, self.values[s], float(self.scenario_cost[s]),
+                                 self.status, self.termination)  # fmt: skip
 
     def figures(self, alpha: float) -> dict[str, float]:
         p, costs = self.probability, self.scenario_cost

@@ -159,9 +159,7 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
 
 def onsets(tree, months: list[str]) -> list[str | None]:
     """Each scenario's first month with an event active (``None``: never disrupted)."""
-    any_active = tree.active.any(axis=1)  # (S, T)
-    first = any_active.argmax(axis=1)
-    return [months[t] if any_active[s].any() else None for s, t in enumerate(first)]
+    return [months[t] if t < len(months) else None for t in tree.onset]
 
 
 def _released(stock: pd.DataFrame, data: ModelData) -> pd.DataFrame:

@@ -67,9 +67,8 @@ def risk_optimal_cover(outcome: RiskSolution) -> pd.DataFrame:
     if not outcome.has_plan:
         return pd.DataFrame(columns=columns)
     tree, data = outcome.tree, outcome.datas[0]
-    starts = tree.active.any(axis=1)  # (S, T) any event active
-    first = np.where(starts.any(axis=1), starts.argmax(axis=1), -1)
-    onsets = sorted({int(t) for t in first if t > 0})
+    first = tree.onset  # the horizon's length for a scenario never disrupted
+    onsets = sorted({int(t) for t in first if 0 < t < len(data.months)})
     demand = data.stock["demand_t"].to_numpy(dtype=float).reshape(len(data.materials), -1)
     rows = []
     for t in onsets:  # onset months: a few
