@@ -3,7 +3,7 @@ against the Pyomo engine, and HiGHS's dual simplex against interior point. Print
 writes them to ``benchmarks/out/engines.json``; it is not a test.
 
     python benchmarks/bench_engines.py [--sizes 5x5x24,20x15x120,50x30x240]
-        [--pyomo-max-vars N] [--time-limit S] [--repeats N]
+        [--pyomo-max-vars N] [--time-limit S] [--repeats N] [--old-tree DIR]
 
 What each column means, and the targets: ``benchmarks/README.md``.
 """
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import highspy
+from command_timing import run_command  # beside this script
 
 from models import highs_build
 from models import highs_engine as he
@@ -32,6 +33,7 @@ from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.results import tables
+from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_MAX_VARIABLES
 from optimizer.results.recheck import recheck
 from optimizer.results.solving import solve
 
@@ -41,6 +43,7 @@ SINGLE_RUN_ABOVE_VARS = 200_000  # larger models are measured once, smaller ones
 OBJECTIVE_RTOL = 1e-6
 TARGET_RATIO = 1.2  # fast-engine total / baseline, at the largest size
 TARGET_OUTSIDE_S = 1.0  # seconds outside HiGHS's run, at the largest size
+TARGET_COMMAND = 1.5  # the whole `sourcing solve` / HiGHS's run() of the same model (issue 12)
 ALGORITHMS = ("simplex", "ipm")
 OUT = Path(__file__).resolve().parent / "out" / "engines.json"
 
@@ -150,6 +153,28 @@ def measure_algorithms(data: ModelData, limit: float | None, repeats: int) -> di
     }
 
 
+def measure_command(scenario: Scenario, variables: int, label: str, args) -> dict:
+    """The whole ``sourcing solve`` as a subprocess (``command_timing``): by default, and where
+    the default re-solves no prices (above ``PROBE_MAX_VARIABLES``) also with them asked for;
+    with ``--old-tree``, the old code's default command in the same run."""
+    variants = {"default": []}
+    if variables > PROBE_MAX_VARIABLES:
+        variants[f"--probe-limit {PROBE_LIMIT}"] = ["--probe-limit", str(PROBE_LIMIT)]
+    figures = {}
+    with tempfile.TemporaryDirectory() as folder:
+        inputs = scenario.write(Path(folder) / "scenario")
+        runs = [(name, options, None) for name, options in variants.items()]
+        if args.old_tree is not None:
+            runs.append(("old default", [], args.old_tree))
+        for name, options, tree in runs:
+            log(f"{label}: the whole command, {name}")
+            out = Path(folder) / f"result-{len(figures)}"
+            figures[name] = run_command(inputs, out, options, tree)
+            if figures[name]["exit"] != 0:
+                log(f"{label}: {name} exited {figures[name]['exit']}: {figures[name]['errors']}")
+    return figures
+
+
 def load_pyomo_engine() -> str | None:
     """Import the Pyomo engine and warm it up once; the reason when it cannot run."""
     try:
@@ -194,6 +219,7 @@ def measure_size(shape, args, pyomo_unavailable: str | None) -> dict:
     record["algorithms"]["faster"] = min(ALGORITHMS, key=lambda a: solves[a]["solve_s"])
     record["algorithms"]["auto"] = he.choose_algorithm("auto", size.nonzeros)
 
+    record["command"] = measure_command(scenario, size.variables, label, args)
     record["pyomo"] = pyomo_figures(scenario, record, algorithm, args, pyomo_unavailable)
     record["warnings"] = disagreements(record)
     return record
@@ -297,6 +323,25 @@ def baseline_table(records: list[dict]) -> str:
     return table(title, headers, rows)
 
 
+def command_table(records: list[dict]) -> str:
+    """Each command's wall seconds beside HiGHS's own run() of the same model (the baseline's
+    ``solve``), with their ratio; the old code's, measured in the same run, beside them."""
+    rows = []
+    for r in records:
+        run_s = r["baseline"]["solve_s"]
+        for name, c in r["command"].items():
+            new = r["command"]["default"]["seconds"]
+            old = f"{c['seconds'] / new:.2f}" if name == "old default" else ""
+            rows.append([
+                r["size"], name, s(run_s), s(c["seconds"]), f"{c['seconds'] / run_s:.2f}",
+                old, f"{c['peak_mb']:,.0f}", str(c["exit"]),
+            ])  # fmt: skip
+    headers = ["size", "command", "HiGHS run()", "whole", "whole/run()", "old/new", "peak MB",
+               "exit"]  # fmt: skip
+    title = "The whole `sourcing solve` as a subprocess: start to written result folder (seconds)"
+    return table(title, headers, rows)
+
+
 def pyomo_table(records: list[dict]) -> str:
     headers = ["size", "build", "solve", "total", "pyomo/fast", "note"]
     rows = []
@@ -349,6 +394,11 @@ def verdict(records: list[dict]) -> list[str]:
         f"  outside HiGHS = {outside:.3f} s (target < {TARGET_OUTSIDE_S:g} s): "
         + ("met" if outside < TARGET_OUTSIDE_S else "NOT MET"),
     ]
+    whole = largest["command"]["default"]["seconds"] / largest["baseline"]["solve_s"]
+    lines.append(
+        f"  whole `sourcing solve` / HiGHS run() = {whole:.2f} (target <= {TARGET_COMMAND}): "
+        + ("met" if whole <= TARGET_COMMAND else "NOT MET")
+    )
     for r in records:
         a = r["algorithms"]
         if a["auto"] != a["faster"]:
@@ -393,6 +443,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure, small sizes")
     parser.add_argument("--out", type=Path, default=OUT, help=f"figures as JSON (default {OUT})")
+    parser.add_argument(
+        "--old-tree", type=Path, default=None, help="older code's checkout: its command beside"
+    )
     return parser.parse_args(argv)
 
 
@@ -458,7 +511,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bench_engines  {datetime.date.today()}  {info['cpus']} cores  {info['cpu']}")
     print(f"Python {info['python']}, HiGHS {info['highs']}, {info['platform']}")
     print(f"load average (1 min) before the run: {info['load_average_1min']}\n")
-    for make in (fast_table, baseline_table, pyomo_table, algorithms_table):
+    for make in (fast_table, baseline_table, command_table, pyomo_table, algorithms_table):
         print(make(records))
     if largest["outside"]:
         print(outside_table(largest))

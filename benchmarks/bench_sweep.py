@@ -1,10 +1,14 @@
 """Sweep benchmarks: time per point of a cold rebuild and solve, the warm-started re-solve
-(``models.highs_warm.WarmModel``) and the Pyomo engine on the same points; the warm path against
-``sourcing solve`` run once per point; a sweep's throughput with 1, 2, ... Dask workers. Prints
-figures and writes them to ``benchmarks/out/sweep.json``; it is not a test.
+(``models.highs_warm.WarmModel``) and the Pyomo engine on the same points; on the default
+grid, the sweep's path (``models.mip_warm.MipWarm``: a MIP point proved from earlier points),
+the old warm path (HiGHS's branch and cut at every point), a cold solve and ``sourcing solve``
+run once per point, with how each point was proved; the proofs on the other sweeps of
+``inputs/sweeps`` and at other MIP gaps; a sweep's throughput with 1, 2, ... Dask workers.
+Prints figures and writes them to ``benchmarks/out/sweep.json``; it is not a test.
 
     python benchmarks/bench_sweep.py [--points 40] [--pyomo-every 5] [--cli-points 5]
-        [--workers-list 1,2] [--no-medium-workers] [--no-workers]
+        [--old-exact-every 10] [--no-proofs] [--workers-list 1,2] [--no-medium-workers]
+        [--no-workers]
 
 What each figure means, and the targets: ``benchmarks/README.md``, section "Sweeps".
 """
@@ -38,11 +42,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from bench_engines import log, machine, table, timed  # the same folder: shared helpers
+from sweep_proofs import (
+    exact_options,
+    measure_other_gaps,
+    measure_other_sweeps,
+    new_point,
+    proof_warnings,
+    proofs_line,
+    proofs_table,
+    whole_points,
+)
 
 from models import highs_build, highs_warm
 from models import highs_engine as he
+from models.branching import rel_gap_of
 from models.data import compile_scenario
 from models.highs_warm import WarmModel
+from models.mip_warm import MipWarm
 from models.solution import SolveOptions
 from optimizer.inputs.synthetic import synthetic_scenario
 from optimizer.sweep import point_metrics as fig
@@ -60,9 +76,11 @@ OUT = Path(__file__).resolve().parent / "out" / "sweep.json"
 MEDIUM = (20, 15, 120)  # materials x suppliers x months of the generated scenario (seed 0)
 OBJECTIVE_RTOL = 1e-6
 TARGET_WARM_VS_COLD = 4.0  # medium: in-process cold rebuild + solve / warm, mean per point
-TARGET_WARM_VS_CLI = 20.0  # default: `sourcing solve` subprocess / warm, mean per point
+TARGET_NEW_VS_CLI = 20.0  # default: `sourcing solve` subprocess / the sweep's path, per point
 COLD = SolveOptions(threads=1, algorithm="simplex")
-ONE_THREAD = SolveOptions(threads=1)
+ONE_THREAD = SolveOptions(threads=1)  # the old sweep's options: HiGHS's default MIP gap
+OLD_GAP = rel_gap_of(ONE_THREAD)
+NO_PROBES = ("--probe-limit", "0")  # `sourcing solve` without re-solving the policies' prices
 
 # A grid over the medium scenario as a user would write it: C00's general share cap (0.6 in the
 # base), one supplier's prices, the default stockpile cover. The last parameter varies fastest,
@@ -122,10 +140,11 @@ def prepare_points(sweep: Sweep, points: pd.DataFrame) -> tuple[list, list[float
 # --------------------------------------------------------------------------------------------
 
 
-def cold_point(scenario) -> dict:
-    """Compile, build, a fresh HiGHS instance, dual simplex from scratch, figures."""
+def cold_point(scenario, options: SolveOptions = COLD) -> dict:
+    """Compile, build, a fresh HiGHS instance, dual simplex from scratch (a MIP: branch and
+    cut, then the LP with the decisions fixed), figures."""
     compile_s, data = timed(lambda: compile_scenario(scenario))
-    solve_s, solution = timed(lambda: he.solve(data, COLD))
+    solve_s, solution = timed(lambda: he.solve(data, options))
     figures_s, row = timed(lambda: point_figures(data, solution))
     return {
         "compile_s": compile_s,
@@ -137,6 +156,7 @@ def cold_point(scenario) -> dict:
         "path_s": compile_s + solve_s + figures_s,
         "status": str(solution.status),
         "objective": solution.objective,
+        "bound": solution.best_bound,
         "costs": {key: row.get(key) for key in COST_COLUMNS},
     }
 
@@ -202,17 +222,24 @@ def summary(records: list[dict]) -> dict:
     }
 
 
-def disagreements(label: str, ids: list[int], cold: list[dict], other: list[dict], name: str):
+def disagreements(
+    label: str,
+    ids: list[int],
+    cold: list[dict],
+    other: list[dict],
+    name: str,
+    rtol: float = OBJECTIVE_RTOL,
+):
     """Warnings: a point whose status or objective differs from the cold path's."""
     warnings = []
     for point, ref, run in zip(ids, cold, other, strict=True):
         a, b = ref["objective"], run["objective"]
         if run["status"] != ref["status"]:
             warnings.append(f"{label} point {point}: {name} {run['status']}, cold {ref['status']}")
-        elif run["status"] == "optimal" and abs(a - b) > OBJECTIVE_RTOL * max(1.0, abs(a)):
+        elif run["status"] == "optimal" and abs(a - b) > rtol * max(1.0, abs(a)):
             warnings.append(
                 f"{label} point {point}: {name} objective {b!r} differs from the cold path's "
-                f"{a!r} by more than {OBJECTIVE_RTOL:g} relative"
+                f"{a!r} by more than {rtol:g} relative"
             )
     return warnings
 
@@ -332,7 +359,12 @@ def profile_warm(sweep: Sweep, scenarios: list) -> dict:
 def profile_point(model: WarmModel, scenario, pieces: Pieces) -> None:
     """What ``WarmModel.solve`` and ``point_figures`` do for one point, step by step."""
     base, data, lp = model.scenario, model.data, model.lp
-    check_s, changes = timed(lambda: highs_warm._structure_changes(scenario, base, data))
+
+    def check():
+        demand = highs_warm._demand_cells(scenario, data)
+        return highs_warm._structure_changes(scenario, base, data, demand)
+
+    check_s, changes = timed(check)
     pieces.add("structure_check", check_s)
     if changes:
         pieces.run("rebuild", lambda: model._build(scenario))
@@ -363,37 +395,76 @@ def lp_default_sweep(folder: Path) -> Path:
 
 
 def measure_default(args, folder: Path, sweep_file: Path) -> dict:
+    """The default grid, point after point: the sweep's path (``MipWarm``, within the base
+    scenario's gap), the old warm path (``WarmModel``: HiGHS's branch and cut at every point,
+    with the options the sweep had before: HiGHS's default gap), the old path at the
+    scenario's gap on every ``--old-exact-every``-th point, an independent cold solve of every
+    point at the scenario's gap, and ``sourcing solve`` on ``--cli-points`` points."""
     sweep = load_sweep(sweep_file)
     folder = folder / sweep.scenario.name
     points = spread(sweep.points(), args.default_points)
     ids = points["point"].tolist()
     scenarios, apply_s = prepare_points(sweep, points)
-    size = highs_build.build_model(compile_scenario(sweep.scenario)).size
-    log(f"default {sweep.scenario.name}: {len(ids)} points, {size.variables:,} variables")
-    setup_s, model = timed(lambda: WarmModel(sweep.scenario, ONE_THREAD))
-    warm = run_path("warm", scenarios, apply_s, lambda scenario: warm_point(model, scenario))
-    cold = run_path("cold", scenarios, apply_s, cold_point)
-    cli = measure_cli(args.cli_points, folder, ids, scenarios, warm)
-    summaries = {"warm": summary(warm), "cold": summary(cold)}
+    lp = highs_build.build_model(compile_scenario(sweep.scenario))
+    options = exact_options(sweep)
+    log(f"default {sweep.scenario.name}: {len(ids)} points, {lp.size.variables:,} variables")
+    setup_s, model = timed(lambda: MipWarm(sweep.scenario, options))
+    new = run_path("new", scenarios, apply_s, lambda scenario: new_point(model, scenario))
+    log("  whole sweep points (solve_point)")
+    whole = whole_points(sweep, points.to_dict("records"))
+    old_setup_s, old_model = timed(lambda: WarmModel(sweep.scenario, ONE_THREAD))
+    old = run_path("old", scenarios, apply_s, lambda scenario: warm_point(old_model, scenario))
+    every = args.old_exact_every
+    subset = list(range(0, len(ids), every)) if every > 0 and lp.is_mip else []
+    old_exact = []
+    if subset:
+        exact = WarmModel(sweep.scenario, options)
+        old_exact = run_path("old at the scenario's gap", [scenarios[i] for i in subset],
+                             [apply_s[i] for i in subset],
+                             lambda scenario: warm_point(exact, scenario))  # fmt: skip
+    cold = run_path("cold", scenarios, apply_s, lambda scenario: cold_point(scenario, options))
+    cli = measure_cli(args.cli_points, folder, ids, scenarios, new)
+    lean = measure_cli(args.cli_points, folder, ids, scenarios, new, NO_PROBES)
+    summaries = {"new": summary(new), "whole": summary(whole), "old": summary(old),
+                 "cold": summary(cold)}  # fmt: skip
+    if old_exact:
+        summaries["old_exact"] = summary(old_exact)
+        summaries["new_on_old_exact_points"] = summary([new[i] for i in subset])
     if cli:
+        on_cli = [ids.index(r["point"]) for r in cli]
         summaries["cli"] = summary(cli)
-        summaries["warm_on_cli_points"] = summary([warm[ids.index(r["point"])] for r in cli])
+        summaries["cli_no_probes"] = summary(lean)
+        summaries["new_on_cli_points"] = summary([new[i] for i in on_cli])
+        summaries["whole_on_cli_points"] = summary([whole[i] for i in on_cli])
+        summaries["old_on_cli_points"] = summary([old[i] for i in on_cli])
+    gap = rel_gap_of(options)
     return {
         "sweep": str(DEFAULT_SWEEP.relative_to(ROOT)),
         "scenario": sweep.scenario.name,
-        "mip": bool(sweep.scenario.is_mip),
-        **size.as_dict(),
+        "mip": bool(lp.is_mip),
+        "decisions": int(lp.integrality.sum()),
+        "mip_rel_gap": gap,
+        **lp.size.as_dict(),
         "points": len(ids),
-        "warm_setup_s": setup_s,
-        "warm_rebuilds": model.rebuilds,
-        "warm": warm,
+        "new_setup_s": setup_s,
+        "new_rebuilds": model.rebuilds,
+        "old_setup_s": old_setup_s,
+        "old_rebuilds": old_model.rebuilds,
+        "new": new,
+        "whole": whole,
+        "old": old,
+        "old_exact": old_exact,
+        "old_exact_points": [ids[i] for i in subset],
         "cold": cold,
         "cli": cli,
+        "cli_no_probes": lean,
         "imports_s": python_imports_seconds() if cli else None,
         "summaries": summaries,
-        "cost_mismatch": cost_mismatch(ids, cold, warm),
-        "warnings": disagreements("default", ids, cold, warm, "warm")
-        + [warning for run in cli for warning in run["warnings"]],
+        "cost_mismatch": cost_mismatch(ids, cold, new),
+        "warnings": proof_warnings("default", ids, cold, new, gap)
+        + proof_warnings("default (solve_point)", ids, cold, whole, gap)
+        + disagreements("default", ids, cold, old, "old", max(OBJECTIVE_RTOL, OLD_GAP))
+        + [warning for run in cli + lean for warning in run["warnings"]],
     }
 
 
@@ -413,18 +484,28 @@ def sourcing_command() -> str:
     return found
 
 
-def measure_cli(count: int, folder: Path, ids: list[int], scenarios: list, warm: list[dict]):
-    """``sourcing solve <folder> --out <dir>`` as a subprocess for ``count`` points spread over
-    the grid; each point's scenario folder is written first (``Scenario.write``), untimed."""
+def measure_cli(
+    count: int,
+    folder: Path,
+    ids: list[int],
+    scenarios: list,
+    new: list[dict],
+    options: tuple[str, ...] = (),
+):
+    """``sourcing solve <folder> --out <dir> [options]`` as a subprocess for ``count`` points
+    spread over the grid; each point's scenario folder is written first (``Scenario.write``),
+    untimed."""
     if count <= 0:
         return []
     command = sourcing_command()
     runs = []
     for index in sorted(set(np.linspace(0, len(ids) - 1, count).round().astype(int))):
         point = ids[index]
-        where = scenarios[index].write(folder / f"cli-{point}" / "scenario")
-        out = folder / f"cli-{point}" / "result"
-        argv = [command, "solve", str(where), "--out", str(out)]
+        where = folder / f"cli-{point}" / "scenario"
+        if not where.exists():
+            scenarios[index].write(where)
+        out = folder / f"cli-{point}" / ("result" + "".join(options))
+        argv = [command, "solve", str(where), "--out", str(out), *options]
         seconds, done = timed(
             lambda a=argv: subprocess.run(
                 a, cwd=folder, capture_output=True, text=True, env=USER_ENVIRONMENT
@@ -432,7 +513,7 @@ def measure_cli(count: int, folder: Path, ids: list[int], scenarios: list, warm:
         )
         found = out / "summary.json"
         objective = json.loads(found.read_text())["objective_usd"] if found.exists() else None
-        reference, warnings = warm[index]["objective"], []
+        reference, warnings = new[index]["objective"], []
         if done.returncode != 0 or objective is None:
             tail = done.stderr.strip()[-300:]
             warnings.append(
@@ -441,11 +522,11 @@ def measure_cli(count: int, folder: Path, ids: list[int], scenarios: list, warm:
         elif abs(objective - reference) > OBJECTIVE_RTOL * max(1.0, abs(reference)):
             warnings.append(
                 f"default point {point}: `sourcing solve` objective {objective!r} differs from "
-                f"the warm path's {reference!r}"
+                f"the new path's {reference!r}"
             )
         runs.append({"point": point, "total_s": seconds, "exit_code": done.returncode,
                      "objective": objective, "warnings": warnings})  # fmt: skip
-        log(f"  sourcing solve: point {point}, {seconds:.2f} s")
+        log(f"  sourcing solve {' '.join(options)}: point {point}, {seconds:.2f} s")
     return runs
 
 
@@ -643,39 +724,84 @@ def profile_table(m: dict) -> str:
     return table(title, ["piece", "mean", "median", "%"], rows)
 
 
+DEFAULT_PATHS = (  # label, key, what 'x new' compares with: the new path on the same points
+    ("new: MipWarm (in-process)", "new", "new"),
+    ("new, whole sweep point: solve_point", "whole", "new"),
+    ("old: WarmModel.solve, as before", "old", "new"),
+    ("old at the scenario's gap", "old_exact", "new_on_old_exact_points"),
+    ("cold: compile + solve (in-process)", "cold", "new"),
+    ("sourcing solve (subprocess)", "cli", "new_on_cli_points"),
+    ("sourcing solve --probe-limit 0", "cli_no_probes", "new_on_cli_points"),
+)
+
+
 def default_tables(d: dict, number: int) -> str:
     sums = d["summaries"]
-    paths = [("warm (in-process)", "warm"), ("cold (in-process)", "cold")]
-    if d["cli"]:
-        paths.append(("sourcing solve (subprocess)", "cli"))
     rows = [
         [label, str(sums[key]["points"]), ms(sums[key]["mean_s"]), ms(sums[key]["median_s"])]
-        + [f"{ratio(sums[key], sums['warm']):.1f}"]
-        for label, key in paths
+        + [f"{ratio(sums[key], sums[base]):.1f}"]
+        for label, key, base in DEFAULT_PATHS
+        if key in sums
     ]
+    kind = f"MIP, {d['decisions']} yes/no decisions" if d["mip"] else "LP"
+    gap = f", mip_rel_gap {d['mip_rel_gap']:g}" if d["mip"] else ""
     title = (
-        f"{number}. Default grid on {d['scenario']} ({'MIP' if d['mip'] else 'LP'}, "
-        f"{d['variables']:,} vars), {d['sweep']} "
-        f"({d['points']} points): time per point in milliseconds"
+        f"{number}. Default grid on {d['scenario']} ({kind}, {d['variables']:,} vars{gap}), "
+        f"{d['sweep']} ({d['points']} points): time per point in milliseconds"
     )
-    lines = [table(title, ["path", "points", "mean", "median", "x warm"], rows)]
-    statuses = pd.Series([r["status"] for r in d["warm"]]).value_counts().to_dict()
+    lines = [table(title, ["path", "points", "mean", "median", "x new"], rows)]
+    statuses = pd.Series([r["status"] for r in d["new"]]).value_counts().to_dict()
+    lps = statistics.fmean(r["lps"] for r in d["new"])
     lines.append(
-        f"warm: the model built once in {ms(d['warm_setup_s'])} ms; {d['warm_rebuilds']} of "
-        f"{d['points']} solves rebuilt; statuses "
+        f"new: the model built once in {ms(d['new_setup_s'])} ms; {d['new_rebuilds']} of "
+        f"{d['points']} points rebuilt it; statuses "
         + ", ".join(f"{name} {count}" for name, count in statuses.items())
+        + f"; proofs: {proofs_line(d['new'])}; {lps:.1f} LPs a point on average"
     )
+    if d["mip"]:
+        lines.append(
+            f"old: WarmModel.solve as the sweep ran it before, HiGHS's branch and cut from the "
+            f"root at every point with SolveOptions(threads=1): HiGHS's default gap "
+            f"{OLD_GAP:g}, not the scenario's {d['mip_rel_gap']:g}; built in "
+            f"{ms(d['old_setup_s'])} ms, {d['old_rebuilds']} rebuilds"
+        )
+    if d["old_exact"]:
+        lines.append(
+            f"old at the scenario's gap: points {', '.join(map(str, d['old_exact_points']))}; "
+            f"'x new' against the new path's mean on those points "
+            f"({ms(sums['new_on_old_exact_points']['mean_s'])} ms)"
+        )
     if d["cli"]:
         lines.append(
-            f"sourcing solve: points {', '.join(str(r['point']) for r in d['cli'])}, writing "
-            f"each point's folder not timed; the warm path's mean on those points "
-            f"{ms(sums['warm_on_cli_points']['mean_s'])} ms; Python + the CLI's imports alone "
-            f"take {ms(d['imports_s'])} ms"
+            f"sourcing solve: the whole command per point (points "
+            f"{', '.join(str(r['point']) for r in d['cli'])}), writing each point's scenario "
+            f"folder not timed; 'x new' against the new path's mean on those points "
+            f"({ms(sums['new_on_cli_points']['mean_s'])} ms; whole sweep points "
+            f"{ms(sums['whole_on_cli_points']['mean_s'])} ms; the old path's "
+            f"{ms(sums['old_on_cli_points']['mean_s'])} ms); --probe-limit 0: the same command "
+            f"without re-solving the policies' prices; Python + the CLI's imports alone take "
+            f"{ms(d['imports_s'])} ms"
         )
     return "\n".join(lines) + "\n"
 
 
-def workers_table(runs: list[dict]) -> str:
+def proofs_section(proofs: dict, number: int) -> str:
+    notes = (
+        "mean, median: ms a point (the new path, figures included); LPs: LPs solved a point; "
+        "solve: ms of an independent\nsolve of a point (compile + HiGHS's branch and cut + "
+        "the fixed LP); agree: every point's status, and objective within the gap, as the\n"
+        "independent solve's\n"
+    )
+    return (
+        proofs_table(f"{number}. How the points were proved: the other sweeps over "
+                     "the MIP default (its gap, 0)", proofs["sweeps"])
+        + proofs_table("   ... and the default grid at other MIP gaps than its own",
+                       proofs["gaps"])
+        + notes
+    )  # fmt: skip
+
+
+def workers_table(runs: list[dict], number: int) -> str:
     headers = (
         "grid,workers,points,wall,points/s,speed-up,cluster up,first point,cluster down,"
         "w/o cluster,points/s,speed-up,work,ms/point,processes,rebuilds"
@@ -689,8 +815,8 @@ def workers_table(runs: list[dict]) -> str:
         for r in runs
     ]
     title = (
-        "4. Throughput: run_sweep(workers=w, restart=True), a LocalCluster process per worker, "
-        "HiGHS one thread each (seconds)"
+        f"{number}. Throughput: run_sweep(workers=w, restart=True), a LocalCluster process per "
+        "worker, HiGHS one thread each (seconds)"
     )
     notes = (
         "speed-up: 1 worker's wall time / w workers'; 'w/o cluster': wall time minus the "
@@ -707,7 +833,7 @@ def target_line(what: str, value: float, target: float, detail: str) -> str:
     return f"  {what}: {value:.1f}x ({detail}; target >= {target:g}x): {verdict}"
 
 
-def verdict(m: dict, defaults: list[dict]) -> list[str]:
+def verdict(m: dict, defaults: list[dict], proofs: list[dict]) -> list[str]:
     cold, warm = m["summaries"]["cold"], m["summaries"]["warm"]
     lines = [
         "Targets:",
@@ -720,24 +846,42 @@ def verdict(m: dict, defaults: list[dict]) -> list[str]:
     ]
     for d in defaults:
         if not d["cli"]:
-            lines.append("  warm vs `sourcing solve`: not measured (--cli-points 0)")
+            lines.append("  new path vs `sourcing solve`: not measured (--cli-points 0)")
             continue
-        cli, warm = d["summaries"]["cli"], d["summaries"]["warm_on_cli_points"]
+        sums = d["summaries"]
+        cli, whole = sums["cli"], sums["whole_on_cli_points"]
         lines.append(
             target_line(
-                f"warm vs `sourcing solve` per point, default grid on {d['scenario']}",
-                ratio(cli, warm),
-                TARGET_WARM_VS_CLI,
-                f"{ms(cli['mean_s'])} ms / {ms(warm['mean_s'])} ms on the same points",
+                f"a sweep point (solve_point) vs `sourcing solve`, default grid on {d['scenario']}",
+                ratio(cli, whole),
+                TARGET_NEW_VS_CLI,
+                f"{ms(cli['mean_s'])} ms / {ms(whole['mean_s'])} ms on the same points; "
+                f"against all {d['points']} points' mean, {ms(sums['whole']['mean_s'])} ms: "
+                f"{ratio(cli, sums['whole']):.1f}x; MipWarm.solve + figures alone "
+                f"{ratio(cli, sums['new_on_cli_points']):.1f}x, the old path "
+                f"{ratio(cli, sums['old_on_cli_points']):.1f}x",
+            )
+        )
+        lean = sums["cli_no_probes"]
+        lines.append(
+            target_line(
+                f"a sweep point (solve_point) vs `sourcing solve --probe-limit 0`, default grid "
+                f"on {d['scenario']}",
+                ratio(lean, whole),
+                TARGET_NEW_VS_CLI,
+                f"{ms(lean['mean_s'])} ms / {ms(whole['mean_s'])} ms on the same points; the "
+                f"old path {ratio(lean, sums['old_on_cli_points']):.1f}x",
             )
         )
     warnings = m["warnings"] + [w for d in defaults for w in d["warnings"]]
+    warnings += [w for result in proofs for w in result["warnings"]]
     for label, record in [("medium", m)] + [(d["scenario"], d) for d in defaults]:
         bad = record["cost_mismatch"]
         if bad["points"]:
+            count = len(record["new"] if "new" in record else record["warm"])
             warnings.append(
                 f"{label}: the warm path's cost figures (purchase_usd, tariff_usd, ...) differ "
-                f"from the cold path's at {len(bad['points'])} of {len(record['warm'])} points "
+                f"from the cold path's at {len(bad['points'])} of {count} points "
                 f"(up to {bad['worst_relative']:.2%}) while the objectives agree: "
                 "the warm path's figures do not price the plan with the point's numbers"
             )
@@ -745,7 +889,8 @@ def verdict(m: dict, defaults: list[dict]) -> list[str]:
     if not warnings:
         lines.append(
             f"Every path agrees with the cold path on every point's status and objective "
-            f"(relative {OBJECTIVE_RTOL:g})."
+            f"(relative {OBJECTIVE_RTOL:g}; the old path within its gap {OLD_GAP:g}); every "
+            "point of the new path is within the gap of its bound and of the cold path's."
         )
     return lines
 
@@ -776,6 +921,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--pyomo-every", type=int, default=5, help="Pyomo on every Nth medium point; 0: none")
     add("--default-points", type=int, default=0, help="points of the default grid; 0: all")
     add("--cli-points", type=int, default=5, help="`sourcing solve` runs on the default grid")
+    add("--old-exact-every", type=int, default=10, help="old path at the scenario's gap: every Nth")
+    add("--no-proofs", action="store_true", help="skip the proofs of the other sweeps and gaps")
     add("--workers-list", type=lambda text: [int(w) for w in text.split(",")], default=[1, 2])
     add("--no-medium-workers", action="store_true", help="throughput on the default grid only")
     add("--no-workers", action="store_true", help="skip the throughput runs")
@@ -796,6 +943,12 @@ def main(argv: list[str] | None = None) -> None:
         defaults = [measure_default(args, folder, DEFAULT_SWEEP)]
         if not args.no_lp_default:
             defaults.append(measure_default(args, folder, lp_default_sweep(folder)))
+        loads = [round(os.getloadavg()[0], 2)]
+        proofs = {"sweeps": [], "gaps": []}
+        if not args.no_proofs:
+            proofs["sweeps"] = measure_other_sweeps(args.default_points)
+            proofs["gaps"] = measure_other_gaps(load_sweep(DEFAULT_SWEEP), args.default_points)
+            loads.append(round(os.getloadavg()[0], 2))
         workers = [] if args.no_workers else measure_all_workers(args, folder)
     load_after = round(os.getloadavg()[0], 2)
     blas = ", ".join(f"{name}={os.environ[name]}" for name in BLAS_THREADS)
@@ -803,17 +956,24 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bench_sweep  {datetime.date.today()}  {info['cpus']} cores  {info['cpu']}")
     print(f"Python {info['python']}, HiGHS {info['highs']}, Pyomo {info['pyomo']}, ", end="")
     print(f"Dask {info['dask']}, {info['platform']}")
-    print(f"load average (1 min): {info['load_average_1min']} before, {load_after} after; {blas}\n")
+    during = ", ".join(map(str, loads))
+    print(f"load average (1 min): {info['load_average_1min']} before, {during} after the per-point "
+          f"parts, {load_after} after; {blas}\n")  # fmt: skip
     print(medium_tables(medium))
     print(profile_table(medium))
     for number, default in enumerate(defaults, start=2):
         print(default_tables(default, number))
+    number = 2 + len(defaults)
+    if proofs["sweeps"]:
+        print(proofs_section(proofs, number))
+        number += 1
     if workers:
-        print(workers_table(workers))
-    print("\n".join(verdict(medium, defaults)))
+        print(workers_table(workers, number))
+    print("\n".join(verdict(medium, defaults, proofs["sweeps"] + proofs["gaps"])))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     record = {"date": str(datetime.date.today()), "machine": info, "load_average_after": load_after,
-              "arguments": vars(args), "medium": medium, "defaults": defaults, "workers": workers,
+              "loads": loads, "arguments": vars(args), "medium": medium, "defaults": defaults,
+              "proofs": proofs, "workers": workers,
               "seconds": time.perf_counter() - started}  # fmt: skip
     args.out.write_text(json.dumps(record, indent=2, default=str) + "\n")
     print(f"\nFigures written to {args.out} ({time.perf_counter() - started:.0f} s in all)")

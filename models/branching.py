@@ -34,7 +34,7 @@ class Outcome:
     status: Status
     words: str
     objective: float | None = None
-    bound: float | None = None  # the least bound of the nodes left open (the objective if none)
+    bound: float | None = None  # the least bound of the nodes left open or pruned by the gap
     nodes: int = 0
     iterations: int = 0
     gap: float | None = None  # a MIP's relative gap between objective and bound
@@ -46,16 +46,24 @@ def branch_and_bound(
     lower: np.ndarray,
     upper: np.ndarray,
     options: SolveOptions,
+    incumbent: tuple[float, np.ndarray] | None = None,
 ) -> Outcome:
     """Minimise the LP held by ``highs`` (its integrality cleared) with ``columns`` integer
     within [lower, upper]. On return ``highs`` holds the optimum with those columns fixed to
-    their integer values (so a caller can change bounds and re-solve from its basis)."""
+    their integer values (so a caller can change bounds and re-solve from its basis).
+    ``incumbent``: the objective of a known plan and its values of ``columns`` (integers
+    within [lower, upper], the objective that of the LP with them fixed): the search starts
+    with it as its best plan, and nodes that cannot beat it by the gaps are pruned."""
     started = time.perf_counter()
     columns = np.asarray(columns, dtype=np.int32)
-    rel_gap = REL_GAP if options.mip_rel_gap is None else float(options.mip_rel_gap)
+    rel_gap = rel_gap_of(options)
     best, best_box = np.inf, None
+    if incumbent is not None:
+        known = np.asarray(incumbent[1], dtype=float)
+        best, best_box = float(incumbent[0]), (known, known, known)
     open_nodes = [(-np.inf, 0, lower, upper)]  # (parent's bound, order made, lower, upper)
     made = nodes = iterations = 0
+    pruned = np.inf  # the least bound of the nodes pruned by the gap: still a bound
     status, words = Status.OPTIMAL, ""
     while open_nodes:
         bound, _, lo, hi = open_nodes[0]
@@ -72,6 +80,7 @@ def branch_and_bound(
             heapq.heappush(open_nodes, (bound, -1, lo, hi))
             break
         if objective >= _cutoff(best, rel_gap):
+            pruned = min(pruned, objective)
             continue
         away = np.abs(values - np.round(values))
         j = int(np.argmax(away))
@@ -85,7 +94,7 @@ def branch_and_bound(
         if status is Status.OPTIMAL:
             status, words = Status.INFEASIBLE, "Infeasible"
         return Outcome(status, words, nodes=nodes, iterations=iterations)
-    left = min((n[0] for n in open_nodes), default=best)
+    left = min(min((n[0] for n in open_nodes), default=best), pruned)
     limit = options.time_limit_s  # the clean re-solves below are warm and short: no limit
     highs.setOptionValue("time_limit", float("inf"))
     integral, lo, hi = best_box
@@ -104,7 +113,18 @@ def branch_and_bound(
 
 def _cutoff(best: float, rel_gap: float) -> float:
     """A node whose bound reaches this cannot improve the incumbent ``best`` by the gaps."""
-    return best - max(ABS_GAP, rel_gap * abs(best)) if np.isfinite(best) else np.inf
+    return best - allowed_gap(best, rel_gap) if np.isfinite(best) else np.inf
+
+
+def allowed_gap(incumbent: float, rel_gap: float) -> float:
+    """How far a valid bound may lie below ``incumbent`` for it to count as optimal: HiGHS's
+    rule, ``max(mip_abs_gap, mip_rel_gap x |incumbent|)``."""
+    return max(ABS_GAP, rel_gap * abs(incumbent))
+
+
+def rel_gap_of(options: SolveOptions) -> float:
+    """The relative MIP gap ``options`` asks for (HiGHS's default where unset)."""
+    return REL_GAP if options.mip_rel_gap is None else float(options.mip_rel_gap)
 
 
 def _solve_node(highs, columns, lo, hi, options, started):

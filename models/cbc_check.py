@@ -7,11 +7,13 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import pulp
+from typing import TYPE_CHECKING
 
 from models.data import ModelData
 from models.highs_engine import write_model
+
+if TYPE_CHECKING:
+    import pulp  # imported where CBC runs: --verify only
 
 RELATIVE_AGREEMENT = 1e-6
 
@@ -31,6 +33,8 @@ class Verification:
 def cbc() -> pulp.LpSolver:
     """CBC as PuLP ships it: the ``cbcbox`` binary of ``pulp[cbc]`` (PuLP >= 3.3), else the
     binary bundled inside older PuLP releases."""
+    import pulp
+
     solver = pulp.COIN_CMD(msg=False)
     if solver.available():
         return solver
@@ -45,6 +49,8 @@ def verify_with_cbc(data: ModelData, objective_usd: float | None) -> Verificatio
     ``objective_usd`` is ``None`` when our engine found the model infeasible; CBC agrees when it
     finds the same.
     """
+    import pulp  # slow to import: loaded only when asked to verify
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sourcing-verify-") as folder:
         path = Path(folder) / "model.mps"

@@ -15,9 +15,16 @@ def landed_cost(price, tariff_pct, freight):
 def arrive_cost(arrive: pd.DataFrame) -> np.ndarray:
     """The objective coefficient of each arrival: its landed cost; a contracted tonne's price is
     paid on the contract's ``paid`` variable, so it carries only its duty and freight."""
-    contracted = arrive["contract_k"].to_numpy() >= 0
-    landed = arrive["landed_usd_per_t"].to_numpy(dtype=float)
-    return landed - np.where(contracted, arrive["price_usd_per_t"].to_numpy(dtype=float), 0.0)
+    return arrival_costs(
+        arrive["landed_usd_per_t"].to_numpy(dtype=float),
+        arrive["price_usd_per_t"].to_numpy(dtype=float),
+        arrive["contract_k"].to_numpy() >= 0,
+    )
+
+
+def arrival_costs(landed: np.ndarray, price: np.ndarray, contracted: np.ndarray) -> np.ndarray:
+    """:func:`arrive_cost` of arrays: landed costs, prices and whether under a contract."""
+    return landed - np.where(contracted, price, 0.0)
 
 
 def capital_recovery_factor(rate_pct: float, years: float) -> float:

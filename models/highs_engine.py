@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,7 +70,13 @@ def new_highs(options: SolveOptions, algorithm: str) -> highspy.Highs:
     return highs
 
 
-def pass_model(highs: highspy.Highs, lp: LinearProgram) -> None:
+def pass_model(
+    highs: highspy.Highs, lp: LinearProgram, names: tuple[list[str], list[str]] | None = None
+) -> None:
+    """Hand the LP to HiGHS in one call; ``names`` (columns, rows) go with it in the same call."""
+    if names is not None:
+        _pass_named(highs, lp, *names)
+        return
     matrix = lp.matrix
     status = highs.passModel(
         len(lp.cost),
@@ -92,6 +99,30 @@ def pass_model(highs: highspy.Highs, lp: LinearProgram) -> None:
         raise RuntimeError("HiGHS rejected the model")
 
 
+def _pass_named(
+    highs: highspy.Highs, lp: LinearProgram, columns: list[str], rows: list[str]
+) -> None:
+    """The LP with its column and row names as one ``HighsLp`` (the names cross into HiGHS
+    as two lists, not one call per name)."""
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(lp.cost), len(lp.row_lower)
+    model.col_cost_, model.col_lower_, model.col_upper_ = lp.cost, lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    matrix = model.a_matrix_
+    matrix.format_ = highspy.MatrixFormat.kColwise
+    matrix.num_col_, matrix.num_row_ = model.num_col_, model.num_row_
+    matrix.start_ = lp.matrix.indptr.astype(np.int32)
+    matrix.index_ = lp.matrix.indices.astype(np.int32)
+    matrix.value_ = lp.matrix.data.astype(float)
+    model.a_matrix_ = matrix
+    model.col_names_, model.row_names_ = columns, rows
+    if highs.passModel(model) == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+    if lp.is_mip:
+        every = np.arange(len(lp.cost), dtype=np.int32)
+        highs.changeColsIntegrality(len(every), every, lp.integrality.astype(np.uint8))
+
+
 def run(highs: highspy.Highs) -> None:
     """``highs.run()``; when presolve finds the model infeasible *or* unbounded, once more
     without presolve, which tells which. (By-product sales have negative costs, so an unlimited
@@ -103,15 +134,27 @@ def run(highs: highspy.Highs) -> None:
         highs.setOptionValue("presolve", "choose")  # HiGHS's default, which new_highs keeps
 
 
-def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
+def solve(
+    data: ModelData,
+    options: SolveOptions | None = None,
+    *,
+    keep: bool = False,
+    on_built: Callable[[LinearProgram], None] | None = None,
+) -> Solution:
     """Build the model, solve it with HiGHS and return the solution aligned with ``data``.
 
     A model with yes/no decisions is solved as a MIP (branch and cut); its duals and cost
     ranging are then those of the LP with every decision fixed at its chosen value.
+    ``keep``: the solved instance and its LP stay on ``solution.instance`` (a MIP's is then the
+    LP with the decisions fixed). ``on_built(lp)`` runs before the solve (to write the model
+    file from the same build).
     """
     options = options or SolveOptions()
     started = time.perf_counter()
     lp = build_model(data)
+    if on_built is not None:
+        on_built(lp)
+        started = time.perf_counter()  # writing the model file is not building it
     algorithm = "mip" if lp.is_mip else choose_algorithm(options.algorithm, lp.size.nonzeros)
     highs = new_highs(options, "choose" if lp.is_mip else algorithm)
     pass_model(highs, lp)
@@ -125,6 +168,8 @@ def solve(data: ModelData, options: SolveOptions | None = None) -> Solution:
     solution.solve_seconds = solved - built
     solution.read_seconds = time.perf_counter() - solved - solution.ranging_seconds
     solution.algorithm = algorithm
+    if keep:
+        solution.instance = (highs, lp)
     return solution
 
 
@@ -244,17 +289,14 @@ def _read_cost_ranging(highs: highspy.Highs, lp: LinearProgram, solution: Soluti
     solution.arrive_cost_high = np.asarray(ranging.col_cost_up.value_)[arrive]
 
 
-def write_model(data: ModelData, path: str | Path, names: bool = True) -> None:
-    """Write the LP as an MPS or LP file (by extension), with readable names unless ``names``
-    is false (HiGHS then writes c0, c1, ... and r0, r1, ...)."""
-    lp = build_model(data)
+def write_model(
+    data: ModelData, path: str | Path, names: bool = True, lp: LinearProgram | None = None
+) -> None:
+    """Write the LP (``lp``, else built from ``data``) as an MPS or LP file (by extension), with
+    readable names unless ``names`` is false (HiGHS then writes c0, c1, ... and r0, r1, ...)."""
+    lp = lp if lp is not None else build_model(data)
     highs = new_highs(SolveOptions(), "simplex")
-    pass_model(highs, lp)
-    if names:
-        for index, name in enumerate(column_names(data)):
-            highs.passColName(index, name)
-        for index, name in enumerate(row_names(data)):
-            highs.passRowName(index, name)
+    pass_model(highs, lp, (column_names(data), row_names(data)) if names else None)
     if highs.writeModel(str(path)) == highspy.HighsStatus.kError:
         raise OSError(f"HiGHS could not write the model to {path}")
 

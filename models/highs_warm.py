@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 import pandas as pd
 
@@ -69,14 +70,7 @@ class WarmModel:
         """Solve ``scenario``; the flag says whether it was a warm re-solve (else a rebuild).
         Afterwards ``point`` is the model data with this scenario's numbers (for its figures)."""
         started = time.perf_counter()
-        point = point_data(scenario, self.scenario, self.data)
-        warm = point is not None
-        if warm:
-            self._change(numbers_for(point, self.lp, base=self.numbers))
-            self.point = point
-        else:
-            self.rebuilds += 1
-            self._build(scenario)
+        warm = self.load(scenario)
         changed = time.perf_counter()
         run(self.highs)
         solved = time.perf_counter()
@@ -86,6 +80,19 @@ class WarmModel:
         solution.read_seconds = time.perf_counter() - solved
         solution.algorithm = "simplex"
         return solution, warm
+
+    def load(self, scenario: Scenario) -> bool:
+        """Give the model ``scenario``'s numbers without solving: changed in place (true; HiGHS
+        keeps its basis) or, where the structure differs, rebuilt (false). Afterwards ``point``
+        is the model data with this scenario's numbers."""
+        point = point_data(scenario, self.scenario, self.data)
+        if point is None:
+            self.rebuilds += 1
+            self._build(scenario)
+            return False
+        self._change(numbers_for(point, self.lp, base=self.numbers))
+        self.point = point
+        return True
 
     def _change(self, new: Numbers) -> None:
         """Push only what differs; HiGHS keeps its basis across these changes."""
@@ -127,29 +134,65 @@ class WarmModel:
         data: ModelData,
         options: SolveOptions | None = None,
         decisions: np.ndarray | None = None,
+        relaxed: bool = False,
     ) -> WarmModel:
         """A warm model of ``data``, compiled from ``scenario`` (not compiled again). A MIP's
         yes/no decisions stay free (each solve is a branch and cut) unless ``decisions`` gives
-        their values: then they are fixed and each solve is an LP, warm from the last basis."""
+        their values: then they are fixed and each solve is an LP, warm from the last basis.
+        ``relaxed``: their integrality cleared, each solve the LP relaxation, warm (the bounds
+        of the decisions are the caller's to set: ``models.mip_warm``)."""
         model = cls.__new__(cls)
         model.options = options or SolveOptions()
         model.rebuilds = 0
         model.scenario = scenario
         model.data = model.point = data
         model.lp = build_model(data)
-        model.free = model.lp.is_mip and decisions is None
+        model.free = model.lp.is_mip and decisions is None and not relaxed
         model.highs = new_highs(model.options, "choose" if model.free else "simplex")
         pass_model(model.highs, model.lp)
-        if model.lp.is_mip and decisions is not None:
+        if model.lp.is_mip and not model.free:
             columns = np.flatnonzero(model.lp.integrality).astype(np.int32)
             continuous = np.zeros(len(columns), dtype=np.uint8)
             model.highs.changeColsIntegrality(len(columns), columns, continuous)
+        if model.lp.is_mip and decisions is not None:
             values = np.asarray(decisions, dtype=float)
             model.highs.changeColsBounds(len(columns), columns, values, values)
         model.numbers = numbers_for(data, model.lp)
         model._cap_entries = _cap_entries(model.lp, data)
         model._budget_rows = _budget_rows(model.lp, data)
         return model
+
+    @classmethod
+    def adopt(
+        cls,
+        scenario: Scenario,
+        data: ModelData,
+        options: SolveOptions,
+        highs: highspy.Highs,
+        lp: LinearProgram,
+    ) -> WarmModel:
+        """A warm model of ``data`` around HiGHS's instance that has just solved ``lp``
+        (``highs_engine.solve(keep=True)``): re-solves start from its basis. A MIP's instance
+        there is the LP with the decisions fixed (:meth:`fixed_decisions` gives them)."""
+        model = cls.__new__(cls)
+        model.options, model.rebuilds, model.free = options, 0, False
+        model.scenario, model.data, model.point = scenario, data, data
+        model.lp, model.highs = lp, highs
+        highs.setOptionValue("solver", "simplex")  # from the basis, whichever algorithm solved
+        limit = options.time_limit_s
+        highs.setOptionValue("time_limit", float(limit) if limit is not None else highspy.kHighsInf)
+        if options.mip_rel_gap is not None:  # a branch and cut here is the caller's, at its gap
+            highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+        values = np.asarray(highs.getSolution().col_value)
+        model._decisions = np.round(values[np.flatnonzero(lp.integrality)])
+        model.numbers = numbers_for(data, lp)
+        model._cap_entries = _cap_entries(lp, data)
+        model._budget_rows = _budget_rows(lp, data)
+        return model
+
+    def fixed_decisions(self) -> np.ndarray | None:
+        """The yes/no values an adopted MIP instance holds fixed; None for other models."""
+        return getattr(self, "_decisions", None)
 
     def solve_data(
         self, point: ModelData, start: np.ndarray | None = None, changed: set[str] | None = None
@@ -158,18 +201,23 @@ class WarmModel:
         :func:`point_data` or ``ModelData.with_numbers``). ``start``: column values a MIP
         tries first (HiGHS ignores them where they are infeasible). ``changed``: the only
         fields in which ``point`` differs from the model's data, if known (fewer to re-read)."""
-        if changed is None:
-            numbers = numbers_for(point, self.lp, base=self.numbers)
-        else:
-            numbers = self._numbers_changed(point, changed)
-        self._change(numbers)
-        self.point = point
+        self.load_data(point, changed)
         free = getattr(self, "free", False)  # a model built by __init__ solves by simplex
         if start is not None and free:
             columns = np.arange(len(start), dtype=np.int32)
             self.highs.setSolution(len(start), columns, np.asarray(start, dtype=float))
         run(self.highs)
         return read_solution(self.highs, self.lp, ranging=False, mip=free)
+
+    def load_data(self, point: ModelData, changed: set[str] | None = None) -> None:
+        """Give the model ``point``'s numbers without solving (as :meth:`solve_data`); HiGHS
+        keeps its basis."""
+        if changed is None:
+            numbers = numbers_for(point, self.lp, base=self.numbers)
+        else:
+            numbers = self._numbers_changed(point, changed)
+        self._change(numbers)
+        self.point = point
 
     def _numbers_changed(self, point: ModelData, changed: set[str]) -> Numbers:
         """:func:`numbers_for` ``point`` where it differs from the model's data only in the

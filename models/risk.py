@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from models.costs import arrive_cost, landed_cost
-from models.data import ModelData, below_floor
+from models.costs import arrival_costs, landed_cost
+from models.data import ModelData
 
 if TYPE_CHECKING:
     from optimizer.inputs.scenario import Scenario
@@ -171,46 +171,90 @@ def resolve_effects(scenario: Scenario, data: ModelData, events: list[str]) -> E
     return Effects(capacity, price, lead, cuts)
 
 
+@dataclass(frozen=True)
+class _Base:
+    """The columns of the base data that each scenario's data changes, read once."""
+
+    t: np.ndarray  # each arrival's landing month
+    order_t: np.ndarray  # and its order month
+    capacity: np.ndarray
+    price: np.ndarray
+    tariff: np.ndarray
+    freight: np.ndarray
+    spot: np.ndarray  # not under a contract
+    floor_m: np.ndarray
+    floor_t: np.ndarray  # each floor row's month
+    floor: np.ndarray  # and its tonnes
+    below_row: np.ndarray  # each below-floor variable's floor row
+
+    @classmethod
+    def of(cls, base: ModelData) -> _Base:
+        arrive, floors = base.arrive, base.floors
+        t = arrive["t"].to_numpy(dtype=int)
+        return cls(
+            t=t,
+            order_t=t - arrive["lead_time_months"].to_numpy(dtype=int),
+            capacity=arrive["capacity_t_per_month"].to_numpy(dtype=float),
+            price=arrive["price_usd_per_t"].to_numpy(dtype=float),
+            tariff=arrive["tariff_pct"].to_numpy(float),
+            freight=arrive["freight_usd_per_t"].to_numpy(float),
+            spot=arrive["contract_k"].to_numpy() < 0,
+            floor_m=floors["m"].to_numpy(dtype=int),
+            floor_t=floors["t"].to_numpy(dtype=int),
+            floor=floors["floor_t"].to_numpy(float),
+            below_row=base.below["floor_row"].to_numpy(dtype=int) if len(base.below) else None,
+        )
+
+
 def scenario_data(
     base: ModelData, scenario: Scenario, tree: RiskTree, effects: Effects, s: int
 ) -> ModelData:
     """The base data with scenario ``s``'s events: offers' capacity, price and landing month
     by the events active at each order's month, and released floors."""
-    arrive = base.arrive
-    order_t = arrive["t"].to_numpy(dtype=int) - arrive["lead_time_months"].to_numpy(dtype=int)
-    n_t = len(base.months)
-    on = np.zeros((tree.active.shape[1], len(arrive)), dtype=bool)
+    return _scenario_data(base, _Base.of(base), scenario, tree, effects, s)
+
+
+def scenario_datas(
+    base: ModelData, scenario: Scenario, tree: RiskTree, effects: Effects
+) -> list[ModelData]:
+    """Every scenario's :func:`scenario_data`, the base's columns read once."""
+    read = _Base.of(base)
+    return [_scenario_data(base, read, scenario, tree, effects, s) for s in range(tree.size)]
+
+
+def _scenario_data(
+    base: ModelData, read: _Base, scenario: Scenario, tree: RiskTree, effects: Effects, s: int
+) -> ModelData:
+    n_t, order_t = len(base.months), read.order_t
+    on = np.zeros((tree.active.shape[1], len(order_t)), dtype=bool)
     inside = order_t >= 0
     on[:, inside] = tree.active[s][:, order_t[inside]]
     capacity = np.where(on, effects.capacity, 1.0).prod(axis=0)
     price = np.where(on, effects.price, 1.0).prod(axis=0)
-    extra = np.where(on, effects.lead, 0).max(axis=0) if len(on) else np.zeros(len(arrive), int)
-    land = arrive["t"].to_numpy(dtype=int) + extra
+    extra = np.where(on, effects.lead, 0).max(axis=0) if len(on) else np.zeros(len(order_t), int)
+    land = read.t + extra
     late = land >= n_t
-    cap = arrive["capacity_t_per_month"].to_numpy(dtype=float)
-    cap = np.where(capacity == 0, 0.0, cap * np.where(capacity == 0, 1.0, capacity))
+    cap = np.where(capacity == 0, 0.0, read.capacity * np.where(capacity == 0, 1.0, capacity))
     cap = np.where(late, 0.0, cap)
-    spot = arrive["contract_k"].to_numpy() < 0
-    new_price = np.where(spot, arrive["price_usd_per_t"].to_numpy(dtype=float) * price,
-                         arrive["price_usd_per_t"].to_numpy(dtype=float))  # fmt: skip
-    land = np.where(late, arrive["t"].to_numpy(dtype=int), land)
+    new_price = np.where(read.spot, read.price * price, read.price)
+    land = np.where(late, read.t, land)
     moved = {}  # the landing month only where a delay moves some order (strings are slow)
-    if (land != arrive["t"].to_numpy(dtype=int)).any():
+    if (land != read.t).any():
         moved = {"t": land, "month": np.asarray(base.months, dtype=object)[land]}
-    landed = landed_cost(new_price, arrive["tariff_pct"].to_numpy(float),
-                         arrive["freight_usd_per_t"].to_numpy(float))  # fmt: skip
-    cap = np.where(~spot & (capacity == 0), 0.0, cap)  # a ban stops contracted tonnes too
-    changed = arrive.assign(**moved, price_usd_per_t=new_price, capacity_t_per_month=cap,
-                            landed_usd_per_t=landed)  # fmt: skip
-    changed["arrive_cost_usd_per_t"] = arrive_cost(changed)
+    landed = landed_cost(new_price, read.tariff, read.freight)
+    cap = np.where(~read.spot & (capacity == 0), 0.0, cap)  # a ban stops contracted tonnes too
+    cost = arrival_costs(landed, new_price, ~read.spot)
+    changed = base.arrive.assign(**moved, price_usd_per_t=new_price, capacity_t_per_month=cap,
+                                 landed_usd_per_t=landed, arrive_cost_usd_per_t=cost)  # fmt: skip
     floors, below = base.floors, base.below
     if scenario.settings.release_floor == "true" and len(floors):
         released = released_months(tree, effects, s, scenario.settings.refill_months)
-        off = released[floors["m"].to_numpy(dtype=int), floors["t"].to_numpy(dtype=int)]
+        off = released[read.floor_m, read.floor_t]
         if off.any():  # the base's frames where nothing is released: no copies to compare
-            floor_t = np.where(off, 0.0, floors["floor_t"].to_numpy(float))
+            floor_t = np.where(off, 0.0, read.floor)
             floors = floors.assign(floor_t=floor_t)
-            below = below_floor(floors) if len(below) else below
+            if len(below):  # below_floor(floors): the same rows, each its floor row's floor
+                below = below.assign(floor_t=floor_t[read.below_row])
     # The closing credit keeps the floor as written and the undisrupted prices (base.credits).
     return base.with_numbers(arrive=changed, floors=floors, below=below)
 

@@ -24,6 +24,7 @@ from models.data import ModelData
 from models.highs_build import LinearProgram
 from models.risk import RiskTree
 from models.risk_programs import ScenarioPrograms, scenario_programs
+from optimizer.common.months import ordinal, ordinals
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ExtensiveForm:
     programs: ScenarioPrograms | None = None  # every scenario's LP as arrays
     row_of: np.ndarray | None = None  # (S, scenario rows): the merged row of each scenario row
     row_writer: np.ndarray | None = None  # (S, scenario rows): the scenario that writes it
+    decided: np.ndarray | None = None  # (scenario columns,) each column's decision month
 
 
 def decision_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
@@ -45,8 +47,7 @@ def decision_months(data: ModelData, lp: LinearProgram) -> np.ndarray:
         table = variable.table(data)
         columns = lp.columns[variable.name]
         if variable.name == "arrive":  # an order: its order month (a delay moves only ``t``)
-            first = pd.Period(data.months[0], freq="M").ordinal
-            order = pd.PeriodIndex(table["order_month"], freq="M").asi8 - first
+            order = ordinals(table["order_month"]) - ordinal(data.months[0])
             months[columns] = np.maximum(order, -1)
         else:
             months[columns] = months_of(data, table)
@@ -91,10 +92,14 @@ def build_extensive(
     programs = programs or scenario_programs(datas)
     layout = programs.layout
     n_s = len(programs.cost)
-    column_of, n_ext_cols = _merge(tree.history, decision_months(datas[0], layout))
-    row_of, n_ext_rows = _merge(tree.history, row_months(datas[0], layout))
-    keep = np.zeros(row_of.shape, dtype=bool)  # the first scenario holding a merged row writes it
-    keep.ravel()[np.unique(row_of.ravel(), return_index=True)[1]] = True
+    decided, row_month = decision_months(datas[0], layout), row_months(datas[0], layout)
+    history = _dense(tree.history)
+    column_of, n_ext_cols = _merge(history, decided)
+    row_of, n_ext_rows = _merge(history, row_month)
+    # the first scenario holding a merged row writes it: the first one at the row's node
+    first = np.full(history.shape, len(history), dtype=np.int64)  # (node code, month column)
+    np.minimum.at(first, (history, np.arange(history.shape[1])), np.arange(len(history))[:, None])
+    keep = first[history[:, row_month + 1], row_month + 1] == np.arange(n_s)[:, None]
     p = tree.probability
     # bincount adds scenario by scenario, in the order of the per-scenario loop it replaces
     cost = np.bincount(column_of.ravel(), (p[:, None] * programs.cost).ravel(), n_ext_cols)
@@ -108,10 +113,11 @@ def build_extensive(
                                                          programs.row_upper[keep])  # fmt: skip
     rows, cols, values = [], [], []
     for group in programs.groups:  # structures: usually one (delays make more)
-        written = keep[group.members][:, group.rows]
-        rows.append(row_of[group.members][:, group.rows][written])
-        cols.append(column_of[group.members][:, group.cols][written])
-        values.append(group.values[written])
+        k, entry = np.nonzero(keep[group.members][:, group.rows])  # the entries written
+        member = group.members[k]
+        rows.append(row_of[member, group.rows[entry]])
+        cols.append(column_of[member, group.cols[entry]])
+        values.append(group.values[k, entry])
     scenario_cost = programs.cost
     tail = None
     if risk_weight > 0:
@@ -149,13 +155,23 @@ def build_extensive(
         rows={"all": slice(0, n_ext_rows)},
         integrality=integrality,
     )
-    return ExtensiveForm(lp, column_of, scenario_cost, tail, layout, programs, row_of, keep)
+    return ExtensiveForm(lp, column_of, scenario_cost, tail, layout, programs, row_of, keep,
+                         decided)  # fmt: skip
+
+
+def _dense(history: np.ndarray) -> np.ndarray:
+    """The node codes of each month renumbered 0, 1, ... in their order."""
+    return np.column_stack(
+        [np.unique(column, return_inverse=True)[1].ravel() for column in history.T]
+    )
 
 
 def _merge(history: np.ndarray, month: np.ndarray) -> tuple[np.ndarray, int]:
     """(S, items): the merged index of each scenario's column or row decided in ``month``
-    (one per item and node of that month), and how many there are."""
-    n_s, n_items = len(history), len(month)
-    keys = np.arange(n_items)[None, :] * (history.max() + 1) + history[:, month + 1]
-    merged, index = np.unique(keys, return_inverse=True)
-    return index.reshape(n_s, n_items), len(merged)
+    (one per item and node of that month, in the order of item then node), and how many
+    there are. ``history``: dense node codes (:func:`_dense`), so an item's merged indices
+    are its offset plus the node's code."""
+    nodes = history.max(axis=0) + 1  # per month column: its nodes
+    per_item = nodes[month + 1]
+    offset = np.cumsum(per_item) - per_item
+    return offset[None, :] + history[:, month + 1], int(per_item.sum())

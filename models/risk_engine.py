@@ -13,8 +13,14 @@ from models.branching import resolve, resolve_fixed, solve_program
 from models.data import ModelData
 from models.highs_build import build_model
 from models.highs_engine import VALUE_BLOCKS
-from models.risk import Effects, RiskTree, explicit_tree, resolve_effects, sampled_tree
-from models.risk import scenario_data as data_of
+from models.risk import (
+    Effects,
+    RiskTree,
+    explicit_tree,
+    resolve_effects,
+    sampled_tree,
+    scenario_datas,
+)
 from models.risk_build import ExtensiveForm, build_extensive, decision_months
 from models.risk_programs import ScenarioPrograms, scenario_programs
 from models.risk_start import starting_basis
@@ -83,7 +89,7 @@ def solve_risk(
 
     tree = risk_tree(scenario, base.months)
     effects: Effects = resolve_effects(scenario, base, tree.events)
-    datas = [data_of(base, scenario, tree, effects, s) for s in range(tree.size)]
+    datas = scenario_datas(base, scenario, tree, effects)
     lap("data_s")
     settings = scenario.settings
     programs = scenario_programs(datas)
@@ -138,12 +144,7 @@ def wait_and_see(programs: ScenarioPrograms, options: SolveOptions) -> np.ndarra
     """Each scenario's optimum planned alone (None if one has none). Scenarios whose LPs are
     equal (events that change nothing the model reads) are solved once; the others of one
     structure in one HiGHS instance, each from the last one's basis."""
-    entries = np.zeros((len(programs.cost), max(g.values.shape[1] for g in programs.groups)))
-    for group in programs.groups:  # structures: usually one
-        entries[group.members, : group.values.shape[1]] = group.values
-    key = np.column_stack([programs.group_of, programs.cost, programs.col_upper,
-                           programs.row_lower, programs.row_upper, entries])  # fmt: skip
-    _, first, copy_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    first, copy_of = programs.alike()
     alone = np.empty(len(first))
     highs, held = None, None  # the instance and the coefficients it holds
     for k in np.argsort(programs.group_of[first], kind="stable"):  # a group after another
@@ -158,7 +159,7 @@ def wait_and_see(programs: ScenarioPrograms, options: SolveOptions) -> np.ndarra
         if outcome.status != Status.OPTIMAL:
             return None
         alone[k] = outcome.objective
-    return alone[copy_of.ravel()]
+    return alone[copy_of]
 
 
 def scenario_solution(
@@ -236,7 +237,9 @@ def base_path_columns(
     """The merged columns decided before any event has begun (the nodes of the undisrupted
     path: every yes/no decision, and each scenario's decisions before its first event), and
     each one's column in one scenario's layout."""
-    decided = decision_months(data, form.layout)  # (scenario columns,) -1: before the horizon
+    decided = form.decided  # (scenario columns,) -1: before the horizon
+    if decided is None:
+        decided = decision_months(data, form.layout)
     quiet = decided[None, :] < tree.onset[:, None]  # (S, scenario columns)
     merged = form.column_of[quiet]
     layout = np.broadcast_to(np.arange(form.column_of.shape[1]), quiet.shape)[quiet]

@@ -12,6 +12,7 @@ arrival's cost is also its budget coefficient): they are set from each scenario'
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -64,6 +65,39 @@ class ScenarioPrograms:
             rows=self.layout.rows,
             integrality=self.layout.integrality,
         )
+
+    def alike(self) -> tuple[np.ndarray, np.ndarray]:
+        """Scenarios whose LPs are equal (events that change nothing the model reads): the
+        first scenario of each kind of LP, in scenario order, and each scenario's kind. Each
+        scenario's numbers are hashed, and the equal hashes compared, one scenario at a time
+        (no (scenarios x numbers) key in memory)."""
+        first: list[int] = []
+        kinds: dict[bytes, list[int]] = {}  # a hash: the kinds that have it
+        kind_of = np.empty(len(self.cost), dtype=np.int64)
+        for s in range(len(self.cost)):  # scenarios: each a hash of its numbers
+            numbers = self._numbers_of(s)
+            digest = hashlib.blake2b(digest_size=16)
+            for array in numbers:
+                digest.update(np.ascontiguousarray(array).tobytes())
+            same = kinds.setdefault(digest.digest(), [])
+            kind = next((k for k in same if _equal(numbers, self._numbers_of(first[k]))), None)
+            if kind is None:
+                kind = len(first)
+                first.append(s)
+                same.append(kind)
+            kind_of[s] = kind
+        return np.asarray(first, dtype=np.int64), kind_of
+
+    def _numbers_of(self, s: int) -> tuple[np.ndarray, ...]:
+        """What makes scenario ``s``'s LP: its structure, costs, bounds and entries."""
+        group = self.groups[self.group_of[s]]
+        k = int(np.searchsorted(group.members, s))
+        return (np.asarray([self.group_of[s]]), self.cost[s], self.col_upper[s],
+                self.row_lower[s], self.row_upper[s], group.values[k])  # fmt: skip
+
+
+def _equal(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def scenario_programs(datas: list[ModelData]) -> ScenarioPrograms:

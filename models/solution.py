@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -93,6 +94,9 @@ class Solution:
     engine: str = ""
     algorithm: str = ""
     solver: str = ""
+    # The solved HiGHS instance and its LP, kept on request (``highs_engine.solve(keep=True)``)
+    # so the policy probes re-solve from its basis instead of building and solving again.
+    instance: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_plan(self) -> bool:

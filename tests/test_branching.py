@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from models.branching import resolve_fixed, solve_program
+from models.branching import branch_and_bound, resolve_fixed, solve_program
 from models.highs_build import LinearProgram
 from models.highs_engine import new_highs, pass_model, run
 from models.solution import SolveOptions, Status
@@ -88,3 +88,39 @@ def test_a_fixed_facility_is_re_solved_from_the_basis_like_a_fresh_model():
     assert status == "Optimal" and again.status == Status.OPTIMAL
     assert again.objective == pytest.approx(expected, rel=1e-9)
     assert again.objective >= outcome.objective - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_nodes_pruned_by_a_loose_gap_keep_their_bound(seed):
+    # Every facility open: a plan 8-35% dearer than the optimum. Given as the incumbent at a
+    # 50% gap, it prunes the root at once; the bound reported is the root's (at most the
+    # optimum, HiGHS's exact one), not the incumbent's objective.
+    lp = facility_lp(seed)
+    columns = np.flatnonzero(lp.integrality)
+    every = np.ones(len(columns))
+    opened = np.where(lp.integrality, 1.0, lp.col_lower)
+    highs, fixed = solve_program(LinearProgram(**{**lp.__dict__, "col_lower": opened}), OPTIONS)
+    _, optimum = highs_mip(lp)
+    assert fixed.objective > optimum * 1.05
+    loose = SolveOptions(threads=1, mip_rel_gap=0.5)
+    outcome = branch_and_bound(highs, columns, np.zeros(5), every, loose,
+                               incumbent=(fixed.objective, every))  # fmt: skip
+    assert outcome.status == Status.OPTIMAL and outcome.nodes == 1
+    assert outcome.objective == pytest.approx(fixed.objective, rel=1e-9)
+    assert outcome.bound <= optimum + 1e-9 * abs(optimum)
+
+
+def test_a_given_incumbent_is_kept_when_no_node_beats_it():
+    # The optimum's decisions given as the incumbent: the search returns that plan, HiGHS
+    # holding it, and its bound proves it.
+    lp = facility_lp(2)
+    _, exact = solve_program(lp, OPTIONS)
+    highs, first = solve_program(lp, OPTIONS)
+    opened = np.round(np.asarray(highs.getSolution().col_value)[lp.columns["open"]])
+    columns = np.flatnonzero(lp.integrality)
+    outcome = branch_and_bound(highs, columns, np.zeros(5), np.ones(5), OPTIONS,
+                               incumbent=(first.objective, opened))  # fmt: skip
+    assert outcome.objective == pytest.approx(exact.objective, rel=1e-9)
+    assert outcome.bound == pytest.approx(exact.objective, rel=1e-9)
+    x = np.asarray(highs.getSolution().col_value)
+    assert np.array_equal(np.round(x[lp.columns["open"]]), opened)

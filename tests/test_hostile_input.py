@@ -24,7 +24,6 @@ import pytest
 from helpers import only_problem, problems
 from test_validation import append_lines, edit_toml, replace_line, set_cell
 
-import optimizer.inputs.workbook
 from optimizer import load_scenario
 from optimizer.cli.main import main
 from optimizer.inputs.problems import ScenarioError
@@ -352,13 +351,13 @@ def refusal(monkeypatch):
     """Load a workbook expecting one problem, with openpyxl's reading watched and, if asked, the
     peak of memory traced (which slows Python down): ``(problem, openpyxl opened it, peak)``."""
     opened: list[bool] = []
-    real = optimizer.inputs.workbook.openpyxl.load_workbook
+    real = openpyxl.load_workbook  # imported by the workbook loader when it reads a workbook
 
     def watched(*args, **kwargs):
         opened.append(True)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(optimizer.inputs.workbook.openpyxl, "load_workbook", watched)
+    monkeypatch.setattr(openpyxl, "load_workbook", watched)
 
     def load(path: Path, trace: bool = False) -> tuple[str, bool, int]:
         if trace:

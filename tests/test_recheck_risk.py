@@ -6,7 +6,8 @@ import pytest
 from test_risk import BAN, ban_case
 
 from optimizer import solve
-from optimizer.results.recheck_risk import recheck_scenarios
+from optimizer.results.findings import sentences
+from optimizer.results.recheck_risk import recheck_paths, recheck_scenarios
 
 
 def rechecked(result, plan=None, stock=None):
@@ -65,6 +66,16 @@ def test_a_scenario_deciding_before_it_can_know_is_caught(banned):
     assert not any(m.startswith("non-anticipativity") for m in rechecked(banned, stock=stock))
 
 
+def test_an_order_one_scenario_lacks_before_it_can_know_is_caught(banned):
+    # A missing row is 0 t: the ban path without February's order, which base places.
+    plan = banned.risk_plan
+    feb = (plan["scenario"] == "ban") & (plan["order_month"] == "2026-02")
+    assert feb.any()
+    found = rechecked(banned, plan=plan[~feb])
+    assert any(m.startswith("non-anticipativity: X, ") and "decided 2026-02: tonnes" in m
+               for m in found), found  # fmt: skip
+
+
 def test_a_released_floor_is_not_a_floor_missed_but_one_held_is():
     # One month of cover, a certain ban in February-March, one month to refill: the stock is
     # 0 in March (released). Without the release, the re-check would call March a floor missed.
@@ -87,3 +98,62 @@ def test_a_scenario_cost_that_its_tables_do_not_give_is_caught(banned):
     found = recheck_scenarios(banned.scenario, risk, banned.risk_plan, banned.risk_stock, None,
                               None, tree.active, tree.events)  # fmt: skip
     assert any(m.startswith("scenario ban: objective") for m in found), found
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """A generated MIP (chains, contracts, a budget) with a cut, a delay and both: four
+    scenarios that differ in capacities, prices, landing months and released floors."""
+    from test_risk_programs import disrupted
+
+    result = solve(disrupted())
+    assert result.violations == [] and len(result.risk) == 4
+    return result
+
+
+def mutated(result):
+    """The result's tables with errors in three scenarios, each of a few families."""
+    names = result.risk["scenario"].tolist()
+    plan, stock = result.risk_plan.copy(), result.risk_stock.copy()
+    processing, risk = result.risk_processing.copy(), result.risk.copy()
+    rows = [plan.index[plan["scenario"] == s] for s in names]
+    plan.loc[rows[0][3], "tonnes"] += 500.0  # capacity, balance, cost, caps
+    plan.loc[rows[1][5], "landed_usd_per_t"] += 7.0
+    plan.loc[rows[2][-1], "month"] = plan.loc[rows[2][0], "month"]  # lands too early
+    stock.loc[stock.index[stock["scenario"] == names[1]][4:14], "stock_t"] -= 1e3  # ten months
+    stock.loc[stock.index[stock["scenario"] == names[2]][6], "shortfall_t"] = -2.0
+    processing.loc[processing.index[processing["scenario"] == names[0]][2], "throughput_t"] += 1e4
+    risk.loc[risk["scenario"] == names[2], "cost_usd"] += 500.0
+    return risk, plan, stock, processing
+
+
+def one_at_a_time(result, risk, plan, stock, processing, limit):
+    """The re-check of each scenario's tables alone, the scenarios one after another."""
+    tree, found = result.risk_tree, []
+    for s, name in enumerate(risk["scenario"]):
+        found += sentences(recheck_paths(
+            result.scenario, risk.iloc[[s]], plan[plan["scenario"] == name],
+            stock[stock["scenario"] == name], processing[processing["scenario"] == name],
+            result.decisions, tree.active[[s]], tree.events, limit=limit,
+        ), [name])  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("limit", [20, 3])
+def test_every_scenario_at_once_finds_what_one_scenario_after_another_finds(generated, limit):
+    risk, plan, stock, processing = mutated(generated)
+    tree, names = generated.risk_tree, risk["scenario"].tolist()
+    at_once = recheck_paths(generated.scenario, risk, plan, stock, processing,
+                            generated.decisions, tree.active, tree.events, limit=limit)  # fmt: skip
+    found = sentences(at_once, names)
+    assert found == one_at_a_time(generated, risk, plan, stock, processing, limit)
+    # Three scenarios and several families; the limit holds per scenario and check.
+    assert {f.scenario for f in at_once} == set(names[:3])
+    more = [m for m in found if m.startswith(f"scenario {names[1]}: ... and ")]
+    if limit == 3:
+        assert more
+        return
+    assert not more
+    families = {f.text.split(":")[0] for f in at_once}
+    assert {"offer-capacity", "stock-balance", "event-effects", "process-capacity",
+            "objective", "plan", "stock"} <= families, families  # fmt: skip

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import COMPARISON, claimed
+from optimizer.common.table_files import TABLE_FORMATS
 from optimizer.results.compare import compare, load_plan
 from optimizer.results.compare_text import format_comparison
 from optimizer.results.writing import write_comparison
@@ -36,6 +37,14 @@ def register(commands):
         default=str(Path("results") / "compare"),
         help="output folder (default: results/compare)",
     )
+    sub.add_argument(
+        "--format",
+        choices=TABLE_FORMATS,
+        default=TABLE_FORMATS[0],
+        dest="table_format",
+        help="how the tables are written: csv (default) or parquet (compare.parquet, "
+        "compare_detail.parquet and the plans' tables; compare.xlsx either way)",
+    )
     sub.set_defaults(run=run)
     return sub
 
@@ -56,7 +65,8 @@ def run(args) -> int:
             comparison = compare(plans, baseline=args.baseline)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        folder = write_comparison(comparison, plans, Path(args.out))
+        folder = write_comparison(comparison, plans, Path(args.out), args.table_format)
     print(format_comparison(comparison, only_differences=args.baseline is not None))
-    print(f"\nWritten: {folder}/ (compare.csv, compare_detail.csv, compare.xlsx, plans/)")
+    tables = f"compare.{args.table_format}, compare_detail.{args.table_format}"
+    print(f"\nWritten: {folder}/ ({tables}, compare.xlsx, plans/)")
     return EXIT_OK

@@ -11,8 +11,9 @@ from models.solution import Status
 from optimizer.cli.common import scenario_folder
 from optimizer.cli.errors import EXIT_ERROR, UsageError, handles_errors
 from optimizer.common.output_paths import RESULT, check_model_file, claimed
+from optimizer.common.table_files import TABLE_FORMATS
 from optimizer.inputs.loading import load_scenario
-from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS
+from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_MAX_VARIABLES, PROBE_SECONDS
 from optimizer.results.solving import ALGORITHMS, ENGINES, METHODS, solve
 from optimizer.results.summary_text import format_summary
 from optimizer.results.writing import write_result
@@ -35,6 +36,14 @@ def register(commands):
         help="scenario folder (default: inputs/india-2026)",
     )
     sub.add_argument("--out", metavar="DIR", help="result folder (default: results/<name>/)")
+    sub.add_argument(
+        "--format",
+        choices=TABLE_FORMATS,
+        default=TABLE_FORMATS[0],
+        dest="table_format",
+        help="how the result tables are written: csv, <table>.csv (default); parquet, "
+        "<table>.parquet, typed and compact (summary.json and plan.xlsx either way)",
+    )
     sub.add_argument(
         "--engine",
         choices=ENGINES,
@@ -66,10 +75,11 @@ def register(commands):
     sub.add_argument(
         "--probe-limit",
         type=int,
-        default=PROBE_LIMIT,
+        default=None,
         metavar="N",
         help="re-solve the prices of the N policies with the largest duals and of the N unused "
-        f"offers closest to entering, to make them exact (default: {PROBE_LIMIT}; 0: none, "
+        f"offers closest to entering, to make them exact (default: {PROBE_LIMIT}, none above "
+        f"{PROBE_MAX_VARIABLES:,} variables; 0: none, "
         "every price is then the dual's)",
     )
     sub.add_argument(
@@ -131,7 +141,7 @@ def run(args) -> int:
 def _run(args) -> int:
     if args.write_model and Path(args.write_model).suffix.lower() not in MODEL_FORMATS:
         raise UsageError(f"--write-model must end in .mps or .lp, not '{args.write_model}'")
-    if args.probe_limit < 0:
+    if args.probe_limit is not None and args.probe_limit < 0:
         raise UsageError("--probe-limit must be 0 or more")
     if not args.probe_seconds >= 0 or args.probe_seconds == float("inf"):
         raise UsageError("--probe-seconds must be a finite number of seconds, 0 or more")
@@ -198,8 +208,10 @@ def _solve(scenario, args):
 
 def _solve_and_write(scenario, out: Path, args) -> int:
     result = _solve(scenario, args)
-    written = write_result(result, out) if result.status != Status.ERROR else None
-    print(format_summary(result, written))
+    written = None
+    if result.status != Status.ERROR:
+        written = write_result(result, out, table_format=args.table_format)
+    print(format_summary(result, written, table_format=args.table_format))
     if result.violations:
         print("error: the plan failed its re-check (see above)", file=sys.stderr)
     if result.verification is not None and not result.verification.agrees:

@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from optimizer.common.strings import python_strings
 from optimizer.inputs.problems import Problem, ScenarioError
@@ -293,6 +291,8 @@ def _raw_cells(handle, data_only: bool) -> RawCells:
     """Each worksheet's rows that hold something, by row number, of ``(value, openpyxl data
     type)``; :class:`WorkbookTooLarge` once the rows openpyxl makes pass the cell limit (it makes
     every row up to its last cell and every row number up to the last, whatever their number)."""
+    import openpyxl  # slow to import (and PIL with it): loaded only for a workbook
+
     book = openpyxl.load_workbook(handle, read_only=True, data_only=data_only)
     try:
         cells: RawCells = {}
@@ -387,7 +387,7 @@ def settings_from_sheet(
         key, value = (cells + ["", ""])[:2]
         for column in (0, 1):
             if (number, column) in sheet.faults:
-                where = key or get_column_letter(column + 1)
+                where = key or _column_letter(column + 1)
                 faults.append(Problem(label, number, where, sheet.faults[number, column]))
         if number == 1 and key.lower() == "key":
             continue
@@ -432,7 +432,7 @@ def table_text(
     header = grid[0][1] if grid and grid[0][0] == 1 else [""] * width
     used = _used_columns(grid, header, sheet.faults)
     for (row, column), message in sheet.faults.items():
-        faults.append(Problem(label, row, header[column] or get_column_letter(column + 1), message))
+        faults.append(Problem(label, row, header[column] or _column_letter(column + 1), message))
     if not any(header):
         problems.append(Problem(label, 1, None, "has no header: expected column names in row 1"))
         return None
@@ -466,7 +466,7 @@ def _header_is_sound(
     for column in used:
         name = header[column]
         if not name:
-            letter = get_column_letter(column + 1)
+            letter = _column_letter(column + 1)
             problems.append(Problem(label, 1, None, f"column {letter} has values but no name"))
             sound = False
         elif name in seen:
@@ -504,3 +504,12 @@ def one_problem_per_faulty_cell(problems: list[Problem], faults: list[Problem]) 
 
 
 # --- shared cell writing ---------------------------------------------------------------------
+
+
+def _column_letter(number: int) -> str:
+    """Excel's name of the 1-based column ``number``: 1 -> A, 27 -> AA."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -1,6 +1,7 @@
 """Plans side by side: headline figures with differences, then per-material detail.
 
-A plan is a solved :class:`Result`, a result folder (``summary.json`` and the CSV tables) or a
+A plan is a solved :class:`Result`, a result folder (``summary.json`` and the tables, CSV or
+Parquet) or a
 scenario (a folder or workbook, solved first). Every figure is computed from the result tables
 alone, so plans from different runs and machines compare alike.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.common.table_files import CSV, read_table, write_table
 from optimizer.results import metrics, scenario_rows, verdict
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
@@ -103,11 +105,8 @@ class PlanView:
         compare.csv and the plans' CSV files."""
         folder = Path(folder)
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        tables = {
-            stem: _safe_text(pd.read_csv(folder / f"{stem}.csv", keep_default_na=True))
-            for stem in TABLE_STEMS
-            if (folder / f"{stem}.csv").exists()
-        }
+        found = {stem: read_table(folder, stem) for stem in TABLE_STEMS}
+        tables = {stem: _safe_text(table) for stem, table in found.items() if table is not None}
         return cls(source_name(folder), summary, _by_path(summary, tables))
 
 
@@ -397,13 +396,13 @@ MANIFEST = "compare.json"
 PLANS_FOLDER = "plans"
 
 
-def write_plan_tables(plan: PlanView, folder: Path) -> None:
+def write_plan_tables(plan: PlanView, folder: Path, table_format: str = CSV) -> None:
     """A plan's summary and tables, as a result folder holds them (read by ``from_folder``)."""
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(plan.summary, indent=2, allow_nan=False)
     (folder / "summary.json").write_text(text + "\n", encoding="utf-8")
     for stem, table in plan.tables.items():
-        table.to_csv(folder / f"{stem}.csv", index=False, lineterminator="\n")
+        write_table(table, folder, stem, table_format)
 
 
 def is_comparison_folder(path: str | Path) -> bool:

@@ -1,8 +1,9 @@
 """Tables derived from a scenario's inputs alone, computed once per Scenario object.
 
-The re-check of a risk solve reads the same inputs once per disruption scenario; what it
-derives from them alone (units, contract months, closing values, the events' matches) is kept
-while the Scenario object lives, and handed out as a copy, so no caller can change it.
+The re-check reads the same inputs in several of its checks, and again for every plan of a
+sweep; what it derives from them alone (units, contract months, closing values, demand per
+cell, the events' matches) is kept while the Scenario object lives, and handed out as a copy,
+so no caller can change it.
 """
 
 from __future__ import annotations

@@ -42,11 +42,17 @@ from models.costs import arrive_cost, landed_cost
 from models.data import ModelData, closing_credits, compile_scenario
 from models.highs_engine import solve as solve_cold
 from models.highs_warm import WarmModel, point_data
+from models.mip_warm import MipWarm
 from models.solution import Solution, SolveOptions, Status
 from optimizer.inputs.scenario import Scenario
 from optimizer.results.policy_costs import FLOOR_POLICY, FLOOR_T_UNIT, OFFER_POLICY
 
 PROBE_LIMIT = 20  # policies, and offers, re-solved by default (``sourcing solve --probe-limit``)
+# Above this many variables the default re-solves none: each warm re-solve then costs a few
+# percent of the whole solve (at 387k variables a median of 146 ms, 50 ms with no iteration at
+# all, against a 3.2 s cold solve; 133 of them for the default's 20 policies and 20 offers, 27 s
+# in all: docs/results.md). Asked for with --probe-limit N, they run at any size.
+PROBE_MAX_VARIABLES = 100_000
 # Seconds of re-solving at most (``sourcing solve --probe-seconds``): a large MIP's branch and
 # cut per probe would otherwise take many times the solve; the policies and offers left when
 # it runs out keep their dual-based figures, labelled so.
@@ -67,6 +73,19 @@ NEVER_ENTERS = "re-solved: not bought even at price 0"
 UNSETTLED = "reduced cost; re-solves did not settle"
 
 
+def default_probe_limit(variables: int) -> int:
+    """How many policies and offers ``sourcing solve`` re-solves when not told."""
+    return PROBE_LIMIT if variables <= PROBE_MAX_VARIABLES else 0
+
+
+def probes_skipped_note(variables: int) -> str:
+    """Why a large model's prices are all dual-based, in the summary's words."""
+    return (
+        f"none re-solved by default above {PROBE_MAX_VARIABLES:,} variables and this model has "
+        f"{variables:,}; ask with --probe-limit N"
+    )
+
+
 def probe_policies(
     scenario: Scenario,
     data: ModelData,
@@ -75,15 +94,17 @@ def probe_policies(
     limit: int = PROBE_LIMIT,
     options: SolveOptions | None = None,
     seconds: float = PROBE_SECONDS,
+    instance: tuple | None = None,
 ) -> pd.DataFrame:
     """``table`` (from ``policy_costs_table``) with the prices of up to ``limit`` policies and
     ``limit`` unused offers re-solved within ``seconds``; the rest keep their dual-based
-    figures and say so."""
+    figures and say so. ``instance``: the engine's solved HiGHS instance and LP
+    (``highs_engine.solve(keep=True)``), re-solved from its basis rather than built again."""
     if limit <= 0 or not solution.has_plan or solution.status != Status.OPTIMAL or table.empty:
         return table
     if seconds <= 0:
         return table
-    prober = Prober(scenario, data, options or SolveOptions(), seconds)
+    prober = Prober(scenario, data, options or SolveOptions(), seconds, instance)
     if prober.objective is None:
         return table
     table = table.copy()
@@ -95,7 +116,14 @@ def probe_policies(
 class Prober:
     """Exact optima of points of one model: warm re-solves with the decisions free."""
 
-    def __init__(self, scenario: Scenario, data: ModelData, options: SolveOptions, seconds: float):
+    def __init__(
+        self,
+        scenario: Scenario,
+        data: ModelData,
+        options: SolveOptions,
+        seconds: float,
+        instance: tuple | None = None,
+    ):
         self.scenario, self.data = scenario, data
         self.deadline = time.perf_counter() + seconds
         self.options = SolveOptions(
@@ -103,38 +131,46 @@ class Prober:
             mip_rel_gap=0.0,
             threads=options.threads,
         )
-        self.model = WarmModel.of_data(scenario, data, self.options)
-        self.solves, self.fixed, self.others = 1, None, -math.inf
-        base = self.model.solve_data(data, changed=set())
+        # The engine's solved instance (a MIP's: the LP with its decisions fixed) is held as
+        # the relaxation, its decisions remembered; re-solves start from its basis.
+        adopted = None
+        if instance is not None:
+            adopted = WarmModel.adopt(scenario, data, self.options, *instance)
+        self.mip = MipWarm.of_data(scenario, data, self.options, adopted)
+        self.solves, self.decisions, self.others = 0, None, -math.inf
+        self._limit()
+        base = self._solve(data, changed=set())
         self.objective = base.objective if base.status == Status.OPTIMAL else None
         if self.objective is None:
             return
         self.noise = 1e-9 * max(1.0, abs(self.objective))
         self.label = RESOLVED_FREE if data.is_mip else RESOLVED
-        self._cap_slack(base)
+        values = self.mip.model.highs.getSolution()  # the base's plan, its decisions fixed
+        self._cap_slack(values)
         if data.is_mip:
-            columns = np.flatnonzero(self.model.lp.integrality)
-            chosen = np.round(np.asarray(self.model.highs.getSolution().col_value)[columns])
-            self.fixed = WarmModel.of_data(scenario, data, self.options, decisions=chosen)
-            self.fixed.solve_data(data, changed=set())
-            self.decisions = columns.astype(np.int32), chosen
+            self.decisions = (
+                self.mip.integer,
+                np.round(np.asarray(values.col_value)[self.mip.integer]),
+            )
             self.others = self.second_best(data, changed=set())
 
     def expired(self) -> bool:
         return time.perf_counter() >= self.deadline
 
     def _limit(self) -> float:
-        """What is left of the budget, as the next solve's time limit (HiGHS's own option)."""
+        """What is left of the budget, as the next solve's time limit."""
         left = max(self.deadline - time.perf_counter(), 0.01)
-        for model in (self.model, getattr(self, "fixed", None)):
-            if model is not None:
-                model.highs.setOptionValue("time_limit", float(left))
+        self.mip.limit_time(left)
         return left
 
-    def _cap_slack(self, base: Solution) -> None:
+    def _solve(self, point: ModelData, changed: set[str] | None, first=None, enough=None):
+        proved = self.mip.solve_data(point, changed, first, enough)
+        self.solves += proved.lps
+        return proved.solution
+
+    def _cap_slack(self, values: highspy.HighsSolution) -> None:
         """Each cap row's slack and window total in the base plan, in tonnes."""
-        lp, caps = self.model.lp, self.data.rows[fam.COUNTRY_SHARE_CAP]
-        values = self.model.highs.getSolution()
+        lp, caps = self.mip.model.lp, self.data.rows[fam.COUNTRY_SHARE_CAP]
         self.slack = -np.asarray(values.row_value)[lp.rows[fam.COUNTRY_SHARE_CAP]]
         total = lp.columns["total"].start + caps["total"].to_numpy(dtype=int)
         self.total = np.asarray(values.col_value)[total]
@@ -142,19 +178,20 @@ class Prober:
     def second_best(self, point: ModelData, changed: set[str] | None = None) -> float:
         """A lower bound on the optimum at ``point`` of any decisions but the base's (exact at
         gap 0): the MIP with a cut that flips at least one of them."""
-        highs, (columns, chosen) = self.model.highs, self.decisions
+        highs, (columns, chosen) = self.mip.model.highs, self.decisions
         ones = chosen > 0.5
         row = highs.getNumRow()
         highs.addRow(1.0 - ones.sum(), highspy.kHighsInf, len(columns), columns,
                      np.where(ones, -1.0, 1.0))  # fmt: skip
         self._limit()
-        self.model.solve_data(point, changed=changed)
-        self.solves += 1
-        status, bound = highs.getModelStatus(), highs.getInfo().mip_dual_bound
-        highs.deleteRows(1, np.array([row], dtype=np.int32))
-        if status == highspy.HighsModelStatus.kInfeasible:
+        try:
+            proved = self.mip.solve_data(point, changed)
+        finally:
+            highs.deleteRows(1, np.array([row], dtype=np.int32))
+        self.solves += proved.lps
+        if proved.solution.status == Status.INFEASIBLE:
             return math.inf
-        return float(bound) if np.isfinite(bound) else -math.inf
+        return -math.inf if proved.bound is None else proved.bound
 
     def optimum(
         self,
@@ -169,21 +206,19 @@ class Prober:
         at this point: where the LP with the base's fixed reaches it, that is the optimum; so is
         that LP's plan where ``enough(plan)`` says it answers the question asked. ``changed``: the
         fields of the model data ``point`` changes, if known."""
-        self.solves += 1
         others = -math.inf if math.isnan(others) else others
         left = self._limit()
         if point is None:
+            self.solves += 1
             options = replace(self.options, time_limit_s=left)
             return solve_cold(compile_scenario(scenario), options)
-        start = None
-        if self.fixed is not None:
-            fixed = self.fixed.solve_data(point, changed=changed)
-            if fixed.status == Status.OPTIMAL:
-                if fixed.objective <= others or (enough is not None and enough(fixed)):
-                    return fixed
-                start = np.asarray(self.fixed.highs.getSolution().col_value)
-            self.solves += 1
-        return self.model.solve_data(point, start=start, changed=changed)
+        if self.decisions is None or (others == -math.inf and enough is None):
+            return self._solve(point, changed)
+
+        def accepted(plan: Solution) -> bool:
+            return plan.objective <= others or (enough is not None and enough(plan))
+
+        return self._solve(point, changed, self.decisions[1], accepted)
 
     def credit_gain(self, point: ModelData | None) -> float:
         """The most a plan's closing-stock credit can grow from the base to ``point``."""
@@ -251,7 +286,7 @@ def _policies(prober: Prober, table: pd.DataFrame, limit: int) -> None:
     # decisions for every cap at once.
     others_looser = (
         prober.second_best(_caps_moved(prober.data, caps_chosen, +1), changed={"caps"})
-        if prober.fixed is not None and len(caps_chosen)
+        if prober.decisions is not None and len(caps_chosen)
         else -math.inf
     )
     for c in chosen.itertuples():

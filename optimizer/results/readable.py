@@ -1,9 +1,18 @@
 """The rows of a result table worth a person's reading, when the table is too long for a sheet.
 
-``plan.xlsx`` is for reading; the CSV files keep every row. A sheet holds at most
-``SHEET_ROWS`` rows (openpyxl writes some 30k cells a second, and nobody scrolls 40,000 capacity
-rows): past that, it shows the table's most telling rows, in the table's own order, and the
-summary sheet says how many of how many.
+``plan.xlsx`` and ``compare.xlsx`` are for reading; the CSV (or Parquet) files keep every row.
+A sheet holds at most ``SHEET_ROWS`` rows: nobody scrolls 40,000 capacity rows, the workbook
+stays small and quick to write, and no table can pass Excel's limit of 1,048,576 rows (a risk
+result's tables have a row per scenario). Past that, a sheet shows the table's most telling
+rows, in the table's own order, and says so in the comment on its first heading and, in
+``plan.xlsx``, on the summary sheet (``sheet_rows.<table>``): how many of how many, and the
+file that holds them all.
+
+The most telling rows: ``plan``, the costliest arrivals; ``constraints``, caps and floors
+first, then the largest shadow prices (binding before slack at equal price); ``policy_costs``,
+caps and floors first, then the offers used (most tonnes first), then the unused offers
+closest to entering; ``stock``, the months short or where a floor applies (the largest
+shortfalls first). Any other table (``mix``, ``processing``, a comparison's): its first rows.
 """
 
 from __future__ import annotations
@@ -43,11 +52,16 @@ def readable_rows(stem: str, table: pd.DataFrame, limit: int = SHEET_ROWS) -> pd
     return table.iloc[keep]
 
 
-def readable_tables(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The sheets of ``plan.xlsx`` and a note for each one cut short."""
+def readable_tables(
+    tables: dict[str, pd.DataFrame], files: dict[str, str] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The sheets of a workbook, and a note for each one cut short, saying which file holds
+    every row (``files`` by table; default ``<table>.csv``)."""
+    files = files or {}
     sheets = {stem: readable_rows(stem, table) for stem, table in tables.items()}
     notes = {
-        f"sheet_rows.{stem}": f"{len(sheets[stem]):,} of {len(table):,} rows: all in {stem}.csv"
+        stem: f"{len(sheets[stem]):,} of {len(table):,} rows: all in "
+        + files.get(stem, f"{stem}.csv")
         for stem, table in tables.items()
         if len(sheets[stem]) < len(table)
     }

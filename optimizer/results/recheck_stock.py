@@ -10,7 +10,9 @@ import pandas as pd
 from models import families as fam
 from optimizer.common import months
 from optimizer.inputs.scenario import Scenario
+from optimizer.results.findings import Finding, said
 from optimizer.results.input_memo import per_scenario
+from optimizer.results.recheck_keys import lookup
 
 ABS_TOL_T = 1e-5  # tonnes
 REL_TOL = 1e-6
@@ -22,7 +24,7 @@ def _tolerance(scale) -> np.ndarray:
 
 def _per_material(scenario: Scenario, stock: pd.DataFrame, column: str) -> np.ndarray:
     values = scenario.materials.set_index("material")[column]
-    return stock["material"].map(values).to_numpy(dtype=float)
+    return lookup(stock["material"], values).to_numpy(dtype=float)
 
 
 def floor_targets(scenario: Scenario, stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -31,21 +33,25 @@ def floor_targets(scenario: Scenario, stock: pd.DataFrame) -> tuple[np.ndarray, 
     settings = scenario.settings
     cover = _per_material(scenario, stock, "cover_months")
     cover = np.where(np.isnan(cover), settings.stockpile_cover_months, cover)
-    demand = (
-        scenario.demand.groupby(["material", "month"])["demand_t"]
-        .sum()
-        .reindex(pd.MultiIndex.from_frame(stock[["material", "month"]]), fill_value=0.0)
-        .to_numpy(dtype=float)
+    cells = stock[["material", "month"]].merge(
+        demand_cells(scenario), on=["material", "month"], how="left"
     )
+    demand = cells["demand_t"].fillna(0.0).to_numpy(dtype=float)
     fixed = np.nan_to_num(_per_material(scenario, stock, "floor_t"), nan=0.0)
     floor = np.maximum(cover * demand, fixed)
     applies = (stock["month"] >= settings.floor_from).to_numpy() & (floor > 0)
     return floor, applies
 
 
+@per_scenario
+def demand_cells(scenario: Scenario) -> pd.DataFrame:
+    """demand.csv summed by (material, month)."""
+    return scenario.demand.groupby(["material", "month"], as_index=False)["demand_t"].sum()
+
+
 def check_floors(
     scenario: Scenario, stock: pd.DataFrame, released: np.ndarray | None = None
-) -> list[str]:
+) -> list[Finding]:
     """stock + tonnes under the floor >= the floor where it applies (not where a disruption
     released it); tonnes under a floor only where a floor penalty allows them, and never more
     than the floor."""
@@ -54,30 +60,29 @@ def check_floors(
         applies = applies & ~released
     under = stock["below_floor_t"].to_numpy(dtype=float) if "below_floor_t" in stock else 0.0
     short = applies & (stock["stock_t"].to_numpy() + under < floor - _tolerance(floor))
-    found = [
+    found = said(stock[short], (
         f"{fam.STOCKPILE_FLOOR}: {r.material} {r.month}: stock {r.stock_t:g} t is below the "
         f"floor {f:g} t"
         for r, f in zip(stock[short].itertuples(), floor[short], strict=True)
-    ]
+    ))  # fmt: skip
     if "below_floor_t" not in stock:
         return found
     soft = ~np.isnan(_per_material(scenario, stock, "floor_penalty_usd_per_t_month"))
     wrong = (np.abs(under) > ABS_TOL_T) & ~(soft & applies)
     over = under > np.where(applies, floor, 0.0) + _tolerance(floor)
-    found += [
+    found += said(stock[wrong], (
         f"{fam.BELOW_FLOOR}: {r.material} {r.month}: {r.below_floor_t:g} t under a floor that "
         + ("has no penalty" if not is_soft else "does not apply")
         for r, is_soft in zip(stock[wrong].itertuples(), soft[wrong], strict=True)
-    ]
-    found += [
+    ))  # fmt: skip
+    return found + said(stock[over & ~wrong], (
         f"{fam.BELOW_FLOOR}: {r.material} {r.month}: {r.below_floor_t:g} t under a floor of "
         f"only {f:g} t"
         for r, f in zip(stock[over & ~wrong].itertuples(), floor[over & ~wrong], strict=True)
-    ]
-    return found
+    ))  # fmt: skip
 
 
-def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[Finding]:
     """Shortfall is non-negative, at most the month's demand, and zero where no penalty makes
     it allowed."""
     penalty = _per_material(scenario, stock, "shortfall_penalty_usd_per_t")
@@ -87,20 +92,20 @@ def check_shortfall(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
     demand = stock["demand_t"].to_numpy(dtype=float)
     beyond = shortfall > demand + _tolerance(demand)
     return (
-        [
+        said(stock[forbidden], (
             f"stock: {r.material} {r.month}: shortfall {r.shortfall_t:g} t where demand must be met"
             for r in stock[forbidden].itertuples()
-        ]
-        + [
+        ))
+        + said(stock[negative], (
             f"stock: {r.material} {r.month}: negative shortfall {r.shortfall_t:g} t"
             for r in stock[negative].itertuples()
-        ]
-        + [
+        ))
+        + said(stock[beyond & ~forbidden], (
             f"stock: {r.material} {r.month}: shortfall {r.shortfall_t:g} t exceeds the demand "
             f"{r.demand_t:g} t"
             for r in stock[beyond & ~forbidden].itertuples()
-        ]
-    )
+        ))
+    )  # fmt: skip
 
 
 @per_scenario
@@ -128,7 +133,7 @@ def closing_values(scenario: Scenario) -> pd.Series:
     return value.fillna(lowest.reindex(value.index)).fillna(0.0)
 
 
-def check_closing_credit(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
+def check_closing_credit(scenario: Scenario, stock: pd.DataFrame) -> list[Finding]:
     """Tonnes credited only in the last month, only with closing_stock_credit = "floor", at most
     the closing stock and at most the last month's floor."""
     if "credited_t" not in stock:
@@ -139,17 +144,18 @@ def check_closing_credit(scenario: Scenario, stock: pd.DataFrame) -> list[str]:
     allowed = last & applies & (scenario.settings.closing_stock_credit == "floor")
     limit = np.where(allowed, np.minimum(floor, stock["stock_t"].to_numpy(dtype=float)), 0.0)
     wrong = (credited < -ABS_TOL_T) | (credited > limit + _tolerance(limit))
-    return [
+    return said(stock[wrong], (
         f"{fam.CLOSING_STOCK}: {r.material} {r.month}: {r.credited_t:g} t credited, but at most "
         f"{lim:g} t can be (the closing stock, up to the last month's floor)"
         for r, lim in zip(stock[wrong].itertuples(), limit[wrong], strict=True)
-    ]
+    ))  # fmt: skip
 
 
-def stock_costs(scenario: Scenario, stock: pd.DataFrame) -> float:
-    """The floor penalties of the tonnes under floors, less the closing stock's credit."""
+def stock_costs(scenario: Scenario, stock: pd.DataFrame) -> np.ndarray:
+    """Each stock row's floor penalty for its tonnes under the floor, less its closing stock's
+    credit."""
     penalty = np.nan_to_num(_per_material(scenario, stock, "floor_penalty_usd_per_t_month"))
     under = stock["below_floor_t"].to_numpy(dtype=float) if "below_floor_t" in stock else 0.0
-    value = stock["material"].map(closing_values(scenario)).to_numpy(dtype=float)
+    value = lookup(stock["material"], closing_values(scenario)).to_numpy(dtype=float)
     credited = stock["credited_t"].to_numpy(dtype=float) if "credited_t" in stock else 0.0
-    return float(np.sum(under * penalty) - np.sum(credited * value))
+    return under * penalty - credited * value

@@ -55,6 +55,7 @@ class Result:
     diagnosis: list[str] = field(default_factory=list)
     verification: Verification | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    probe_note: str | None = None  # why no price was re-solved, when the default chose none
 
     @property
     def has_plan(self) -> bool:
@@ -188,6 +189,7 @@ class Result:
             "months_below_cover": self.months_below_cover(),
             "largest_country_share": self.largest_shares(),
             "binding_caps": len(self.binding_caps()),
+            **({"prices": self.probe_note} if self.probe_note else {}),
             "check": {"passed": not self.violations, "violations": self.violations},
             "verification": None if self.verification is None else self.verification.as_dict(),
             "diagnosis": self.diagnosis,

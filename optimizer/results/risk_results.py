@@ -25,6 +25,8 @@ from models.solution import SolveOptions, Status
 from optimizer.inputs.scenario import Scenario
 from optimizer.results import tables
 from optimizer.results.result import Result
+from optimizer.results.risk_tables import plan_tables, processing_tables, stock_tables
+from optimizer.results.scenario_rows import SCENARIO
 
 
 def risk_result(scenario: Scenario, data: ModelData, options: SolveOptions) -> Result:
@@ -92,29 +94,23 @@ def _tables(result: Result, outcome: RiskSolution) -> None:
         result.processing = tables.processing_table(data, solution)
     if data.is_mip:
         result.decisions = tables.decisions_table(data, solution)
-    plans, stocks, runs, shortfall = [], [], [], []
+    result.risk_plan = plan_tables(outcome.datas, outcome.solutions, tree.names)
+    result.risk_stock = stock_tables(outcome.datas, outcome.solutions, tree.names)
+    if len(data.chain.units):
+        result.risk_processing = processing_tables(outcome.datas, outcome.solutions, tree.names)
     components: dict[str, float] = {}
-    for s, name in enumerate(tree.names):  # scenarios: each a set of vectorised tables
-        plan = tables.plan_table(outcome.datas[s], outcome.solutions[s])
-        stock = _released(tables.stock_table(outcome.datas[s], outcome.solutions[s]),
-                          outcome.datas[s])  # fmt: skip
-        plans.append(plan.assign(scenario=name))
-        stocks.append(stock.assign(scenario=name))
-        if len(data.chain.units):
-            runs.append(tables.processing_table(outcome.datas[s], outcome.solutions[s])
-                        .assign(scenario=name))  # fmt: skip
-        shortfall.append(stock.groupby("material", sort=False)["shortfall_t"].sum())
+    for s in range(tree.size):  # scenarios: each a few dot products
         costs = tables.cost_breakdown(outcome.datas[s], outcome.solutions[s])
         for key, value in costs.items():
             components[key] = components.get(key, 0.0) + tree.probability[s] * value
     result.costs = {key: round(value, 2) for key, value in components.items()}
-    result.risk_plan = _scenario_first(pd.concat(plans, ignore_index=True))
-    result.risk_stock = _scenario_first(pd.concat(stocks, ignore_index=True))
-    if runs:
-        result.risk_processing = _scenario_first(pd.concat(runs, ignore_index=True))
+    # Each scenario's shortfall per material (each scenario's stock rows in the same order).
+    summed = result.risk_stock.groupby([SCENARIO, "material"], sort=False)["shortfall_t"].sum()
+    materials = data.stock["material"].unique()
+    short = pd.DataFrame(summed.to_numpy().reshape(tree.size, len(materials)), index=tree.names,
+                         columns=materials)  # fmt: skip
     costs = outcome.scenario_cost
     alpha = result.scenario.settings.cvar_alpha
-    short = pd.DataFrame(shortfall, index=tree.names).fillna(0.0)
     in_tail = tail_weights(costs, tree.probability, alpha) > 1e-12
     events = [
         ", ".join(e for e, on in zip(tree.events, tree.active[s].any(axis=1), strict=True) if on)

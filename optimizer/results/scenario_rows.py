@@ -30,16 +30,20 @@ def compact(full: pd.DataFrame, onsets: dict[str, str | None]) -> pd.DataFrame:
     path's rows under ``base`` and each scenario's from its onset (``None``: never disrupted)."""
     if full.empty:
         return full
-    names = full[SCENARIO].to_numpy(dtype=object)
+    # Scenarios and months by their codes (few distinct of each among many rows); a row is
+    # decided from its scenario's onset on when its month sorts at or after the onset.
+    scenario, names = pd.factorize(full[SCENARIO])
+    month, months = pd.factorize(decided(full), sort=True)
     onset = pd.Series(onsets).reindex(names).to_numpy(dtype=object)
     undisrupted = pd.isna(onset)
-    month = decided(full).to_numpy(dtype=object)
-    later = np.where(undisrupted, False, month >= np.where(undisrupted, "", onset).astype(str))
+    first = pd.Index(months).searchsorted(np.where(undisrupted, "", onset).astype(str))
+    later = month >= np.where(undisrupted, len(months), first)[scenario]
     # The base rows come from the scenario on the undisrupted path longest (ties: the first).
     longest = max(onsets, key=lambda s: "9999-99" if onsets[s] is None else onsets[s])
-    base = full[(names == longest) & ~later].assign(**{SCENARIO: BASE})
-    own = full[later & (names != BASE)]
-    return pd.concat([base, own], ignore_index=True)
+    named = pd.Index(names)
+    base = full[(scenario == named.get_indexer([longest])[0]) & ~later]
+    own = full[later & (scenario != named.get_indexer([BASE])[0])]
+    return pd.concat([base.assign(**{SCENARIO: BASE}), own], ignore_index=True)
 
 
 def path_rows(table: pd.DataFrame, scenario: str, onset: str | None) -> pd.DataFrame:

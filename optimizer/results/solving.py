@@ -26,7 +26,12 @@ from optimizer.inputs.scenario import Scenario
 from optimizer.results import tables
 from optimizer.results.content import content_supply, content_tables
 from optimizer.results.policy_costs import policy_costs_table
-from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_SECONDS, probe_policies
+from optimizer.results.policy_probes import (
+    PROBE_SECONDS,
+    default_probe_limit,
+    probe_policies,
+    probes_skipped_note,
+)
 from optimizer.results.recheck import recheck
 from optimizer.results.recheck_risk import recheck_scenarios
 from optimizer.results.result import Result
@@ -50,7 +55,7 @@ def solve(
     write_model_to: str | Path | None = None,
     pyomo_solver: str = "highs",
     verbose: bool = False,
-    probe_limit: int = PROBE_LIMIT,
+    probe_limit: int | None = None,
     probe_seconds: float = PROBE_SECONDS,
     value_stockpile: bool = False,
     method: str = "ef",
@@ -60,8 +65,9 @@ def solve(
 
     Arguments left ``None`` take the scenario's ``[solver]`` settings. ``probe_limit``: how many
     policies, and how many unused offers, have their prices re-solved exactly
-    (``optimizer.results.policy_probes``; 0: none, every price is then dual-based), within
-    ``probe_seconds`` of re-solving. ``method="ph"``: disruption scenarios by progressive
+    (``optimizer.results.policy_probes``; 0: none, every price is then dual-based; ``None``:
+    20, or none above ``PROBE_MAX_VARIABLES`` variables), within ``probe_seconds`` of
+    re-solving. ``method="ph"``: disruption scenarios by progressive
     hedging (``optimizer.results.risk_ph_results``; ``ph_settings``: ``models.risk_ph.PHSettings``).
     """
     if not isinstance(scenario, Scenario):
@@ -82,7 +88,7 @@ def solve(
     data = compile_scenario(scenario)
     compiled = time.perf_counter()
     if write_model_to is not None and not scenario.has_risk:
-        write_model_file(data, Path(write_model_to))
+        check_model_file(Path(write_model_to))  # refused before any solving
     if scenario.has_risk:  # disruption scenarios: the extensive form
         if engine != "highs" or verify or write_model_to is not None:
             raise ValueError("with disruption scenarios only the HiGHS extensive form runs so "
@@ -93,7 +99,9 @@ def solve(
             result.stockpile_value, result.risk_cover = stockpile_value(scenario, options)
             result.timings["stockpile_value_s"] = time.perf_counter() - checked
         return result
-    solution = _run_engine(engine, data, options, pyomo_solver)
+    model_file = Path(write_model_to) if write_model_to is not None else None
+    keep = engine == "highs" and probe_limit != 0 and probe_seconds > 0
+    solution = _run_engine(engine, data, options, pyomo_solver, model_file, keep)
     result = _result(scenario, data, solution)
     result.timings = {
         "compile_s": compiled - started,
@@ -142,14 +150,30 @@ def _solve_risk(
     return result
 
 
-def _run_engine(engine: str, data: ModelData, options: SolveOptions, solver: str) -> Solution:
+def _run_engine(
+    engine: str,
+    data: ModelData,
+    options: SolveOptions,
+    solver: str,
+    model_file: Path | None = None,
+    keep: bool = False,
+) -> Solution:
+    """The engine's solution; ``model_file`` is written from the LP the engine solves (built
+    once), ``keep`` leaves HiGHS's solved instance on the solution for the probes."""
     if engine == "pyomo":
         from models import pyomo_engine  # Pyomo is slow to import; load it only when asked
 
+        if model_file is not None:
+            write_model_file(data, model_file)
         return pyomo_engine.solve(data, options, solver=solver)
     from models import highs_engine
 
-    return highs_engine.solve(data, options)
+    def write(lp):
+        write_model_file(data, model_file, lp)
+
+    return highs_engine.solve(
+        data, options, keep=keep, on_built=write if model_file is not None else None
+    )
 
 
 def _result(scenario: Scenario, data: ModelData, solution: Solution) -> Result:
@@ -173,15 +197,20 @@ def _probe(
     data: ModelData,
     solution: Solution,
     options: SolveOptions,
-    limit: int,
+    limit: int | None,
     seconds: float,
 ) -> None:
     """Re-solve the prices of the policies and offers that matter most (``probe_s``)."""
-    if result.policy is None or limit <= 0 or seconds <= 0:
+    if limit is None and solution.size is not None:
+        limit = default_probe_limit(solution.size.variables)
+        if limit == 0 and result.policy is not None:
+            result.probe_note = probes_skipped_note(solution.size.variables)
+    if result.policy is None or not limit or seconds <= 0:
         return
     started = time.perf_counter()
+    instance, solution.instance = solution.instance, None  # the probes own it from here
     result.policy = probe_policies(
-        result.scenario, data, solution, result.policy, limit, options, seconds
+        result.scenario, data, solution, result.policy, limit, options, seconds, instance
     )
     result.timings["probe_s"] = time.perf_counter() - started
 
@@ -240,8 +269,8 @@ def _unbounded_reason(scenario: Scenario) -> str:
     )
 
 
-def write_model_file(data: ModelData, path: Path) -> None:
-    """The LP as an MPS or LP file (by extension) with readable names; an existing file is
-    replaced only if we wrote it (:func:`check_model_file`)."""
+def write_model_file(data: ModelData, path: Path, lp=None) -> None:
+    """The LP (``lp`` when already built) as an MPS or LP file (by extension) with readable
+    names; an existing file is replaced only if we wrote it (:func:`check_model_file`)."""
     check_model_file(path)
-    write_marked_file(path, lambda temporary: write_model(data, temporary))
+    write_marked_file(path, lambda temporary: write_model(data, temporary, lp=lp))

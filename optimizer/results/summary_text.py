@@ -49,7 +49,11 @@ CHAIN_COSTS = (  # shown only where a scenario has a chain
 IF_NONZERO = ("below_floor_usd", "closing_credit_usd")  # only with a floor penalty or a credit
 
 
-def format_summary(result: Result, written_to: Path | None = None) -> str:
+def format_summary(
+    result: Result, written_to: Path | None = None, table_format: str = "csv"
+) -> str:
+    """The terminal's summary of a solve; the files written to ``written_to``, if given (the
+    tables as ``.csv`` or as ``.parquet`` by ``table_format``)."""
     lines = [_headline(result)]
     scenario = result.scenario
     if len(scenario.events) and not scenario.has_risk:  # said, so it is not mistaken for used
@@ -73,7 +77,7 @@ def format_summary(result: Result, written_to: Path | None = None) -> str:
         lines.append(_verification(result))
     if written_to is not None:
         tables = result.tables()
-        files = ["summary.json", *(f"{stem}.csv" for stem in tables)]
+        files = ["summary.json", *(f"{stem}.{table_format}" for stem in tables)]
         files += ["plan.xlsx"] if tables else []
         lines.append(f"Written: {written_to}/ ({', '.join(files)})")
     return "\n".join(lines)
@@ -351,6 +355,8 @@ def _policy_costs(result: Result) -> list[str]:
         lines[0] = lines[0][:-2] + f"; re-solved{free}):"
     elif result.duals_from_fixed_lp:
         lines[0] = lines[0][:-2] + "; duals of the LP with the yes/no decisions fixed):"
+    if result.probe_note and not resolved.any():
+        lines[0] = lines[0][:-2] + f"; duals, {result.probe_note}):"
     caps = table[
         (table["policy"] == "country-share-cap")
         & ((table["marginal_cost_usd"] > 0) | (table["saving_if_loosened_usd"] > 0))

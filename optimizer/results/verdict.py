@@ -77,7 +77,10 @@ def judge(
     stock = stock.reset_index(drop=True)
     under = _under_floor(stock)
     short = stock["shortfall_t"].to_numpy(dtype=float) > TOL_T
-    context = _Context(stock, constraints, decisions, data)
+    # The binding limits that explain an issue are read only when there is one (at size, the
+    # constraints table has hundreds of thousands of rows).
+    issues = short.any() or (under > TOL_T).any()
+    context = _Context(stock, constraints if issues else None, decisions, data)
     details = [
         _unmet_issue(context, material, rows)
         for material, rows in stock[short].groupby("material", sort=False)

@@ -1,5 +1,6 @@
 """``plan.xlsx`` and ``compare.xlsx``: result tables as formatted sheets (units in the
-headings, number formats, frozen headers) and a summary sheet."""
+headings, number formats, frozen headers) and a summary sheet, streamed row by row
+(:mod:`optimizer.common.xlsx_stream`)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer.common.xlsx import (
+from optimizer.common.xlsx_cells import (
     GENERAL,
-    MAX_TITLE,
     MAX_WIDTH,
     TEXT,
+    column_width,
     excel_value,
     excel_values,
-    fit_widths,
-    save_workbook,
-    set_cell,
     widest_texts,
-    write_column,
-    write_header,
 )
+from optimizer.common.xlsx_stream import Sheet, SheetColumn, write_workbook
 from optimizer.results.columns import ResultColumn, result_columns
 
 SUMMARY_SHEET = "summary"
@@ -66,44 +60,36 @@ class ColumnLook:
 
 
 def write_tables_workbook(
-    path: str | Path, sheets: dict[str, pd.DataFrame], summary: dict | None = None
+    path: str | Path,
+    sheets: dict[str, pd.DataFrame],
+    summary: dict | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Path:
     """One formatted sheet per table (headings with units from ``result_schema.csv``, raw
     column names in header comments, frozen header, autofilter, number formats), after a
-    ``summary`` sheet of the flattened ``summary`` when given. Equal inputs give equal bytes."""
-    names = [*([SUMMARY_SHEET] if summary is not None else []), *sheets]
-    _check_titles(names)
-    book = Workbook()
-    book.remove(book.active)
-    if summary is not None:
-        _summary_sheet(book.create_sheet(SUMMARY_SHEET), summary)
-    for name, frame in sheets.items():
-        _result_sheet(book.create_sheet(name), name, frame)
-    return save_workbook(book, path)
+    ``summary`` sheet of the flattened ``summary`` when given. ``notes`` by sheet: a line added
+    to the comment on the sheet's first heading (a sheet cut short says so). Equal inputs give
+    equal bytes."""
+    notes = notes or {}
+    written = [_summary_sheet(summary)] if summary is not None else []
+    written += [_result_sheet(name, frame, notes.get(name)) for name, frame in sheets.items()]
+    return write_workbook(path, written)
 
 
-def _check_titles(names: list[str]) -> None:
-    for name in names:
-        if not 0 < len(name) <= MAX_TITLE or any(c in name for c in "[]:*?/\\"):
-            raise ValueError(f"{name!r} cannot name a sheet: 1 to 31 characters, none of []:*?/\\")
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"sheet names appear twice: {', '.join(repeated)}")
-
-
-def _result_sheet(sheet: Worksheet, table: str, frame: pd.DataFrame) -> None:
-    frame = frame.reset_index(drop=True)
-    looks = [column_look(table, str(column), frame[column]) for column in frame.columns]
-    write_header(sheet, [look.heading for look in looks], [look.note for look in looks])
-    for index, (column, look) in enumerate(zip(frame.columns, looks, strict=True), start=1):
-        write_column(sheet, index, excel_values(frame[column]), look.number_format)
-    if looks:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(looks))}{len(frame) + 1}"
-    shown = [
-        [look.heading, *widest_texts(frame[column], look.number_format)]
-        for column, look in zip(frame.columns, looks, strict=True)
-    ]
-    fit_widths(sheet, shown, [MAX_WIDTH] * len(looks), filter_button=True)
+def _result_sheet(table: str, frame: pd.DataFrame, note: str | None = None) -> Sheet:
+    columns = []
+    for index in range(frame.shape[1]):
+        name, values = str(frame.columns[index]), frame.iloc[:, index]
+        look = column_look(table, name, values)
+        comment = look.note
+        if note and index == 0:
+            comment = f"{comment}\n\n{note}" if comment else note
+        shown = [look.heading, *widest_texts(values, look.number_format)]
+        width = column_width(shown, MAX_WIDTH, filter_button=True)
+        columns.append(
+            SheetColumn(look.heading, excel_values(values), look.number_format, comment, width)
+        )
+    return Sheet(table, columns)
 
 
 def column_look(table: str, column: str, values: pd.Series) -> ColumnLook:
@@ -141,17 +127,20 @@ def _format_of(name: str, values: pd.Series) -> str:
     return "integer" if pd.api.types.is_integer_dtype(values) else "decimal"
 
 
-def _summary_sheet(sheet: Worksheet, summary: dict) -> None:
+def _summary_sheet(summary: dict) -> Sheet:
     items = flatten(summary)
-    write_header(sheet, ["Key", "Value"], [None, None])
-    for row, (key, value) in enumerate(items, start=2):
-        set_cell(sheet.cell(row, 1), key)
-        if value is not None:
-            cell = set_cell(sheet.cell(row, 2), excel_value(value))
-            cell.number_format = _summary_format(key, value)
     keys = [key for key, _ in items]
-    values = [str(value) for _, value in items if value is not None]
-    fit_widths(sheet, [["Key", *keys], ["Value", *values]], [MAX_WIDTH, 100])
+    values = [excel_value(value) for _, value in items]
+    formats = [_summary_format(key, value) for key, value in items]
+    shown = [str(value) for _, value in items if value is not None]
+    return Sheet(
+        SUMMARY_SHEET,
+        [
+            SheetColumn("Key", keys, GENERAL, width=column_width(["Key", *keys], MAX_WIDTH)),
+            SheetColumn("Value", values, formats, width=column_width(["Value", *shown], 100)),
+        ],
+        autofilter=False,
+    )
 
 
 def flatten(summary: dict, prefix: str = "") -> list[tuple[str, Any]]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, marker, replacing
+from optimizer.common.table_files import CSV, table_path, write_table
 from optimizer.inputs.digest import input_digest
 from optimizer.results.compare import (
     MANIFEST,
@@ -19,20 +20,24 @@ from optimizer.results.readable import readable_tables
 from optimizer.results.result import TIMING_KEYS, Result
 
 
-def write_result(result: Result, folder: str | Path) -> Path:
-    """Write ``summary.json`` and, when there is a plan, the result tables into ``folder``."""
+def write_result(result: Result, folder: str | Path, table_format: str = CSV) -> Path:
+    """Write ``summary.json`` and, when there is a plan, the result tables (``<table>.csv``, or
+    ``<table>.parquet`` with ``table_format="parquet"``) and ``plan.xlsx`` into ``folder``."""
     folder = Path(folder)
+    table_path(folder, "plan", table_format)  # an unknown format is refused before any work
     with replacing(folder, RESULT, option="") as staging:
         tables = result.tables()
         for stem, table in tables.items():
-            table.to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
+            write_table(table, staging, stem, table_format)
         summary = marker(RESULT) | result.summary() | {"inputs": inputs_record(result)}
         text = json.dumps(summary, indent=2, sort_keys=False, allow_nan=False)
         (staging / "summary.json").write_text(text + "\n", encoding="utf-8")
         if tables:
-            sheets, notes = readable_tables(tables)
-            steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS} | notes
-            _write_workbook(staging / "plan.xlsx", sheets, summary=steady)
+            files = {stem: f"{stem}.{table_format}" for stem in tables}
+            sheets, notes = readable_tables(tables, files)
+            steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS}
+            steady |= {f"sheet_rows.{stem}": note for stem, note in notes.items()}
+            _write_workbook(staging / "plan.xlsx", sheets, summary=steady, notes=notes)
     return folder
 
 
@@ -46,31 +51,38 @@ def inputs_record(result: Result) -> dict | None:
     return {"scenario": str(Path(source).resolve()), "digest": input_digest(source)}
 
 
-def write_comparison(comparison: Comparison, plans: list[PlanView], folder: str | Path) -> Path:
+COMPARISON_TABLES = {"headline": "compare", "detail": "compare_detail"}  # sheet: file stem
+
+
+def write_comparison(
+    comparison: Comparison, plans: list[PlanView], folder: str | Path, table_format: str = CSV
+) -> Path:
     """``compare.csv`` (headline), ``compare_detail.csv``, ``compare.xlsx``, the manifest and
-    every plan's tables under ``plans/<name>/`` (so the report can be drawn from the folder)."""
+    every plan's tables under ``plans/<name>/`` (so the report can be drawn from the folder);
+    with ``table_format="parquet"``, ``.parquet`` files instead of ``.csv`` ones."""
     folder = Path(folder)
+    table_path(folder, "compare", table_format)  # an unknown format is refused before any work
     with replacing(folder, COMPARISON, option="") as staging:
-        comparison.headline.to_csv(staging / "compare.csv", index=False, lineterminator="\n")
-        comparison.detail.to_csv(staging / "compare_detail.csv", index=False, lineterminator="\n")
-        _write_workbook(
-            staging / "compare.xlsx",
-            {"headline": comparison.headline, "detail": comparison.detail},
-        )
+        tables = {"headline": comparison.headline, "detail": comparison.detail}
+        for sheet, stem in COMPARISON_TABLES.items():
+            write_table(tables[sheet], staging, stem, table_format)
+        files = {sheet: f"{stem}.{table_format}" for sheet, stem in COMPARISON_TABLES.items()}
+        sheets, notes = readable_tables(tables, files)
+        _write_workbook(staging / "compare.xlsx", sheets, notes=notes)
         by_name = dict(zip(comparison.plans, plans, strict=True))
         for name, plan in by_name.items():
-            write_plan_tables(plan, _inside(staging / PLANS_FOLDER, name))
+            write_plan_tables(plan, _inside(staging / PLANS_FOLDER, name), table_format)
         manifest = marker(COMPARISON) | {"plans": comparison.plans, "baseline": comparison.baseline}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return folder
 
 
-def _write_workbook(path: Path, sheets: dict, summary: dict | None = None) -> None:
-    from optimizer.results.workbook import (
-        write_tables_workbook,  # openpyxl: loaded only when writing
-    )
+def _write_workbook(
+    path: Path, sheets: dict, summary: dict | None = None, notes: dict | None = None
+) -> None:
+    from optimizer.results.workbook import write_tables_workbook  # xlsxwriter: loaded late
 
-    write_tables_workbook(path, sheets, summary=summary)
+    write_tables_workbook(path, sheets, summary=summary, notes=notes)
 
 
 def _inside(folder: Path, name: str) -> Path:

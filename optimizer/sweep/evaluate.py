@@ -38,6 +38,7 @@ from optimizer.common.output_paths import (
     marker,
     write_file_atomic,
 )
+from optimizer.common.table_files import find_table
 from optimizer.inputs.digest import input_digest
 from optimizer.inputs.loading import load_scenario
 from optimizer.inputs.scenario import Scenario
@@ -215,8 +216,9 @@ def _summary(folder: Path) -> dict:
 def _fingerprint(folder: Path, digest: str, samples: int, seed: int) -> str:
     """sha256 of what the figures depend on: the result's plan tables, the inputs, the draws."""
     h = hashlib.sha256(f"evaluation {VERSION}\0{digest}\0{samples}\0{seed}\0".encode())
-    for name in ("decisions.csv", "plan.csv", "stock.csv", "processing.csv"):
-        path = folder / name
+    for stem in ("decisions", "plan", "stock", "processing"):  # .csv or .parquet
+        path = find_table(folder, stem) or folder / f"{stem}.csv"
+        name = path.name
         data = path.read_bytes() if path.is_file() else b""
         h.update(f"{name}\0{len(data) if path.is_file() else -1}\0".encode())
         h.update(data)

@@ -37,6 +37,7 @@ from models.risk import BASE, Effects, RiskTree, resolve_effects, scenario_data
 from models.risk_build import decision_months
 from models.solution import SolveOptions, Status
 from optimizer.common.strings import python_strings
+from optimizer.common.table_files import find_table, read_table
 from optimizer.inputs.scenario import Scenario
 from optimizer.results.tables import ZERO_T, cost_breakdown
 
@@ -63,7 +64,7 @@ class RecordedPlan:
 def read_recorded_plan(folder: Path, summary: dict) -> RecordedPlan:
     """The base path of the result in ``folder``: the rows whose ``scenario`` is ``base`` where
     the tables have that column, else the tables themselves when they describe ``base``."""
-    plan = _read(folder, "plan.csv", required=True)
+    plan = _read(folder, "plan", required=True)
     if SCENARIO_COLUMN not in plan:
         reference = (summary.get("risk") or {}).get("reference_path")
         if reference != BASE:
@@ -71,16 +72,16 @@ def read_recorded_plan(folder: Path, summary: dict) -> RecordedPlan:
                 f"{folder}: its tables describe the path {reference!r}, not the undisrupted "
                 f"'{BASE}' path the evaluation follows (every scenario of the solve had an event)"
             )
-    scenarios = _read(folder, "risk.csv")
+    scenarios = _read(folder, "risk")
     if "scenario" in scenarios and BASE not in set(scenarios["scenario"]):
         raise EvaluationRefused(
             f"{folder}: its solve has no undisrupted '{BASE}' path (every scenario of risk.csv "
             "has an event), so the plan after the last onset it planned for is not known"
         )
-    plan = _base_rows(plan, folder / "plan.csv")
-    stock = _base_rows(_read(folder, "stock.csv", required=True), folder / "stock.csv")
-    processing = _base_rows(_read(folder, "processing.csv"), folder / "processing.csv")
-    decisions = _read(folder, "decisions.csv")
+    plan = _base_rows(plan, _file(folder, "plan"))
+    stock = _base_rows(_read(folder, "stock", required=True), _file(folder, "stock"))
+    processing = _base_rows(_read(folder, "processing"), _file(folder, "processing"))
+    decisions = _read(folder, "decisions")
     contract = plan["contract"].where(plan["contract"] != "", plan["supplier"])
     return RecordedPlan(
         decisions=pd.DataFrame({
@@ -90,29 +91,35 @@ def read_recorded_plan(folder: Path, summary: dict) -> RecordedPlan:
         }),
         arrivals=pd.DataFrame({
             "material": plan["material"], "via": contract, "month": plan["month"],
-            "tonnes": _numbers(plan, "tonnes", folder / "plan.csv"),
+            "tonnes": _numbers(plan, "tonnes", _file(folder, "plan")),
         }),
         runs=pd.DataFrame({
             "unit": processing.get("unit", pd.Series(dtype=object)),
             "month": processing.get("month", pd.Series(dtype=object)),
-            "throughput_t": _numbers(processing, "throughput_t", folder / "processing.csv"),
+            "throughput_t": _numbers(processing, "throughput_t", _file(folder, "processing")),
         }),
         flows=pd.DataFrame({
             "material": stock["material"], "month": stock["month"],
-            **{c: _numbers(stock, c, folder / "stock.csv")
+            **{c: _numbers(stock, c, _file(folder, "stock"))
                for c in ("sold_t", "disposed_t", "shortfall_t")},
         }),
     )  # fmt: skip
 
 
-def _read(folder: Path, name: str, required: bool = False) -> pd.DataFrame:
-    path = folder / name
-    if not path.is_file():
+def _read(folder: Path, stem: str, required: bool = False) -> pd.DataFrame:
+    """Table ``stem`` of the folder (``.csv`` or ``.parquet``) as text: names stay text ("NA" is
+    a name here); numbers are converted column by column."""
+    table = read_table(folder, stem, as_text=True)
+    if table is None:
         if required:
-            raise EvaluationRefused(f"{folder}: has no {name}; it is not a result with a plan")
+            raise EvaluationRefused(f"{folder}: has no {stem}.csv; it is not a result with a plan")
         return pd.DataFrame()
-    # Names stay text ("NA" is a name here); numbers are converted column by column.
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table
+
+
+def _file(folder: Path, stem: str) -> Path:
+    """The file a table was read from, to name in a message."""
+    return find_table(folder, stem) or folder / f"{stem}.csv"
 
 
 def _base_rows(table: pd.DataFrame, path: Path) -> pd.DataFrame:

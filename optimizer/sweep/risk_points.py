@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.mip_warm import BRANCH_AND_CUT, LP
 from models.risk import BASE
 from models.risk_warm import RiskWarm
 from models.solution import Status
@@ -25,6 +26,7 @@ def risk_point_row(model: RiskWarm, scenario: Scenario) -> dict:
     point, warm = model.solve(scenario)
     row: dict = {"status": point.status.value, "termination": point.termination,
                  "objective_usd": point.objective, "warm": warm}  # fmt: skip
+    row["proof"] = BRANCH_AND_CUT if model.lp.is_mip else LP  # HiGHS on the extensive form
     if point.scenario_cost is None:
         if point.status == Status.INFEASIBLE:
             row["diagnosis"] = ("some disruption scenario cannot be served with the decisions "

@@ -32,7 +32,7 @@ import pandas as pd
 
 from models.data import compile_scenario
 from models.diagnose import diagnose
-from models.highs_warm import WarmModel
+from models.mip_warm import MipWarm
 from models.risk_warm import RiskWarm
 from models.solution import SolveOptions, Status
 from optimizer.common.output_paths import CHARTS, SWEEP, claimed, kind_of, marker
@@ -55,7 +55,7 @@ WAKE_S = 0.1  # how often the wait for finished chunks looks for a Ctrl-C
 INVALID = "invalid"  # a point whose inputs break the rules of the input files: not solved
 STATUSES = (*(status.value for status in Status), INVALID)
 RETRIED = (Status.ERROR.value,)  # a point whose last record has this status is solved again
-TEXT_COLUMNS = ("status", "termination", "diagnosis")  # journal values that are strings
+TEXT_COLUMNS = ("status", "termination", "proof", "diagnosis")  # journal values that are strings
 TEXT_PREFIXES = ("top_country_",)
 # Figures that are None where they do not exist (no supply, no floor): float columns, NaN there.
 NUMBER_PREFIXES = ("largest_country_share", "top_share_", "cover_months_")
@@ -345,7 +345,7 @@ def consolidate(folder: Path, points: pd.DataFrame, records: Mapping[int, dict])
 def _column_order(table: pd.DataFrame, points: pd.DataFrame) -> list[str]:
     first = [*points.columns, "status", "termination", "objective_usd", *COST_COLUMNS,
              "largest_country_share"]  # fmt: skip
-    last = ["warm", "solve_s", "worker", "diagnosis"]
+    last = ["proof", "bound_usd", "warm", "solve_s", "worker", "diagnosis"]
     middle = sorted(c for c in table.columns if c not in first and c not in last)
     return [c for c in (*first, *middle, *last) if c in table.columns]
 
@@ -533,7 +533,7 @@ def _append(journal, rows: list[dict]) -> None:
 
 # --- in the worker -------------------------------------------------------------------------
 
-_MODELS: dict[str, WarmModel] = {}  # one warm model per sweep, per worker process
+_MODELS: dict[str, MipWarm | RiskWarm] = {}  # one warm model per sweep, per worker process
 
 
 @python_strings()
@@ -541,13 +541,21 @@ def solve_chunk(sweep: Sweep, records: list[dict]) -> list[dict]:
     """Solve a run of points on this worker's warm model; one result row per point."""
     model = _MODELS.get(sweep.fingerprint)
     if model is None:
-        options = SolveOptions(threads=1)
-        model = RiskWarm(options) if sweep.scenario.has_risk else WarmModel(sweep.scenario, options)
+        model = point_model(sweep)
         _MODELS[sweep.fingerprint] = model
     return [solve_point(sweep, model, record) for record in records]
 
 
-def solve_point(sweep: Sweep, model: WarmModel | RiskWarm, record: dict) -> dict:
+def point_model(sweep: Sweep) -> MipWarm | RiskWarm:
+    """The model a worker keeps for ``sweep``'s points: one HiGHS thread; a MIP proved within
+    the base scenario's ``[solver] mip_rel_gap``, as ``sourcing solve`` proves it."""
+    if sweep.scenario.has_risk:
+        return RiskWarm(SolveOptions(threads=1))
+    gap = sweep.scenario.settings.mip_rel_gap
+    return MipWarm(sweep.scenario, SolveOptions(threads=1, mip_rel_gap=gap))
+
+
+def solve_point(sweep: Sweep, model: MipWarm | RiskWarm, record: dict) -> dict:
     started = time.perf_counter()
     values = {p.name: record[p.name] for p in sweep.parameters}
     row: dict = {"point": int(record["point"]), **values}
@@ -559,10 +567,12 @@ def solve_point(sweep: Sweep, model: WarmModel | RiskWarm, record: dict) -> dict
         elif isinstance(model, RiskWarm):  # disruption scenarios: the extensive form
             row |= risk_point_row(model, scenario)
         else:
-            solution, warm = model.solve(scenario)
+            proved = model.solve(scenario)
+            solution = proved.solution
             row |= {"status": solution.status.value, "termination": solution.termination,
-                    "objective_usd": solution.objective, "warm": warm}  # fmt: skip
-            row |= point_figures(model.point, solution)
+                    "objective_usd": solution.objective, "warm": proved.warm,
+                    "proof": proved.proof, "bound_usd": proved.bound}  # fmt: skip
+            row |= point_figures(model.point, solution)  # the plan proved
             if solution.status == Status.INFEASIBLE:
                 row["diagnosis"] = " ".join(diagnose(compile_scenario(scenario)))
     except Exception as error:  # one bad point must not stop the sweep: it is a row too

@@ -1,0 +1,55 @@
+"""The whole ``sourcing solve`` command as a user runs it: a fresh Python process that imports
+the package, reads the scenario folder, solves, checks and writes the result folder. Timed from
+the parent (wall clock, start to exit), with the child's own peak memory (``os.wait4``).
+
+``old_tree``: a checkout of an earlier version of the code (``git worktree add DIR REV``), run
+the same way with ``PYTHONPATH=DIR`` so that its ``optimizer`` package is imported instead of
+the installed one: old and new figures measured in one run, on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# The child says which package it imported, so a wrong --old-tree cannot pass unnoticed.
+CHILD = (
+    "import sys, optimizer; from optimizer.cli.main import main; "
+    "print('package:', optimizer.__file__, file=sys.stderr); sys.exit(main())"
+)
+
+
+def run_command(
+    scenario_folder: Path, out: Path, options: list[str], old_tree: Path | None = None
+) -> dict:
+    """Run ``sourcing solve SCENARIO --out OUT OPTIONS`` once in a fresh process."""
+    env = dict(os.environ)
+    if old_tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(old_tree), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-c", CHILD, "solve", str(scenario_folder), "--out", str(out)]
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        child = subprocess.Popen(  # run from the output's folder: no package in the cwd
+            [*command, *options], env=env, stdout=stdout, stderr=stderr, cwd=out.parent
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        stderr.seek(0)
+        errors = stderr.read().decode(errors="replace")
+    package = next(
+        (line.split(":", 1)[1].strip() for line in errors.splitlines()
+         if line.startswith("package:")),
+        "",
+    )  # fmt: skip
+    return {
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,  # Linux reports kilobytes
+        "exit": child.returncode,
+        "package": package,
+        "errors": errors[-800:] if child.returncode else "",
+    }
