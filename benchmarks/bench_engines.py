@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import highspy
-from command_timing import run_command  # beside this script
+from command_timing import run_command, run_command_pieces  # beside this script
 
 from models import highs_build
 from models import highs_engine as he
@@ -156,20 +156,26 @@ def measure_algorithms(data: ModelData, limit: float | None, repeats: int) -> di
 def measure_command(scenario: Scenario, variables: int, label: str, args) -> dict:
     """The whole ``sourcing solve`` as a subprocess (``command_timing``): by default, and where
     the default re-solves no prices (above ``PROBE_MAX_VARIABLES``) also with them asked for;
-    with ``--old-tree``, the old code's default command in the same run."""
-    variants = {"default": []}
+    with ``--format parquet`` and with ``--write-model``; with ``--old-tree``, the old code's
+    default command and ``--write-model`` in the same run."""
+    variants = {"default": [], "--format parquet": ["--format", "parquet"]}
     if variables > PROBE_MAX_VARIABLES:
         variants[f"--probe-limit {PROBE_LIMIT}"] = ["--probe-limit", str(PROBE_LIMIT)]
     figures = {}
     with tempfile.TemporaryDirectory() as folder:
         inputs = scenario.write(Path(folder) / "scenario")
         runs = [(name, options, None) for name, options in variants.items()]
+        runs.append(("--write-model", ["--write-model", "model-new.mps"], None))
         if args.old_tree is not None:
             runs.append(("old default", [], args.old_tree))
+            runs.append(("old --write-model", ["--write-model", "model-old.mps"], args.old_tree))
         for name, options, tree in runs:
             log(f"{label}: the whole command, {name}")
             out = Path(folder) / f"result-{len(figures)}"
-            figures[name] = run_command(inputs, out, options, tree)
+            if tree is None:  # each piece timed inside the child, the whole from outside
+                figures[name] = run_command_pieces(inputs, out, options)
+            else:
+                figures[name] = run_command(inputs, out, options, tree)
             if figures[name]["exit"] != 0:
                 log(f"{label}: {name} exited {figures[name]['exit']}: {figures[name]['errors']}")
     return figures
@@ -330,8 +336,8 @@ def command_table(records: list[dict]) -> str:
     for r in records:
         run_s = r["baseline"]["solve_s"]
         for name, c in r["command"].items():
-            new = r["command"]["default"]["seconds"]
-            old = f"{c['seconds'] / new:.2f}" if name == "old default" else ""
+            new = r["command"].get(name.removeprefix("old "), {}).get("seconds")
+            old = f"{c['seconds'] / new:.2f}" if name.startswith("old ") and new else ""
             rows.append([
                 r["size"], name, s(run_s), s(c["seconds"]), f"{c['seconds'] / run_s:.2f}",
                 old, f"{c['peak_mb']:,.0f}", str(c["exit"]),
@@ -340,6 +346,51 @@ def command_table(records: list[dict]) -> str:
                "exit"]  # fmt: skip
     title = "The whole `sourcing solve` as a subprocess: start to written result folder (seconds)"
     return table(title, headers, rows)
+
+
+ENGINE_PIECES = ("compile_s", "build_s", "solve_s", "ranging_s", "read_s", "extract_s", "check_s",
+                 "probe_s")  # fmt: skip
+# The pieces of the whole command (``command_timing.PIECES``), in the order they run: label,
+# seconds from the child's figures.
+COMMAND_PIECES = (
+    ("imports", lambda p: p["imports_s"]),
+    ("load the scenario folder", lambda p: p["load_s"]),
+    ("compile and build the model", lambda p: p["engine"]["compile_s"] + p["engine"]["build_s"]),
+    ("HiGHS run()", lambda p: p["engine"]["solve_s"]),
+    ("HiGHS ranging (the prices' ranges)", lambda p: p["engine"]["ranging_s"]),
+    ("read the solution, result tables", lambda p: p["engine"]["read_s"]
+     + p["engine"]["extract_s"]),
+    ("re-check every constraint", lambda p: p["engine"]["check_s"]),
+    ("policy probes (re-solves)", lambda p: p["engine"].get("probe_s", 0.0)),
+    ("the rest of solve (verdict, figures)", lambda p: p["solve_s"] - sum(
+        p["engine"].get(key, 0.0) for key in ENGINE_PIECES)),
+    ("write: table files and plan.xlsx", lambda p: p["write_s"]),
+    ("summary printed, process start and exit", lambda p: p["whole_s"] - p["imports_s"]
+     - p["load_s"] - p["solve_s"] - p["write_s"]),
+)  # fmt: skip
+
+
+def pieces_table(record: dict) -> str:
+    """The default command at one size, piece by piece, with what the command would take
+    without some of them, as multiples of HiGHS's run(); the writing with ``--format
+    parquet`` beside it."""
+    command = record["command"]["default"]
+    pieces = command["pieces"] | {"whole_s": command["seconds"]}
+    whole, run_s = command["seconds"], pieces["engine"]["solve_s"]
+    rows = [[label, s(get(pieces)), f"{100 * get(pieces) / whole:.0f}"]
+            for label, get in COMMAND_PIECES]  # fmt: skip
+    rows.append(["whole", s(whole), "100"])
+    written, checked = pieces["write_s"], pieces["engine"]["check_s"]
+    rows.append(["whole / run()", f"{whole / run_s:.2f}", ""])
+    rows.append(["without writing / run()", f"{(whole - written) / run_s:.2f}", ""])
+    rows.append(["without writing or re-check / run()",
+                 f"{(whole - written - checked) / run_s:.2f}", ""])  # fmt: skip
+    parquet = record["command"].get("--format parquet", {}).get("pieces")
+    if parquet:
+        rows.append(["--format parquet: write", s(parquet["write_s"]), ""])
+    title = (f"The whole `sourcing solve` at {record['size']}, piece by piece, timed inside "
+             "the command (seconds, % of the whole)")  # fmt: skip
+    return table(title, ["piece", "seconds", "%"], rows)
 
 
 def pyomo_table(records: list[dict]) -> str:
@@ -515,6 +566,7 @@ def main(argv: list[str] | None = None) -> None:
         print(make(records))
     if largest["outside"]:
         print(outside_table(largest))
+    print(pieces_table(largest))
     print("\n".join(verdict(records)))
     basis = measure_share_basis(args.repeats)
     print(basis_table(basis))

@@ -27,6 +27,9 @@ CLI's printing); then:
 - ``outside``: the extensive form's outside-HiGHS share, (whole - in run) / whole: every second
   the command spends not inside a HiGHS ``run()`` (building, copying into and out of HiGHS,
   tables, the re-check and writing included), as a share of the whole;
+- ``EF out``: the same share for the extensive form alone: the outside-``run()`` seconds of
+  its data, build, starting basis, solve and read, as a share of those phases' seconds (the
+  engine's share before EVPI, VSS, the tables, the re-check and the writing);
 - ``s/scen`` and ``out/scen``: whole and outside-HiGHS seconds per distinct scenario (linear
   growth keeps them flat);
 - ``peak MB``: the process's peak resident memory.
@@ -227,6 +230,10 @@ def measure(source: Scenario | Path, samples: int, into: Path) -> dict:
     for phase in ENGINE_PHASES:
         phase_run[phase] = _in_run(runs, clock, clock + seconds.get(phase, 0.0))
         clock += seconds.get(phase, 0.0)
+    # the extensive form alone: its data, build, starting basis, solve and read
+    form = ("data_s", "merge_s", "start_s", "solve_s", "read_s")
+    form_s = sum(seconds.get(phase, 0.0) for phase in form)
+    form_outside = form_s - sum(phase_run[phase] for phase in form)
     return {
         "samples": samples,
         "scenarios": outcome.tree.size,
@@ -255,6 +262,8 @@ def measure(source: Scenario | Path, samples: int, into: Path) -> dict:
         "in_run_s": in_run,
         "run_calls": len(runs),
         "phase_run_s": phase_run,
+        "form_s": form_s,
+        "form_outside_share": form_outside / form_s if form_s else float("nan"),
         "outside_s": whole - in_run,
         "outside_share": (whole - in_run) / whole if whole else float("nan"),
         "whole_per_scenario_s": whole / outcome.tree.size,
@@ -360,6 +369,7 @@ def _highs(lp, options: SolveOptions):
 def table(records: list[dict]) -> str:
     columns = [("samples", "samples", "{}"), ("scenarios", "scen", "{}"),
                ("variables", "vars", "{:,}"), ("rows", "rows", "{:,}"),
+               ("iterations", "iters", "{:,}"),
                ("data_s", "data", "{:.2f}"), ("build_s", "build", "{:.2f}"),
                ("start_s", "start", "{:.2f}"), ("highs_s", "HiGHS", "{:.2f}"),
                ("read_s", "read", "{:.2f}"), ("evpi_s", "EVPI", "{:.2f}"),
@@ -367,6 +377,7 @@ def table(records: list[dict]) -> str:
                ("check_s", "check", "{:.2f}"), ("write_s", "write", "{:.2f}"),
                ("whole_s", "whole", "{:.2f}"), ("in_run_s", "in run", "{:.2f}"),
                ("outside_share", "outside", "{:.0%}"),
+               ("form_outside_share", "EF out", "{:.0%}"),
                ("whole_per_scenario_s", "s/scen", "{:.3f}"),
                ("outside_per_scenario_s", "out/scen", "{:.3f}"),
                ("peak_rss_mb", "peak MB", "{:.0f}")]  # fmt: skip

@@ -104,8 +104,7 @@ def scenario_programs(datas: list[ModelData]) -> ScenarioPrograms:
     """The scenarios' LPs; ``datas`` are one ModelData per scenario from the same base."""
     _check_shared(datas)
     landing = np.stack([d.arrive["t"].to_numpy(dtype=np.int64) for d in datas])
-    _, first, group_of = np.unique(landing, axis=0, return_index=True, return_inverse=True)
-    group_of = group_of.ravel()
+    first, group_of = _structures(landing)
     lps = [build_model(datas[s]) for s in first]  # one build per structure: usually one
     layout = lps[group_of[0]]
     numbers = [_numbers(d, lps[g], datas[first[g]]) for d, g in zip(datas, group_of, strict=True)]
@@ -113,6 +112,20 @@ def scenario_programs(datas: list[ModelData]) -> ScenarioPrograms:
     lower = np.broadcast_to(layout.col_lower, cost.shape)
     groups = [_group(lp, np.flatnonzero(group_of == g), cost) for g, lp in enumerate(lps)]
     return ScenarioPrograms(layout, cost, lower, upper, row_lower, row_upper, groups, group_of)
+
+
+def _structures(landing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first scenario of each distinct row of ``landing`` (S, arrivals) and each
+    scenario's row, numbered as ``np.unique(landing, axis=0)`` numbers them (rows in
+    lexicographic order); the rows are told apart by their bytes, which is many times faster
+    than np.unique's sort of whole rows (0.7 s for 50 rows of 85,000)."""
+    seen: dict[bytes, int] = {}
+    kind = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in landing], dtype=np.int64)
+    firsts = np.unique(kind, return_index=True)[1]  # kinds are numbered in order of appearance
+    order = np.lexsort(landing[firsts].T[::-1])  # first arrival's month the primary key
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return firsts[order], rank[kind]
 
 
 def _check_shared(datas: list[ModelData]) -> None:

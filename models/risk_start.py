@@ -15,7 +15,6 @@ from dataclasses import replace
 import highspy
 import numpy as np
 
-from models.branching import change_numbers
 from models.highs_engine import new_highs, pass_model, run
 from models.risk_build import ExtensiveForm
 from models.solution import SolveOptions
@@ -48,27 +47,54 @@ def starting_basis(form: ExtensiveForm, options: SolveOptions) -> highspy.HighsB
 
 def _relaxed_bases(programs, options: SolveOptions) -> tuple[np.ndarray, np.ndarray] | None:
     """(S, columns) and (S, rows) basis status codes of each scenario's LP relaxation, solved
-    one after another in one HiGHS instance per structure (each from the last basis)."""
+    one after another in one HiGHS instance per structure (each from the last basis). Between
+    scenarios of one structure only the costs, bounds and entries that differ are pushed."""
     n_s = len(programs.cost)
     columns = np.empty(programs.cost.shape, dtype=np.int8)
     rows = np.empty(programs.row_lower.shape, dtype=np.int8)
-    highs, held = None, (-1, None)  # the instance, and the structure and coefficients it holds
+    highs, held, last = None, (-1, None), None  # the instance, what it holds, its scenario
     for s in np.argsort(programs.group_of, kind="stable"):  # scenarios: each a warm re-solve
-        lp = programs.program(int(s))
-        lp = replace(lp, integrality=np.zeros_like(lp.integrality))
-        holds = (programs.group_of[s], lp.matrix.data)
-        if held[0] == holds[0] and np.array_equal(held[1], holds[1]):
-            change_numbers(highs, lp)
+        group = programs.groups[programs.group_of[s]]
+        values = group.values[int(np.searchsorted(group.members, s))]
+        if held[0] == programs.group_of[s] and np.array_equal(held[1], values):
+            _change_numbers(highs, programs, last, s)
         else:
-            highs, held = new_highs(options, "simplex"), holds
+            lp = programs.program(int(s))
+            lp = replace(lp, integrality=np.zeros_like(lp.integrality))
+            highs, held = new_highs(options, "simplex"), (programs.group_of[s], values)
             pass_model(highs, lp)
+        last = s
         run(highs)
         if highs.getInfo().primal_solution_status != 2 or n_s == 0:
             return None
         basis = highs.getBasis()
-        columns[s] = np.array(basis.col_status, dtype=np.int8)
-        rows[s] = np.array(basis.row_status, dtype=np.int8)
+        columns[s] = _codes(basis.col_status)
+        rows[s] = _codes(basis.row_status)
     return columns, rows
+
+
+def _change_numbers(highs: highspy.Highs, programs, was: int, s: int) -> None:
+    """Give ``highs``, holding scenario ``was``'s LP, scenario ``s``'s costs and bounds (the
+    same matrix): only those that differ."""
+    cost = programs.cost[s]
+    changed = np.flatnonzero(cost != programs.cost[was]).astype(np.int32)
+    if len(changed):
+        highs.changeColsCost(len(changed), changed, cost[changed])
+    lower, upper = programs.col_lower[s], programs.col_upper[s]
+    changed = np.flatnonzero((lower != programs.col_lower[was])
+                             | (upper != programs.col_upper[was])).astype(np.int32)  # fmt: skip
+    if len(changed):
+        highs.changeColsBounds(len(changed), changed, lower[changed], upper[changed])
+    lower, upper = programs.row_lower[s], programs.row_upper[s]
+    changed = np.flatnonzero((lower != programs.row_lower[was])
+                             | (upper != programs.row_upper[was])).astype(np.int32)  # fmt: skip
+    if len(changed):
+        highs.changeRowsBounds(len(changed), changed, lower[changed], upper[changed])
+
+
+def _codes(statuses: list) -> np.ndarray:
+    """HiGHS's basis statuses (a list of enum members) as int8 codes."""
+    return np.fromiter(map(int, statuses), dtype=np.int8, count=len(statuses))
 
 
 def _code(name: str) -> int:

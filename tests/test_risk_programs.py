@@ -71,3 +71,19 @@ def test_each_scenario_lp_is_the_one_its_data_builds(samples):
     form = build_extensive(datas, tree, 0.5, 0.8, programs=programs)
     assert np.array_equal(form.scenario_cost, programs.cost)
     assert form.lp.size.variables == form.column_of.max() + 1 + tree.size + 1
+
+
+def test_scenarios_are_grouped_by_structure_as_np_unique_groups_them():
+    # The groups are numbered as np.unique(axis=0) numbers them: rows in lexicographic order,
+    # each group's first scenario the first with its row.
+    from models.risk_programs import _structures
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n_s, n_arrivals = int(rng.integers(1, 30)), int(rng.integers(1, 6))
+        kinds = rng.integers(0, 4, (int(rng.integers(1, 5)), n_arrivals))
+        landing = kinds[rng.integers(0, len(kinds), n_s)].astype(np.int64)
+        _, first, group_of = np.unique(landing, axis=0, return_index=True, return_inverse=True)
+        mine = _structures(landing)
+        np.testing.assert_array_equal(mine[0], first)
+        np.testing.assert_array_equal(mine[1], group_of.ravel())

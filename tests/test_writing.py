@@ -218,3 +218,21 @@ def test_evaluate_reads_the_same_plan_from_parquet(tmp_path):
         expected = getattr(plans["csv"], part).to_dict("list")
         assert getattr(plans["parquet"], part).to_dict("list") == expected, part
     assert plans["parquet"].arrivals["tonnes"].sum() == pytest.approx(30)
+
+
+def test_a_table_file_that_fails_leaves_nothing_written(tmp_path, capped, monkeypatch):
+    # The table files are written on threads beside the workbook: one failing file fails the
+    # whole result, raised as it was, and the result folder is not made.
+    from optimizer.results import writing
+
+    real = writing.write_table
+
+    def failing(table, folder, stem, table_format):
+        if stem == "stock":
+            raise OSError("disk full")
+        return real(table, folder, stem, table_format)
+
+    monkeypatch.setattr(writing, "write_table", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_result(capped, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []

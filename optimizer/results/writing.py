@@ -4,7 +4,12 @@ over an empty folder or one of our own of the same kind (see :mod:`.output_folde
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+
+import pandas as pd
 
 from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, marker, replacing
 from optimizer.common.table_files import CSV, table_path, write_table
@@ -27,18 +32,44 @@ def write_result(result: Result, folder: str | Path, table_format: str = CSV) ->
     table_path(folder, "plan", table_format)  # an unknown format is refused before any work
     with replacing(folder, RESULT, option="") as staging:
         tables = result.tables()
-        for stem, table in tables.items():
-            write_table(table, staging, stem, table_format)
-        summary = marker(RESULT) | result.summary() | {"inputs": inputs_record(result)}
-        text = json.dumps(summary, indent=2, sort_keys=False, allow_nan=False)
-        (staging / "summary.json").write_text(text + "\n", encoding="utf-8")
-        if tables:
-            files = {stem: f"{stem}.{table_format}" for stem in tables}
-            sheets, notes = readable_tables(tables, files)
-            steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS}
-            steady |= {f"sheet_rows.{stem}": note for stem, note in notes.items()}
-            _write_workbook(staging / "plan.xlsx", sheets, summary=steady, notes=notes)
+        with writing_tables(tables, staging, table_format):
+            summary = marker(RESULT) | result.summary() | {"inputs": inputs_record(result)}
+            text = json.dumps(summary, indent=2, sort_keys=False, allow_nan=False)
+            (staging / "summary.json").write_text(text + "\n", encoding="utf-8")
+            if tables:
+                files = {stem: f"{stem}.{table_format}" for stem in tables}
+                sheets, notes = readable_tables(tables, files)
+                steady = {k: v for k, v in summary.items() if k not in TIMING_KEYS}
+                steady |= {f"sheet_rows.{stem}": note for stem, note in notes.items()}
+                _write_workbook(staging / "plan.xlsx", sheets, summary=steady, notes=notes)
     return folder
+
+
+TABLE_THREADS = 2  # threads writing the table files beside the workbook (writing_tables)
+
+
+@contextmanager
+def writing_tables(
+    tables: dict[str, pd.DataFrame], folder: Path, table_format: str
+) -> Iterator[None]:
+    """Write ``tables`` into ``folder`` on worker threads while the body runs (the workbook):
+    pyarrow formats and writes much of a file without holding Python's lock, so the files
+    overlap one another and the workbook (benchmarks/README.md). Leaves once every file is
+    written, raising the first error."""
+    largest_first = sorted(tables.items(), key=lambda item: -len(item[1]))
+    with ThreadPoolExecutor(TABLE_THREADS, thread_name_prefix="table-file") as pool:
+        futures: list[Future] = [
+            pool.submit(write_table, table, folder, stem, table_format)
+            for stem, table in largest_first
+        ]
+        try:
+            yield
+        except BaseException:
+            for future in futures:  # files not yet begun are not begun
+                future.cancel()
+            raise
+        for future in futures:
+            future.result()
 
 
 def inputs_record(result: Result) -> dict | None:
