@@ -8,6 +8,7 @@ from importlib import metadata
 
 from optimizer.cli import (
     compare_command,
+    diff_command,
     evaluate_command,
     report_command,
     solve_command,
@@ -22,6 +23,7 @@ DISTRIBUTION = "rare-earth-sourcing"
 SUBCOMMANDS = (
     solve_command,
     validate_command,
+    diff_command,
     compare_command,
     report_command,
     template_command,

@@ -393,23 +393,9 @@ def check_model_file(path: str | Path) -> None:
     """Raise :class:`OutputRefused` unless ``path`` is absent or a model file we wrote."""
     path = Path(path)
     mark = MODEL_MARK.get(path.suffix.lower())
-    shown = f"--write-model {path}"
     if mark is None:
-        raise OutputRefused(f"{shown}: must end in .mps or .lp")
-    if path.is_symlink():
-        raise OutputRefused(f"{shown}: is a symbolic link; name a file that is not a link")
-    if not os.path.lexists(path):
-        if path.parent.exists() and not path.parent.is_dir():
-            raise OutputRefused(f"{shown}: {path.parent} is not a folder")
-        return
-    if not path.is_file():
-        raise OutputRefused(f"{shown}: is not a file; name a new .mps or .lp file")
-    with path.open("rb") as file:
-        first = file.readline(len(mark) + 1)
-    if first != mark:
-        raise OutputRefused(
-            f"{shown}: exists and was not written by sourcing; it is not replaced: name a new file"
-        )
+        raise OutputRefused(f"--write-model {path}: must end in .mps or .lp")
+    check_own_file(path, mark, "--write-model", "sourcing")
 
 
 def write_marked_file(path: Path, write) -> None:
@@ -427,3 +413,25 @@ def write_marked_file(path: Path, write) -> None:
         write_file_atomic(path, mark + body)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def check_own_file(path: str | Path, first_line: bytes, option: str, written_by: str) -> None:
+    """Raise :class:`OutputRefused` unless ``path`` is absent or a file that ``written_by``
+    wrote, known by its ``first_line`` (a table's header row, say)."""
+    path = Path(path)
+    shown = f"{option} {path}"
+    if path.is_symlink():
+        raise OutputRefused(f"{shown}: is a symbolic link; name a file that is not a link")
+    if not os.path.lexists(path):
+        if path.parent.exists() and not path.parent.is_dir():
+            raise OutputRefused(f"{shown}: {path.parent} is not a folder")
+        return
+    if not path.is_file():
+        raise OutputRefused(f"{shown}: is not a file; name a new file")
+    with path.open("rb") as file:
+        first = file.readline(len(first_line) + 1)
+    if first != first_line:
+        raise OutputRefused(
+            f"{shown}: exists and was not written by {written_by}; it is not replaced: "
+            "name a new file"
+        )
