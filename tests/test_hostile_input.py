@@ -566,10 +566,13 @@ def test_a_minimum_over_the_maximum_reads_as_in_a_folder(chain_scenario):
     scenario = load_scenario(chain_scenario)
     contracts = scenario.contracts.copy()
     contracts.loc[0, "min_t_per_month"] = 40.0
-    point = scenario.with_changes(contracts=contracts)
+    point = scenario.with_changes(check=False, contracts=contracts)
     set_cell(chain_scenario, "contracts.csv", 2, "min_t_per_month", "40")
     from_folder = only_problem(chain_scenario)
     assert [str(p) for p in scenario_problems(point)] == [from_folder]
+    with pytest.raises(ScenarioError) as refused:  # checked unless asked not to
+        scenario.with_changes(contracts=contracts)
+    assert [str(p) for p in refused.value.problems] == [from_folder]
     assert from_folder == (
         "contracts.csv:2: min_t_per_month: 40 is above max_t_per_month 30; the take-or-pay "
         "minimum cannot exceed the maximum"
@@ -588,6 +591,7 @@ def test_bounds_of_a_point_are_checked_as_in_a_folder(small_scenario):
     suppliers["lead_time_months"] = [1.0, 1.5, 1201.0]
     materials = scenario.materials.assign(shortfall_penalty_usd_per_t=np.nan)  # not set: fine
     point = scenario.with_changes(
+        check=False,  # scenario_problems is what is tested
         offers=offers,
         suppliers=suppliers,
         materials=materials,
@@ -613,7 +617,8 @@ def test_a_point_whose_recipes_make_material_from_nothing_is_caught(chain_scenar
     recipes = scenario.process_io.copy()
     recipes.loc[11, "t_per_t"] = 1.3  # line 13: oxidise's yield
     recipes.loc[5, "t_per_t"] = 0.0  # line 7: sep-partner's only input
-    found = [str(p) for p in scenario_problems(scenario.with_changes(process_io=recipes))]
+    point = scenario.with_changes(check=False, process_io=recipes)
+    found = [str(p) for p in scenario_problems(point)]
     assert found == [
         f"process_io.csv:7: t_per_t: every input of 'sep-partner' is 0 t/t, {ZERO_INPUTS}",
         f"process_io.csv:10: process: {FROM_NOTHING}: 1 t NdPr-oxide -> 0.82 t NdPr-metal "
@@ -626,3 +631,17 @@ def test_settings_are_checked_in_a_toml_edit_too(small_scenario):
     assert only_problem(small_scenario) == (
         "scenario.toml:13: policy.stockpile_cover_months: must be at most 1200, not 1201"
     )
+
+
+@pytest.mark.parametrize("cap", [-0.2, 1.7])
+def test_a_scenario_changed_in_memory_is_checked(cap):
+    # Scenario.with_changes checks the copy as a folder's numbers are checked: every problem,
+    # with its file, line and column; check=False leaves it to the caller.
+    scenario = load_scenario(Path(__file__).parents[1] / "inputs/india-2026")
+    caps = scenario.country_caps.copy()
+    caps.loc[0, "max_share"] = cap
+    with pytest.raises(ScenarioError) as refused:
+        scenario.with_changes(country_caps=caps)
+    [problem] = refused.value.problems
+    assert (problem.file, problem.line, problem.column) == ("country_caps.csv", 2, "max_share")
+    assert scenario.with_changes(check=False, country_caps=caps).country_caps is caps

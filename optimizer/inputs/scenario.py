@@ -76,9 +76,18 @@ class Scenario:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
-    def with_changes(self, **changes: Any) -> Scenario:
-        """A copy with some tables or the settings replaced (not re-validated)."""
-        return replace(self, **changes)
+    def with_changes(self, *, check: bool = True, **changes: Any) -> Scenario:
+        """A copy with some tables or the settings replaced, checked as a sweep point is
+        (:func:`scenario_problems`: every number within its bounds, the rules across tables):
+        :class:`ScenarioError` lists every problem, so a cap of 1.7 never reaches a solve.
+        ``check=False`` for callers that check the copy themselves (a sweep reports a point's
+        problems as its row) or change only what cannot break a rule."""
+        changed = replace(self, **changes)
+        if check:
+            problems = scenario_problems(changed)
+            if problems:
+                raise ScenarioError(problems)
+        return changed
 
     @classmethod
     @python_strings()

@@ -329,7 +329,7 @@ def _probe(prober: Prober, policy: _Policy, direction: int, others: float) -> fl
             return None
         materials = prober.scenario.materials.copy()
         materials.iloc[policy.index, materials.columns.get_loc(policy.column)] = cover
-        scenario = prober.scenario.with_changes(materials=materials)
+        scenario = prober.scenario.with_changes(check=False, materials=materials)  # a probe
         point = point_data(scenario, prober.scenario, data)
         changed = COVER_FIELDS if point is not None else None
     others -= prober.credit_gain(point)

@@ -28,7 +28,7 @@ def without_floors(scenario: Scenario) -> Scenario:
     """The scenario with no stockpile floor: no cover, no fixed floor."""
     materials = scenario.materials.assign(cover_months=0.0, floor_t=np.nan)
     settings = scenario.settings.with_changes(stockpile_cover_months=0.0)
-    return scenario.with_changes(materials=materials, settings=settings)
+    return scenario.with_changes(check=False, materials=materials, settings=settings)
 
 
 def stockpile_value(

@@ -284,4 +284,5 @@ def apply_point(
         changes[name] = frame
     if settings:
         changes["settings"] = scenario.settings.with_changes(**settings)
-    return scenario.with_changes(**changes) if changes else scenario
+    # checked by the caller (scenario_problems): a point's problems are its row, not an error
+    return scenario.with_changes(check=False, **changes) if changes else scenario
