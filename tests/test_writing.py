@@ -236,3 +236,14 @@ def test_a_table_file_that_fails_leaves_nothing_written(tmp_path, capped, monkey
     with pytest.raises(OSError, match="disk full"):
         write_result(capped, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_json_records_the_caps_and_floors_the_plan_was_solved_with(tmp_path):
+    # What the plan was solved with, not what its description says: the cap and cover given.
+    tighter = {**CAPPED, "caps": [{"country": "CN", "max_share": 0.5}],
+               "stockpile_cover_months": 1.5}  # fmt: skip
+    folder = write_result(solve(scenario(**tighter)), tmp_path / "out")
+    policy = json.loads((folder / "summary.json").read_text())["policy"]
+    assert policy["country_caps"] == {"CN": {"every material": 0.5}}
+    assert policy["stockpile_cover_months"] == 1.5 and policy["cover_months"] == {"Dy": 1.5}
+    assert policy["floor_t"] == {} and policy["budget_usd_per_year"] is None

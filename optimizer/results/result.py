@@ -162,6 +162,29 @@ class Result:
             else chosen.loc[chosen["kind"] == "contract", "name"].tolist(),
         }
 
+    def _policy_record(self) -> dict:
+        """The caps and floors the plan was solved with, as the inputs gave them (a copied
+        scenario's description may not say): the settings, each country's caps by material
+        and each material's cover and fixed floor."""
+        settings, scenario = self.scenario.settings, self.scenario
+        caps: dict[str, dict[str, float]] = {}
+        for row in scenario.country_caps.itertuples(index=False):
+            material = row.material if isinstance(row.material, str) else EVERY_MATERIAL
+            caps.setdefault(row.country, {})[material] = float(row.max_share)
+        materials = scenario.materials.set_index("material")
+        cover = materials["cover_months"].astype(float).fillna(settings.stockpile_cover_months)
+        floor = materials["floor_t"].astype(float).dropna()
+        return {
+            "cap_window": settings.cap_window,
+            "share_basis": settings.share_basis,
+            "country_caps": caps,
+            "stockpile_cover_months": settings.stockpile_cover_months,
+            "cover_months": {material: float(months) for material, months in cover.items()},
+            "floor_t": {material: float(tonnes) for material, tonnes in floor.items()},
+            "stockpile_from": settings.floor_from,
+            "budget_usd_per_year": settings.budget_usd_per_year,
+        }
+
     def summary(self) -> dict:
         """A JSON-ready digest: headline figures, checks and diagnosis."""
         settings = self.scenario.settings
@@ -180,11 +203,7 @@ class Result:
             "algorithm": self.algorithm,
             "model_size": self.model_size.as_dict(),
             "horizon": {"start": horizon[0], "end": horizon[-1], "months": len(horizon)},
-            "policy": {
-                "cap_window": settings.cap_window,
-                "stockpile_cover_months": settings.stockpile_cover_months,
-                "stockpile_from": settings.floor_from,
-            },
+            "policy": self._policy_record(),
             "shortfall_t": self.shortfall_t(),
             "months_below_cover": self.months_below_cover(),
             "largest_country_share": self.largest_shares(),
@@ -198,6 +217,9 @@ class Result:
             "solve_seconds": round(self.timings.get("solve_s", 0.0), 3),
             "timings_s": {key: round(value, 3) for key, value in self.timings.items()},
         }
+
+
+EVERY_MATERIAL = "every material"  # a cap row with a blank material, in summary.json
 
 
 TIMING_KEYS = ("solve_seconds", "timings_s", "verification")
