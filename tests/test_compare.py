@@ -96,7 +96,8 @@ def test_cli_compares_scenarios_and_writes_every_file(tmp_path, capsys):
     assert "Plans compared (differences against india-2026):" in printed
     assert "Δ india-2026-strict" in printed and "Detail by material and country" in printed
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["compare.csv", "compare.json", "compare.xlsx", "compare_detail.csv", "plans"]
+    assert names == ["compare.csv", "compare.json", "compare.xlsx", "compare_detail.csv",
+                     "compare_inputs.csv", "plans"]  # fmt: skip
     assert sorted(p.name for p in (out / "plans").iterdir()) == ["india-2026", "india-2026-strict"]
     manifest = json.loads((out / "compare.json").read_text())
     assert manifest == {

@@ -156,7 +156,8 @@ def test_a_comparison_is_replaced_and_writes_no_plan_outside_its_folder(tmp_path
     other = PlanView("fine", {"scenario": "y"}, {})
     comparison = type("C", (), {})()  # the writer reads only these attributes
     comparison.plans, comparison.baseline = [plan.name, other.name], other.name
-    comparison.headline = comparison.detail = __import__("pandas").DataFrame({"a": [1]})
+    table = __import__("pandas").DataFrame({"a": [1]})
+    comparison.headline = comparison.detail = comparison.inputs = table
     with pytest.raises(OutputRefused, match="cannot be a folder name"):
         write_comparison(comparison, [plan, other], tmp_path / "cmp")
     assert sorted(p.name for p in tmp_path.iterdir()) == []

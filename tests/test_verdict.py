@@ -240,7 +240,9 @@ def test_compare_puts_a_verdict_line_per_plan_first():
         "  capped  meets all demand and holds every stockpile floor.",
         "  short   leaves demand unmet: Nd 18 t unmet in 2026-01..2026-03",
     ]
-    assert lines[4].startswith("Plans compared")
+    # then why they differ (the input differences), then the figures
+    assert lines[4] == "Input differences from capped:"
+    assert lines.index("Plans compared (differences against capped):") > 4
 
 
 def verdict_box(page_text: str) -> tuple[str, list[str]]:

@@ -9,7 +9,7 @@ from optimizer.common.output_paths import COMPARISON, claimed
 from optimizer.common.table_files import TABLE_FORMATS
 from optimizer.results.compare import compare, load_plan
 from optimizer.results.compare_text import format_comparison
-from optimizer.results.writing import write_comparison
+from optimizer.results.writing import comparison_files, write_comparison
 
 
 def register(commands):
@@ -17,8 +17,9 @@ def register(commands):
         "compare",
         help="compare two or more plans side by side",
         description="Compare result folders (or scenario folders/workbooks, solved first): "
-        "headline figures side by side with differences, then per-material detail. Writes "
-        "compare.csv, compare_detail.csv, compare.xlsx and the plans' tables to --out.",
+        "each plan's input differences from the baseline, headline figures side by side with "
+        "differences, then per-material detail. Writes compare.csv, compare_detail.csv, "
+        "compare_inputs.csv, compare.xlsx, compare.json and the plans' tables to --out.",
     )
     sub.add_argument(
         "plans",
@@ -43,7 +44,8 @@ def register(commands):
         default=TABLE_FORMATS[0],
         dest="table_format",
         help="how the tables are written: csv (default) or parquet (compare.parquet, "
-        "compare_detail.parquet and the plans' tables; compare.xlsx either way)",
+        "compare_detail.parquet, compare_inputs.parquet and the plans' tables; compare.xlsx "
+        "either way)",
     )
     sub.set_defaults(run=run)
     return sub
@@ -67,6 +69,5 @@ def run(args) -> int:
             raise UsageError(str(error)) from None
         folder = write_comparison(comparison, plans, Path(args.out), args.table_format)
     print(format_comparison(comparison, only_differences=args.baseline is not None))
-    tables = f"compare.{args.table_format}, compare_detail.{args.table_format}"
-    print(f"\nWritten: {folder}/ ({tables}, compare.xlsx, plans/)")
+    print(f"\nWritten: {folder}/ ({', '.join(comparison_files(args.table_format))})")
     return EXIT_OK

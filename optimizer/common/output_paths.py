@@ -66,7 +66,8 @@ _TABLES = (
 _REPORT = r"report\.html"
 _ALLOWED = {
     RESULT: rf"summary\.json|plan\.xlsx|{_TABLES}|{_REPORT}",
-    COMPARISON: rf"compare\.json|(compare|compare_detail)\.(csv|parquet)|compare\.xlsx|{_REPORT}",
+    COMPARISON: rf"compare\.json|(compare|compare_detail|compare_inputs)\.(csv|parquet)"
+    rf"|compare\.xlsx|{_REPORT}",
     SWEEP: rf"sweep\.json|points\.jsonl|results\.parquet|results\.csv|{_REPORT}",
     EVALUATION: r"evaluation\.json|paths\.jsonl|paths\.csv",
 }

@@ -62,11 +62,18 @@ def format_differences(frame: pd.DataFrame) -> str:
 
 def _line(row: Any) -> str:
     if row.change == ADDED:
-        return f"  {row.key}  added: {row.new}"
+        return f"  {row.key}  added: {_short(row.new)}"
     if row.change == REMOVED:
-        return f"  {row.key}  removed: {row.old}"
+        return f"  {row.key}  removed: {_short(row.old)}"
     where = row.key if row.key == row.column else f"{row.key}  {row.column}"
-    return f"  {where}: {row.old} -> {row.new}"
+    return f"  {where}: {_short(row.old)} -> {_short(row.new)}"
+
+
+TEXT_WIDTH = 60  # a value longer than this is cut in the text (a description); the table has it
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 4].rstrip() + " ..."
 
 
 def value_text(value: Any, field: Field | None = None) -> str:

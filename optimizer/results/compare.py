@@ -11,14 +11,21 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from optimizer.common.table_files import CSV, read_table, write_table
+from optimizer.inputs.scenario import Scenario
 from optimizer.results import metrics, scenario_rows, verdict
+from optimizer.results.compare_inputs import (
+    INPUT_COLUMNS,
+    empty_inputs,
+    input_differences,
+    recorded_scenario,
+)
 from optimizer.results.result import Result
 from optimizer.results.tables import COST_COMPONENTS
 
@@ -61,11 +68,14 @@ def source_name(path: str | Path) -> str:
 
 @dataclass(frozen=True)
 class PlanView:
-    """What a comparison needs of one plan: its summary and its tables."""
+    """What a comparison needs of one plan: its summary and its tables, and the scenario it was
+    solved from, or why that is unknown (:mod:`optimizer.results.compare_inputs`)."""
 
     name: str
     summary: dict
     tables: dict[str, pd.DataFrame]
+    scenario: Scenario | None = field(default=None, compare=False, repr=False)
+    no_scenario_reason: str = "its inputs were not loaded"
 
     @property
     def materials(self) -> list[str]:
@@ -88,14 +98,14 @@ class PlanView:
         )
 
     def _renamed(self, name: str) -> PlanView:
-        return PlanView(name, self.summary, self.tables)
+        return replace(self, name=name)
 
     @classmethod
     def from_result(cls, result: Result, name: str | None = None) -> PlanView:
         """Named ``name`` (default: the scenario's name), made safe by :func:`plan_name`."""
         name = result.scenario.name if name is None else name
         summary = result.summary()
-        return cls(plan_name(name), summary, _by_path(summary, result.tables()))
+        return cls(plan_name(name), summary, _by_path(summary, result.tables()), result.scenario)
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> PlanView:
@@ -133,13 +143,16 @@ def is_result_folder(path: str | Path) -> bool:
 
 def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanView:
     """A plan from a result, a result folder, or a scenario folder/workbook (solved here and
-    named by its folder or workbook, as a result folder is)."""
+    named by its folder or workbook, as a result folder is). A result folder's scenario is
+    loaded if its inputs are unchanged (:func:`.compare_inputs.recorded_scenario`)."""
     if isinstance(source, PlanView):
         return source
     if isinstance(source, Result):
         return PlanView.from_result(source)
     if is_result_folder(source):
-        return PlanView.from_folder(source)
+        plan = PlanView.from_folder(source)
+        scenario, reason = recorded_scenario(plan.summary)
+        return replace(plan, scenario=scenario, no_scenario_reason=reason)
     from optimizer.results.solving import solve  # a scenario: solve it first
 
     return PlanView.from_result(solve(source, **solve_options), name=source_name(source))
@@ -149,13 +162,15 @@ def load_plan(source: Result | PlanView | str | Path, **solve_options) -> PlanVi
 class Comparison:
     """``headline``: one row per figure (section, metric, material, unit), one column per plan,
     then one ``Δ <plan>`` column per plan other than the baseline. ``detail``: per material and
-    country, the tonnes and share of each plan."""
+    country, the tonnes and share of each plan. ``inputs``: each plan's input differences from
+    the baseline (:func:`~optimizer.results.compare_inputs.input_differences`)."""
 
     plans: list[str]
     baseline: str
     headline: pd.DataFrame
     detail: pd.DataFrame
     verdicts: dict[str, dict] = field(default_factory=dict)  # by plan: PlanView.verdict
+    inputs: pd.DataFrame = field(default_factory=empty_inputs)
 
     @property
     def differences(self) -> list[str]:
@@ -187,7 +202,8 @@ def compare(
         if name != baseline:
             headline[f"Δ {name}"] = np.round(headline[name] - headline[baseline], 6)
     verdicts = {plan.name: plan.verdict for plan in plans}
-    return Comparison(names, baseline, headline, _detail(plans), verdicts)
+    inputs = _safe_text(input_differences(plans, baseline))  # values from files: may say "=..."
+    return Comparison(names, baseline, headline, _detail(plans), verdicts, inputs)
 
 
 def _unique_names(plans: list[PlanView]) -> list[PlanView]:
@@ -394,6 +410,8 @@ def _detail(plans: list[PlanView]) -> pd.DataFrame:
 
 MANIFEST = "compare.json"
 PLANS_FOLDER = "plans"
+INPUTS_STEM = "compare_inputs"  # Comparison.inputs, as written beside compare.csv
+NOT_RECORDED = "this comparison folder was written without its input differences"
 
 
 def write_plan_tables(plan: PlanView, folder: Path, table_format: str = CSV) -> None:
@@ -410,7 +428,8 @@ def is_comparison_folder(path: str | Path) -> bool:
 
 
 def load_comparison(folder: str | Path) -> tuple[Comparison, list[PlanView]]:
-    """A comparison folder written by ``sourcing compare``: recomputed from its plans."""
+    """A comparison folder written by ``sourcing compare``: recomputed from its plans, but for
+    the input differences, which are read as written (the inputs may have changed since)."""
     folder = Path(folder)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     names = manifest.get("plans") if isinstance(manifest, dict) else None
@@ -425,4 +444,10 @@ def load_comparison(folder: str | Path) -> tuple[Comparison, list[PlanView]]:
         if not is_result_folder(folder / PLANS_FOLDER / name):
             raise ValueError(f"{folder / MANIFEST}: no plan {PLANS_FOLDER}/{name}/summary.json")
     plans = [PlanView.from_folder(folder / PLANS_FOLDER / name) for name in names]
-    return compare(plans, baseline=manifest.get("baseline")), plans
+    inputs = read_table(folder, INPUTS_STEM, as_text=True)
+    if inputs is None:  # older folders: every plan's differences unknown
+        plans = [replace(plan, no_scenario_reason=NOT_RECORDED) for plan in plans]
+    comparison = compare(plans, baseline=manifest.get("baseline"))
+    if inputs is not None:
+        comparison = replace(comparison, inputs=inputs.reindex(columns=INPUT_COLUMNS).fillna(""))
+    return comparison, plans

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.results.compare import Comparison
+from optimizer.results.compare_inputs import format_input_differences
 from optimizer.results.verdict import verdict_line
 
 LABEL_WIDTH = 44
@@ -38,7 +39,9 @@ def _label(row: pd.Series) -> str:
 
 
 def format_comparison(comparison: Comparison, only_differences: bool = False) -> str:
-    """Headline figures side by side (or only the baseline and differences), then detail."""
+    """The verdicts (a plan that misses demand says so first), the input differences from the
+    baseline, the headline figures side by side (or only the baseline and differences), then
+    detail."""
     headline = comparison.headline
     shown = [comparison.baseline] if only_differences else list(comparison.plans)
     deltas = comparison.differences
@@ -46,6 +49,8 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
     width = max(14, *(len(c) + 2 for c in columns))
     header = " " * LABEL_WIDTH + "".join(f"{c:>{width}}" for c in columns)
     lines = [*format_verdicts(comparison), ""] if comparison.verdicts else []
+    lines += [*format_input_differences(comparison.inputs, comparison.plans, comparison.baseline)]
+    lines.append("")
     lines += [f"Plans compared (differences against {comparison.baseline}):", header]
     material = previous = None
     for _, row in headline.iterrows():

@@ -15,6 +15,7 @@ from optimizer.common.output_paths import COMPARISON, RESULT, OutputRefused, mar
 from optimizer.common.table_files import CSV, table_path, write_table
 from optimizer.inputs.digest import input_digest
 from optimizer.results.compare import (
+    INPUTS_STEM,
     MANIFEST,
     PLANS_FOLDER,
     Comparison,
@@ -82,19 +83,31 @@ def inputs_record(result: Result) -> dict | None:
     return {"scenario": str(Path(source).resolve()), "digest": input_digest(source)}
 
 
-COMPARISON_TABLES = {"headline": "compare", "detail": "compare_detail"}  # sheet: file stem
+# sheet: file stem
+COMPARISON_TABLES = {"headline": "compare", "detail": "compare_detail", "inputs": INPUTS_STEM}
+
+
+def comparison_files(table_format: str = CSV) -> list[str]:
+    """The files :func:`write_comparison` writes, ``plans/`` last."""
+    tables = [f"{stem}.{table_format}" for stem in COMPARISON_TABLES.values()]
+    return [*tables, "compare.xlsx", MANIFEST, f"{PLANS_FOLDER}/"]
 
 
 def write_comparison(
     comparison: Comparison, plans: list[PlanView], folder: str | Path, table_format: str = CSV
 ) -> Path:
-    """``compare.csv`` (headline), ``compare_detail.csv``, ``compare.xlsx``, the manifest and
-    every plan's tables under ``plans/<name>/`` (so the report can be drawn from the folder);
-    with ``table_format="parquet"``, ``.parquet`` files instead of ``.csv`` ones."""
+    """``compare.csv`` (headline), ``compare_detail.csv``, ``compare_inputs.csv`` (the input
+    differences), ``compare.xlsx`` (a sheet each), the manifest and every plan's tables under
+    ``plans/<name>/`` (so the report can be drawn from the folder); with
+    ``table_format="parquet"``, ``.parquet`` files instead of ``.csv`` ones."""
     folder = Path(folder)
     table_path(folder, "compare", table_format)  # an unknown format is refused before any work
     with replacing(folder, COMPARISON, option="") as staging:
-        tables = {"headline": comparison.headline, "detail": comparison.detail}
+        tables = {
+            "headline": comparison.headline,
+            "detail": comparison.detail,
+            "inputs": comparison.inputs,
+        }
         for sheet, stem in COMPARISON_TABLES.items():
             write_table(tables[sheet], staging, stem, table_format)
         files = {sheet: f"{stem}.{table_format}" for sheet, stem in COMPARISON_TABLES.items()}
