@@ -247,3 +247,15 @@ def test_template_then_solve_the_filled_workbook(tmp_path, capsys):
     code, out_text, _ = run(capsys, "solve", book, "--out", tmp_path / "r")
     assert code == 0 and "india-2026: optimal" in out_text
     assert run(capsys, "template", tmp_path / "t.csv")[0] == 2
+
+
+def test_solve_help_names_workbooks_and_every_result_file(capsys):
+    with pytest.raises(SystemExit) as done:
+        run(capsys, "solve", "--help")
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    assert ".xlsx workbook" in text
+    stems = {"plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
+             "content", "content_feed", "stockpile_value", "risk", "risk_cover"}  # fmt: skip
+    assert stems <= {word.strip(",.();") for word in text.split()}
+    assert "summary.json" in text and "plan.xlsx" in text

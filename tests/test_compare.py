@@ -292,3 +292,24 @@ def test_a_manifest_names_only_folders_under_plans(comparison_folder, names, cap
 def test_a_sound_manifest_still_loads(comparison_folder):
     comparison, plans = load_comparison(comparison_folder)
     assert comparison.plans == [p.name for p in plans] == ["sixty", "fifty"]
+
+
+def test_compare_names_costs_as_solve_does_and_shows_unchanged_as_equal(pair):
+    from optimizer.results.compare_text import format_comparison
+    from optimizer.results.summary_text import format_summary
+    from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
+
+    c = compare([pair[0], PlanView.from_result(pair[0], name="again")])
+    costs = c.headline[c.headline["section"] == "cost"]["metric"].tolist()
+    assert costs == [COST_LABELS[key] for key in COST_COMPONENTS] + ["total"]
+    assert {"import duty", "stock holding", "closing stock credit"} <= set(costs)
+    assert "import duty" in format_summary(pair[0])  # the same words in solve's summary
+    # The same plan twice: every difference is "=" (or "-" where there is no figure), never
+    # a "-0" or "-0.0 pp" of rounding noise.
+    lines = format_comparison(c).splitlines()
+    start = lines.index("Plans compared (differences against sixty):") + 2
+    end = next(i for i, line in enumerate(lines) if line.startswith("Detail by material"))
+    # the figures' rows (a heading such as "Cost by component" or "Dy" has no figures)
+    cells = [line.split()[-1] for line in lines[start:end] if len(line.split()) >= 4]
+    assert len(cells) > 20
+    assert cells and set(cells) <= {"=", "-"}, set(cells)

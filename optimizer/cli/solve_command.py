@@ -25,15 +25,18 @@ def register(commands):
     sub = commands.add_parser(
         "solve",
         help="solve a scenario and write its plan",
-        description="Solve a scenario folder and write summary.json, plan.csv, stock.csv, "
-        "mix.csv and constraints.csv. Exit codes: 0 optimal, 2 invalid input, 3 infeasible, "
-        "4 stopped by a limit, 1 anything else.",
+        description="Solve a scenario (a folder or an .xlsx workbook) and write its result "
+        "folder: summary.json, plan.xlsx and the result tables plan, stock, mix, constraints "
+        "and policy_costs, and where the scenario or an option gives them processing, "
+        "decisions, content, content_feed, stockpile_value, risk and risk_cover (as .csv, or "
+        ".parquet with --format parquet; docs/results.md describes each). Exit codes: "
+        "0 optimal, 2 invalid input, 3 infeasible, 4 stopped by a limit, 1 anything else.",
     )
     sub.add_argument(
         "scenario",
         nargs="?",
         metavar="SCENARIO_DIR",
-        help="scenario folder (default: inputs/india-2026)",
+        help="scenario folder or .xlsx workbook (default: inputs/india-2026)",
     )
     sub.add_argument("--out", metavar="DIR", help="result folder (default: results/<name>/)")
     sub.add_argument(

@@ -53,11 +53,11 @@ from optimizer.reporting.kit import (
 from optimizer.reporting.plan_page import verdicts_box
 from optimizer.results.compare import Comparison, PlanView, load_comparison
 from optimizer.results.compare_text import format_figure
-from optimizer.results.tables import COST_COMPONENTS
+from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
 
 PLAN_COLOURS = ("#1b4f72", "#d4a017", "#5b8c5a", "#8e44ad", "#a0522d", "#2e86c1", "#7f8c8d")
 UNIT_NAMES = {"share": "%", "0-10000": "0–10,000"}
-COST_METRICS = {key.removesuffix("_usd"): key for key in COST_COMPONENTS}
+COST_METRICS = {COST_LABELS[key]: key for key in COST_COMPONENTS}  # compare.csv metric: key
 
 
 def write_comparison_report(folder: Path) -> Path:

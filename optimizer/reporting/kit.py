@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.common.output_paths import write_file_atomic
-from optimizer.results.summary_text import COST_LABELS
+from optimizer.results.tables import COST_LABELS
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"

@@ -27,7 +27,7 @@ from optimizer.results.compare_inputs import (
     recorded_scenario,
 )
 from optimizer.results.result import Result
-from optimizer.results.tables import COST_COMPONENTS
+from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
 
 TABLE_STEMS = ("plan", "stock", "mix", "constraints", "policy_costs", "processing", "decisions",
                "content", "content_feed", "risk", "stockpile_value",
@@ -223,9 +223,9 @@ def _unique_names(plans: list[PlanView]) -> list[PlanView]:
     return unique
 
 
-COST_ROWS = [
-    ("cost", key.removesuffix("_usd"), "", "USD") for key in (*COST_COMPONENTS, "total_usd")
-]
+# Named as `sourcing solve` names them (COST_LABELS): "import duty", not "tariff".
+COST_ROWS = [("cost", COST_LABELS[key], "", "USD") for key in COST_COMPONENTS]
+COST_ROWS.append(("cost", "total", "", "USD"))
 # Against disruption scenarios (summary.json "risk"): the risk figures beside the costs, which
 # are then expected values.
 RISK_ROWS = (

@@ -10,6 +10,7 @@ from optimizer.results.compare_inputs import format_input_differences
 from optimizer.results.verdict import verdict_line
 
 LABEL_WIDTH = 44
+UNCHANGED = 1e-9  # a difference this small (absolute, or relative to 1) is none
 
 
 def format_figure(value: float, unit: str, difference: bool = False) -> str:
@@ -17,6 +18,8 @@ def format_figure(value: float, unit: str, difference: bool = False) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
     sign = "+" if difference else ""
+    if difference and abs(value) <= UNCHANGED * max(1.0, abs(value)):
+        return "="  # unchanged: not "-0" or "-0.0 pp" from rounding noise
     if unit == "yes/no":
         if difference:
             return {1: "chosen", -1: "dropped"}.get(round(value), "=")

@@ -22,22 +22,8 @@ from optimizer.results.policy_probes import (
 )
 from optimizer.results.result import Result
 from optimizer.results.risk_ph_results import ph_lines
+from optimizer.results.tables import COST_LABELS
 
-COST_LABELS = {
-    "purchase_usd": "purchase",
-    "tariff_usd": "import duty",
-    "freight_usd": "freight",
-    "holding_usd": "stock holding",
-    "shortfall_usd": "shortfall penalty",
-    "below_floor_usd": "below-floor penalty",
-    "processing_usd": "processing",
-    "capital_usd": "capital",
-    "contract_fixed_usd": "contract fees",
-    "take_or_pay_usd": "take-or-pay",
-    "disposal_usd": "disposal",
-    "sales_usd": "by-product sales",
-    "closing_credit_usd": "closing stock credit",
-}
 CHAIN_COSTS = (  # shown only where a scenario has a chain
     "processing_usd",
     "capital_usd",

@@ -579,6 +579,22 @@ COST_COMPONENTS = (
 )
 """Components of the total cost; ``sales_usd`` (by-product revenue) and ``closing_credit_usd``
 (the closing stock's value, up to the last floor) are negative."""
+COST_LABELS = {
+    "purchase_usd": "purchase",
+    "tariff_usd": "import duty",
+    "freight_usd": "freight",
+    "holding_usd": "stock holding",
+    "shortfall_usd": "shortfall penalty",
+    "below_floor_usd": "below-floor penalty",
+    "processing_usd": "processing",
+    "capital_usd": "capital",
+    "contract_fixed_usd": "contract fees",
+    "take_or_pay_usd": "take-or-pay",
+    "disposal_usd": "disposal",
+    "sales_usd": "by-product sales",
+    "closing_credit_usd": "closing stock credit",
+}
+"""Each cost component in words, the same in every command's output (solve, compare, reports)."""
 
 
 def cost_breakdown(data: ModelData, solution: Solution) -> dict[str, float]:
