@@ -192,3 +192,17 @@ def test_differences_run_from_the_baseline_and_an_unknown_baseline_is_named(scen
     assert rows[["plan", "new", "change"]].to_numpy().tolist() == [
         ["b", "the baseline's inputs are unknown: its inputs x are no longer there", "unknown"]
     ]
+
+
+def test_the_comparison_report_shows_why_the_plans_differ(compared, tmp_path):
+    from optimizer.reporting import write_comparison_report
+
+    folder = Path(shutil.copytree(compared[0], tmp_path / "cmp"))
+    page = write_comparison_report(folder).read_text(encoding="utf-8")
+    section = page[page.index('id="input-differences"') : page.index('id="cost-components"')]
+    assert "b: 2 input differences" in section
+    assert "policy.stockpile_cover_months" in section and "country=CN, material=(every)" in section
+    assert '<td class="txt">0.6</td><td class="txt">0.5</td>' in section
+    (folder / "compare_inputs.csv").unlink()  # an older folder: said, not guessed
+    page = write_comparison_report(folder).read_text(encoding="utf-8")
+    assert "b: input differences unknown: this comparison folder was written without" in page

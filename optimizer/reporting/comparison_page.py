@@ -1,8 +1,9 @@
 """The comparison report: ``report.html`` and ``charts/*.png`` for a comparison folder written
 by ``sourcing compare``, drawn from its ``compare.json`` and the plans' tables under ``plans/``.
 
-It opens with each plan's verdict (whether it meets every demand and holds every floor), then
-puts the plans side by side: their cost components, the country shares of each material,
+It opens with each plan's verdict (whether it meets every demand and holds every floor) and
+each plan's input differences from the baseline (why they differ), then puts the plans side by
+side: their cost components, the country shares of each material,
 supply concentration (the largest country's share and the HHI), months of cover and shortfall,
 and every headline figure with its difference from the baseline plan.
 """
@@ -52,6 +53,7 @@ from optimizer.reporting.kit import (
 )
 from optimizer.reporting.plan_page import verdicts_box
 from optimizer.results.compare import Comparison, PlanView, load_comparison
+from optimizer.results.compare_inputs import UNKNOWN
 from optimizer.results.compare_text import format_figure
 from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
 
@@ -141,6 +143,29 @@ def _plans_table(comparison: Comparison, plans: list[PlanView]) -> str:
     return table + (f'<dl class="descriptions">{descriptions}</dl>' if descriptions else "")
 
 
+def _inputs_table(comparison: Comparison) -> str:
+    """Why the plans differ: each plan's input differences from the baseline (a group per
+    plan), that there are none, or why they are unknown (compare_inputs.csv)."""
+    inputs, rows = comparison.inputs, []
+    for name in comparison.plans:
+        if name == comparison.baseline:
+            continue
+        mine = inputs[inputs["plan"] == name]
+        if mine.empty:
+            rows.append([f"{name}: no input differences"])
+        elif (mine["change"] == UNKNOWN).any():
+            rows.append([f"{name}: input differences unknown: {mine['new'].iloc[0]}"])
+        else:
+            rows.append([f"{name}: {len(mine)} input difference{'s' * (len(mine) > 1)}"])
+            rows += [[r.table, r.key, r.column or r.change, r.old, r.new]
+                     for r in mine.itertuples(index=False)]  # fmt: skip
+    caption = (f"Every setting and input row that differs from the baseline "
+               f"{comparison.baseline}, as `sourcing diff` lists them.")  # fmt: skip
+    columns = ["File", "Row", "Column", f"In {comparison.baseline}", "In the plan"]
+    return html_table(columns, [(r, "group") if len(r) == 1 else r for r in rows], "lllll",
+                      caption)  # fmt: skip
+
+
 def _comparison_sections(
     comparison: Comparison, plans: list[PlanView]
 ) -> tuple[list[Chart], list[Section]]:
@@ -176,6 +201,7 @@ def _comparison_sections(
     )
     sections = [
         Section("Plans", _plans_table(comparison, plans)),
+        Section("Input differences", _inputs_table(comparison)),
         Section("Cost components", figure_html(costs, "No costs.")),
         Section("Country shares", figure_html(shares, "Nothing is bought in any plan.")),
         Section("Concentration", figure_html(concentration, "No materials.")),
