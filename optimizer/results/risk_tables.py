@@ -20,7 +20,7 @@ from models.data import ModelData
 from models.solution import Solution
 from optimizer.results import metrics
 from optimizer.results.scenario_rows import SCENARIO
-from optimizer.results.tables import clean
+from optimizer.results.tables import clean, run_rows
 
 SHARED = ("stock", "chain", "credits", "shortfall", "months")  # the frames read from datas[0]
 
@@ -137,25 +137,9 @@ def _marginal_costs(solutions: list[Solution], n_cells: int) -> np.ndarray:
 
 def processing_tables(datas: list[ModelData], solutions: list[Solution], names: list[str]):
     """Each scenario's ``tables.processing_table``, stacked."""
-    chain = datas[0].chain
     throughput = clean(_stacked(solutions, "run"))
     s, run = np.nonzero(throughput > 0)
-    units = chain.units
-    u = chain.runs["u"].to_numpy(dtype=int)[run]
-    table = pd.DataFrame(
-        {
-            "unit": chain.runs["unit"].to_numpy(dtype=object)[run],
-            "process": units["process"].to_numpy(dtype=object)[u],
-            "country": units["country"].to_numpy(dtype=object)[u],
-            "month": chain.runs["month"].to_numpy(dtype=object)[run],
-            "throughput_t": throughput[s, run],
-            "capacity_t_per_month": chain.runs["capacity_t"].to_numpy(dtype=float)[run],
-        }
-    )
-    table["operating_cost_usd"] = clean(
-        table["throughput_t"] * units["operating_cost_usd_per_t"].to_numpy(dtype=float)[u]
-    )
-    return _named(names, s, table)
+    return _named(names, s, run_rows(datas[0].chain, run, throughput[s, run]))
 
 
 def _check_shared(datas: list[ModelData]) -> None:

@@ -96,19 +96,24 @@ def _chain_flows(data: ModelData, solution: Solution) -> tuple[np.ndarray, np.nd
 
 def processing_table(data: ModelData, solution: Solution) -> pd.DataFrame:
     """One row per unit and month it runs: throughput and operating cost."""
-    chain = data.chain
     throughput = clean(solution.run)
-    used = throughput > 0
+    used = np.flatnonzero(throughput > 0)
+    return run_rows(data.chain, used, throughput[used])
+
+
+def run_rows(chain, run: np.ndarray, throughput: np.ndarray) -> pd.DataFrame:
+    """The processing rows of the runs ``run`` (indices into ``chain.runs``) at ``throughput``
+    (one scenario's, or stacked scenarios': ``risk_tables.processing_tables``)."""
     units = chain.units
-    u = chain.runs["u"].to_numpy(dtype=int)[used]
+    u = chain.runs["u"].to_numpy(dtype=int)[run]
     table = pd.DataFrame(
         {
-            "unit": chain.runs["unit"].to_numpy(dtype=object)[used],
+            "unit": chain.runs["unit"].to_numpy(dtype=object)[run],
             "process": units["process"].to_numpy(dtype=object)[u],
             "country": units["country"].to_numpy(dtype=object)[u],
-            "month": chain.runs["month"].to_numpy(dtype=object)[used],
-            "throughput_t": throughput[used],
-            "capacity_t_per_month": chain.runs["capacity_t"].to_numpy(dtype=float)[used],
+            "month": chain.runs["month"].to_numpy(dtype=object)[run],
+            "throughput_t": throughput,
+            "capacity_t_per_month": chain.runs["capacity_t"].to_numpy(dtype=float)[run],
         }
     )
     table["operating_cost_usd"] = clean(
