@@ -53,3 +53,22 @@ def only_problem(source: Path) -> str:
     found = problems(source)
     assert len(found) == 1, found
     return found[0]
+
+
+def unwrapped(text: str) -> list[str]:
+    """The lines of a command's text before :func:`optimizer.common.text_width.wrap_prose`
+    wrapped them: a line indented four more than the one before, whose first word would not
+    have fitted on it, continues it."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        if lines and body:
+            before = lines[-1]
+            indent = len(before) - len(before.lstrip(" "))
+            first_word = body.split(" ", 1)[0]
+            wrapped_here = len(line) - len(body) == indent + 4
+            if wrapped_here and len(before) + 1 + len(first_word) > 100:
+                lines[-1] = f"{before} {body}"
+                continue
+        lines.append(line)
+    return lines

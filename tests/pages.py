@@ -10,9 +10,11 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WINDOW_WIDTH = 1200  # CSS pixels: the page's 1080-pixel column and its charts at full width
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "wbr", "col", "area", "base"}
 
 
@@ -102,19 +104,60 @@ def assert_embedded_png(page: Page, path: str, data: bytes, heights: tuple[int, 
     assert embedded[0]["alt"]
 
 
-def chromium(browser: Path, html: Path, profile: Path) -> tuple[int, str, str]:
-    """Open a page in headless Chromium (the ``browser`` fixture: the test skips without one):
-    exit code, the DOM once loaded, the browser log."""
+def chromium(
+    browser: Path, html: Path, profile: Path, screenshot: Path | None = None, height: int = 900
+) -> tuple[int, str, str]:
+    """Open a page in headless Chromium (the ``browser`` fixture: the test skips without one)
+    in a window ``WINDOW_WIDTH`` x ``height`` CSS pixels at one device pixel each: exit code,
+    the DOM once loaded (or, with ``screenshot``, the window saved there as a PNG, and no
+    DOM), the browser log."""
+    output = [f"--screenshot={screenshot}"] if screenshot else ["--dump-dom"]
     done = subprocess.run(
         [
             str(browser), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-            "--enable-logging=stderr", "--v=0", "--dump-dom", html.as_uri(),
+            f"--window-size={WINDOW_WIDTH},{height}", "--force-device-scale-factor=1",
+            "--hide-scrollbars", "--enable-logging=stderr", "--v=0", *output, html.as_uri(),
         ],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     return done.returncode, done.stdout, done.stderr
+
+
+def chart_boxes(dom: str) -> dict[str, tuple[int, int, int, int]]:
+    """Where the page drew each chart, by stem: (left, top, width, height) in CSS pixels from
+    the page's top left, as the page's script marks each image (``data-box``)."""
+    found = re.findall(r'<figure id="chart-([^"]+)"><img [^>]*?data-box="([-\d ]+)"', dom)
+    return {stem: tuple(int(v) for v in box.split()) for stem, box in found}
+
+
+def ink(image: Image.Image) -> float:
+    """The share of an image's pixels that are drawn in ink: dark or coloured, not the white
+    background, the light grey grid or a pale shading."""
+    pixels = np.asarray(image.convert("RGB"), dtype=int)
+    if pixels.size == 0:
+        return 0.0
+    dark = pixels.min(axis=2) < 200
+    coloured = pixels.max(axis=2) - pixels.min(axis=2) > 40
+    return float((dark | coloured).mean())
+
+
+def panel_boxes(fig, box: tuple[int, int, int, int], inset: int = 4) -> list[tuple]:
+    """Where each visible panel (axes) of a matplotlib figure lands in a chart drawn at
+    ``box`` (left, top, width, height): (left, top, right, bottom) pixels, ``inset`` pixels
+    inside its spines and ticks."""
+    left, top, width, height = box
+    boxes = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        place = ax.get_position()  # figure fractions, from the bottom left
+        boxes.append((
+            round(left + place.x0 * width) + inset, round(top + (1 - place.y1) * height) + inset,
+            round(left + place.x1 * width) - inset, round(top + (1 - place.y0) * height) - inset,
+        ))  # fmt: skip
+    return boxes
 
 
 def script_errors(log: str) -> list[str]:

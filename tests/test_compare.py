@@ -57,7 +57,7 @@ def test_headline_figures_by_hand(pair):
     assert figure(c, "HHI", "Δ fifty", "Dy") == pytest.approx(-200)
     assert figure(c, "binding caps", "sixty") == 1
     # One month of cover held from the first month: cover 1.0, target met in month 1.
-    assert figure(c, "months of cover (lowest under the floor)", "fifty", "Dy") == 1
+    assert figure(c, "lowest cover under the floor", "fifty", "Dy") == 1
     assert figure(c, "first month at the cover target", "fifty", "Dy") == 1
     assert figure(c, "shortfall", "fifty", "Dy") == 0
 

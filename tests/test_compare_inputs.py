@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import unwrapped
 
 from optimizer import load_scenario, solve, write_result
 from optimizer.cli.main import main
@@ -85,7 +86,7 @@ def result_folders(scenarios, tmp_path_factory) -> dict[str, Path]:
 
 def test_the_text_opens_with_both_differences_under_the_second_plan(compared):
     printed = compared[1]
-    lines = printed.splitlines()
+    lines = unwrapped(printed)
     start = lines.index("Input differences from a:")
     assert lines[start : start + 6] == [
         "Input differences from a:",
@@ -100,7 +101,9 @@ def test_the_text_opens_with_both_differences_under_the_second_plan(compared):
     written = (
         "compare.csv, compare_detail.csv, compare_inputs.csv, compare.xlsx, compare.json, plans/"
     )
-    assert lines[-1].endswith(f"/ ({written})")
+    start = next(n for n, line in enumerate(lines) if line.startswith("Written: "))
+    assert " ".join(line.strip() for line in lines[start:]).endswith(f"/ ({written})")
+    assert all(len(line) <= 100 for line in printed.splitlines())  # wrapped to fit 100 columns
 
 
 def test_compare_inputs_csv_holds_exactly_those_rows(compared):
@@ -131,7 +134,7 @@ def test_the_folder_reads_its_input_differences_back(compared, tmp_path):
     older = Path(shutil.copytree(compared[0], tmp_path / "older"))
     (older / "compare_inputs.csv").unlink()  # written before input differences were
     comparison, _ = load_comparison(older)
-    lines = format_comparison(comparison).splitlines()
+    lines = unwrapped(format_comparison(comparison))
     assert lines[lines.index("Input differences from a:") + 1] == (
         "  b: input differences unknown: this comparison folder was written without its input "
         "differences"
@@ -142,7 +145,7 @@ def test_a_result_folder_whose_inputs_changed_says_unknown(result_folders, tmp_p
     code, printed = cli("compare", result_folders["a"], result_folders["c"], "--out", tmp_path)
     assert code == 0
     scenario = (result_folders["c"].parent / "c").resolve()  # as summary.json records it
-    lines = printed.splitlines()
+    lines = unwrapped(printed)
     start = lines.index("Input differences from ra:")
     assert lines[start + 1] == (
         f"  rc: input differences unknown: its inputs {scenario} changed since the plan was solved"
@@ -162,7 +165,7 @@ def test_a_result_folder_whose_inputs_are_gone_says_so(result_folders, tmp_path)
     finally:
         moved.rename(scenario)
     assert code == 0
-    lines = printed.splitlines()
+    lines = unwrapped(printed)
     assert lines[lines.index("Input differences from ra:") + 1] == (
         f"  rc: input differences unknown: its inputs {scenario} are no longer there"
     )
@@ -172,7 +175,7 @@ def test_identical_inputs_say_so_in_either_format(result_folders, tmp_path):
     code, printed = cli("compare", result_folders["a"], result_folders["a2"], "--out", tmp_path,
                         "--format", "parquet")  # fmt: skip
     assert code == 0
-    lines = printed.splitlines()
+    lines = unwrapped(printed)
     assert lines[lines.index("Input differences from ra:") + 1] == "  ra2: no input differences"
     assert pd.read_parquet(tmp_path / "compare_inputs.parquet").empty
     comparison, _ = load_comparison(tmp_path)

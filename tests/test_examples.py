@@ -39,11 +39,11 @@ def test_the_strict_policy_costs_more_and_lowers_concentration(results):
     assert china.loc["NdFeB-magnet", "india-2026-strict"] <= 0.7 + 1e-9
     for material in ("Dy2O3", "Tb4O7"):
         assert headline.loc[("HHI", material), "Δ india-2026-strict"] < 0
-    cover = headline.loc[("months of cover (lowest under the floor)", "NdFeB-magnet")]
+    cover = headline.loc[("lowest cover under the floor", "NdFeB-magnet")]
     assert cover["india-2026-strict"] == pytest.approx(6)  # magnets hold six months
     # Sm: with seven-month licences, China at 50% and IREL ramping up, the six-month floor is
     # reached only in 2027-02 (its penalty prices the gap: SOURCES.md, A-48 of the default).
-    cover = headline.loc[("months of cover (lowest under the floor)", "Sm2O3")]
+    cover = headline.loc[("lowest cover under the floor", "Sm2O3")]
     assert 4 < cover["india-2026-strict"] < 6
     sm = strict.stock[strict.stock["material"] == "Sm2O3"]
     assert sm.loc[sm["below_floor_t"] > 1e-6, "month"].tolist() == ["2027-01"]

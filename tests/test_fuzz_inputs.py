@@ -317,7 +317,7 @@ MUTATIONS = [
     toml('name = "india-2026"', 'name = "../../etc"', "scenario.toml:4: name", "name as a path"),
     toml('currency = "USD"', 'currency = "USD"\nname = "x"', "scenario.toml", "duplicate key"),
     toml("stockpile_cover_months = 2.0", "stockpile_cover_months = 1e308", "scenario.toml:20: policy.stockpile_cover_months", "huge cover"),
-    toml("discount_rate_pct = 10", "discount_rate_pct = -5", "scenario.toml:25: investment.discount_rate_pct", "negative rate"),
+    toml("discount_rate_pct = 10", "discount_rate_pct = -5", "scenario.toml:26: investment.discount_rate_pct", "negative rate"),
     # names
     rename_everywhere("Dy2O3", "=HYPERLINK(\"http://x\")", "materials.csv:2: material", "formula as a material"),
     rename_everywhere("irel", "@SUM(A1)", "suppliers.csv:5: supplier", "formula as a supplier"),

@@ -54,7 +54,7 @@ def test_result_sheets_keep_headings_cells_and_summary_as_text(tmp_path):
     path = write_tables_workbook(tmp_path / "out.xlsx", {"headline": frame}, summary=summary)
     assert_text_only(
         path,
-        [*RISKY, "=1+1", "@heading", "bell\ufffdringing", "=cmd", "shares.#N/A", "-x"],
+        [*RISKY, "=1+1", "@heading", "bell\ufffdringing", "=cmd", "#N/A", "-x", "=nested"],
     )
 
 

@@ -121,7 +121,7 @@ def test_a_floor_out_of_reach_one_month_higher_is_infeasible(degenerate):
 
 
 def test_the_summary_says_what_each_price_is(degenerate):
-    text = format_summary(degenerate)
+    text = " ".join(format_summary(degenerate).split())  # lines wrapped to 100 columns
     assert "one unit; re-solved):" in text and "duals of the LP" not in text
     assert (
         "CN cap 50% on Dy in 2026-01: USD 200 per percentage point lower; "
@@ -182,7 +182,7 @@ def test_an_offer_that_needs_a_plant_enters_with_the_decisions_free():
         built = moved.decisions.set_index("name").loc["X", "chosen"]
         bought = moved.plan.loc[moved.plan["supplier"] == "R", "tonnes"].sum()
         assert (bool(built), bought > 0) == (enters, enters)
-    text = format_summary(result)
+    text = " ".join(format_summary(result).split())  # lines wrapped to 100 columns
     assert "R would enter F in 2026-01 at USD 88/t, 7.4% below its price of USD 95/t" in text
     assert "(re-solved with the build/sign decisions free)" in text
 

@@ -4,26 +4,41 @@ second write, and every chart rendered by a real headless Chromium without a con
 from __future__ import annotations
 
 import base64
+import dataclasses
+import io
+import re
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from builders import CAPPED, scenario
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
 from pages import (
+    WINDOW_WIDTH,
     Page,
     assert_embedded_png,
     assert_self_contained,
+    chart_boxes,
     chromium,
+    ink,
     page_of,
+    panel_boxes,
     report_files,
     script_errors,
 )
+from PIL import Image
 
 from optimizer import solve, write_result
 from optimizer.cli.main import main
 from optimizer.reporting import kit
 from optimizer.reporting.charts import COUNTRY_COLOURS, country_colour
-from optimizer.results.compare import PlanView, compare
+from optimizer.reporting.comparison_page import comparison_figures
+from optimizer.reporting.plan_charts import plan_figures, render_plan_charts
+from optimizer.results.compare import PlanView, compare, load_comparison
 from optimizer.results.writing import write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +181,41 @@ def test_chromium_renders_every_chart(browser, folders, written, kind, tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.browser
+@pytest.mark.parametrize("kind", ["plan", "comparison"])
+def test_chromium_draws_every_chart_and_every_panel_in_ink(
+    browser, folders, written, kind, tmp_path
+):
+    """The page in a real browser, as a screenshot: each chart drawn at its own shape and most
+    of the column's width, and in the screenshot, ink (bars, lines) in every chart and in every
+    panel of it (where the figure put its axes), not a blank or an empty frame."""
+    key = KINDS[kind][0]
+    html = folders[key] / "report.html"
+    code, dom, log = chromium(browser, html, tmp_path / "profile")
+    assert code == 0, log[-2000:]
+    boxes = chart_boxes(dom)
+    assert set(boxes) == KINDS[kind][1]
+    for stem, (_, _, width, height) in boxes.items():
+        png = Image.open(io.BytesIO(written[kind][f"charts/{stem}.png"]))
+        assert 900 <= width <= WINDOW_WIDTH and height >= 150, (stem, width, height)
+        assert height / width == pytest.approx(png.height / png.width, abs=0.01), stem
+    bottom = max(top + height for _, top, _, height in boxes.values()) + 40
+    shot = tmp_path / "page.png"
+    code, _, log = chromium(browser, html, tmp_path / "profile", screenshot=shot, height=bottom)
+    assert code == 0 and shot.exists(), log[-2000:]
+    page = Image.open(shot)
+    assert page.size == (WINDOW_WIDTH, bottom)
+    figures = figures_of(folders, key)
+    for stem, box in boxes.items():
+        left, top, width, height = box
+        assert ink(page.crop((left, top, left + width, top + height))) > 0.03, stem
+        panels = panel_boxes(figures[stem], box)
+        assert panels, stem
+        for panel in panels:
+            assert ink(page.crop(panel)) > 0.002, (stem, panel)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_chromium_check_catches_a_broken_chart(browser, tmp_path, written):
     """The check above is not vacuous: an undecodable image is not counted, and an image from
     the network is blocked by the page's policy and logged."""
@@ -181,6 +231,164 @@ def test_chromium_check_catches_a_broken_chart(browser, tmp_path, written):
     assert code == 0
     assert 'data-rendered="1"' in dom
     assert any("example.invalid" in line for line in script_errors(log))
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts that show something: no empty panel, no 1e-09 tick, and the supply chart counts what
+# the country shares count (arrivals and domestic output)
+
+E_NOTATION = re.compile(r"\d[eE][-+]?\d")  # 1e-09, 2.5e+06 (not the e- of "La-Ce-oxide")
+TOLERANCE_T = 1e-6
+
+
+def figures_of(folders: dict[str, Path], key: str) -> dict:
+    """The matplotlib figures behind a report's charts, by stem (before they become PNGs)."""
+    if key == "comparison":
+        return comparison_figures(load_comparison(folders[key])[0])
+    return plan_figures(PlanView.from_folder(folders[key]))
+
+
+def panels_of(fig) -> dict[str, object]:
+    """A figure's visible axes by title."""
+    return {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
+
+
+def column_tonnes(ax) -> pd.DataFrame:
+    """The supply chart's bars in one panel: colour, whether hatched, tonnes (bar heights)."""
+    rows = [
+        (to_hex(bars.get_facecolor()[0]), bool(bars.get_hatch()), np.ptp(path.vertices[:, 1]))
+        for bars in ax.collections
+        if isinstance(bars, PolyCollection)
+        for path in bars.get_paths()
+    ]
+    return pd.DataFrame(rows, columns=["colour", "hatched", "tonnes"])
+
+
+def drawn_size(ax) -> float:
+    """How much an axes draws: its largest bar (either way), filled area's height or line."""
+    sizes = [0.0]
+    sizes += [abs(p.get_width() * p.get_height()) for p in ax.patches if isinstance(p, Rectangle)]
+    sizes += [
+        float(np.ptp(path.vertices[:, 1])) * float(np.ptp(path.vertices[:, 0]))
+        for collection in ax.collections
+        for path in collection.get_paths()
+        if len(path.vertices)
+    ]
+    sizes += [np.nanmax(np.abs(line.get_ydata())) for line in ax.lines if len(line.get_ydata())]
+    return max(sizes)
+
+
+@pytest.mark.slow
+def test_the_supply_chart_counts_arrivals_and_domestic_output_as_the_shares_do(folders):
+    folder = folders["default"]
+    plan = PlanView.from_folder(folder)
+    mix, bought = pd.read_csv(folder / "mix.csv"), pd.read_csv(folder / "plan.csv")
+    stock = pd.read_csv(folder / "stock.csv")
+    supply = mix.groupby(["material", "country"])["tonnes"].sum()  # the shares' tonnes
+    supply = supply[supply > TOLERANCE_T]
+    made = stock.groupby("material")["produced_t"].sum()
+    arrived = bought.groupby(["material", "country"])["tonnes"].sum()
+    fig = plan_figures(plan)["imports"]
+    panels = panels_of(fig)
+    supplied = [m for m in plan.materials if m in supply.index.get_level_values("material")]
+    assert list(panels) == supplied  # every material with supply, in order, and no other
+    for material, ax in panels.items():
+        bars = column_tonnes(ax)
+        expected = {country_colour(c): t for c, t in supply[material].items()}
+        drawn = bars.groupby("colour")["tonnes"].sum()
+        assert drawn.to_dict() == pytest.approx(expected, rel=1e-6, abs=1e-6), material
+        hatched = bars.loc[bars["hatched"], "tonnes"].sum()
+        assert hatched == pytest.approx(made.get(material, 0.0), rel=1e-6, abs=1e-6), material
+        solid = bars[~bars["hatched"]].groupby("colour")["tonnes"].sum()
+        expected = {country_colour(c): t for c, t in arrived.get(material, pd.Series()).items()}
+        assert solid.to_dict() == pytest.approx(expected, rel=1e-6, abs=1e-6), material
+    # Made only at home (no arrivals at all): shown, with its domestic output.
+    home_only = [m for m in supplied if m not in set(bought["material"])]
+    assert {"NdPr-oxide", "La-Ce-oxide"} <= set(home_only)
+    assert column_tonnes(panels["NdPr-oxide"])["hatched"].all()
+    # Neither arriving nor made: left out, and the caption says so and why.
+    nothing = [m for m in plan.materials if m not in supplied]
+    assert nothing == ["RE-carbonate"]
+    caption = render_plan_charts(plan).imports.caption
+    assert "Not shown: RE-carbonate (no arrivals or domestic output)." in caption
+    assert "domestic output" in fig.legends[0].get_title().get_text()
+
+
+@pytest.mark.slow
+def test_domestic_output_made_in_two_countries_is_split_as_mix_csv_counts_it(folders):
+    """Units in two countries make one material in a window: each month's output is split in
+    proportion to their output in the window, so each country's total is mix.csv's."""
+    plan = PlanView.from_folder(folders["default"])
+    mix = plan.tables["mix"]
+    oxide = mix.index[(mix["material"] == "NdPr-oxide") & (mix["tonnes"] > 0)]
+    abroad = mix.loc[oxide].assign(country="JP", tonnes=mix.loc[oxide, "tonnes"] * 0.25)
+    mix = mix.assign(tonnes=mix["tonnes"].where(~mix.index.isin(oxide), mix["tonnes"] * 0.75))
+    mix = pd.concat([mix, abroad], ignore_index=True)
+    split = dataclasses.replace(plan, tables={**plan.tables, "mix": mix})
+    bars = column_tonnes(panels_of(plan_figures(split)["imports"])["NdPr-oxide"])
+    assert bars["hatched"].all()
+    made = mix[mix["material"] == "NdPr-oxide"].groupby("country")["tonnes"].sum()
+    expected = {country_colour(c): t for c, t in made.items()}
+    drawn = bars.groupby("colour")["tonnes"].sum().to_dict()
+    assert drawn == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.slow
+def test_a_chart_with_nothing_to_show_is_not_drawn_and_the_page_says_why(folders, tmp_path):
+    folder = Path(shutil.copytree(folders["default"], tmp_path / "nothing-bought"))
+    bought = pd.read_csv(folder / "plan.csv")
+    bought.iloc[:0].to_csv(folder / "plan.csv", index=False)
+    stock = pd.read_csv(folder / "stock.csv")
+    stock.assign(produced_t=0.0).to_csv(folder / "stock.csv", index=False)
+    plan = PlanView.from_folder(folder)
+    assert plan_figures(plan)["imports"] is None
+    from optimizer.reporting import write_plan_report
+
+    text = write_plan_report(folder).read_text(encoding="utf-8")
+    assert "No chart: nothing arrives or is made" in text
+    assert not (folder / "charts" / "imports.png").exists()
+    assert 'id="chart-stock"' in text  # the others are still drawn
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["default", "strict", "comparison"])
+def test_no_chart_has_an_empty_panel_or_a_tick_in_e_notation(folders, key):
+    figures = figures_of(folders, key)
+    assert all(fig is not None for fig in figures.values()), figures
+    for stem, fig in figures.items():
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            where = (key, stem, ax.get_title())
+            assert drawn_size(ax) > 0, where  # something with a positive height or length
+            for axis in (ax.xaxis, ax.yaxis):
+                labels = [t.get_text() for t in axis.get_ticklabels()]
+                assert [t for t in labels if E_NOTATION.search(t)] == [], where
+                assert axis.get_offset_text().get_text() == "", where
+
+
+def test_the_panel_checks_catch_an_empty_panel_and_a_1e_09_tick():
+    """The checks above are not vacuous: a panel drawn as the supply chart once drew a material
+    with nothing (its y axis up to 1e-9, matplotlib's own ticks) fails each of them."""
+    from optimizer.reporting.charts import chart_style, column_bars, new_figure
+
+    with chart_style():
+        fig = new_figure(2.5)
+        full, empty = fig.subplots(1, 2)
+        column_bars(full, np.arange(3), np.array([1.0, 2.0, 3.0]), np.zeros(3), "#e15759")
+        full.set_xlim(-0.6, 2.6)
+        full.set_ylim(0, 3.2)
+        empty.set_ylim(0, 1e-9)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    assert drawn_size(full) > 0 and drawn_size(empty) == 0
+    labels = [t.get_text() for t in empty.yaxis.get_ticklabels()]
+    offset = empty.yaxis.get_offset_text().get_text()
+    assert offset or any(E_NOTATION.search(t) for t in labels), (labels, offset)
+    image = Image.open(buffer)
+    box = (0, 0, *image.size)
+    inks = [ink(image.crop(panel)) for panel in panel_boxes(fig, box)]
+    assert inks[0] > 0.1 and inks[1] < 0.002, inks
 
 
 # ---------------------------------------------------------------------------------------------

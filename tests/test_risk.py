@@ -427,7 +427,7 @@ def test_validate_and_the_summary_say_what_the_risk_inputs_are(tmp_path, capsys)
     folder = ban_case().write(tmp_path / "risk")
     assert main(["validate", str(folder)]) == 0
     assert "; 1 events, 1 disruption scenarios (and base for what they leave over)" in (
-        capsys.readouterr().out
+        " ".join(capsys.readouterr().out.split())  # wrapped to 100 columns
     )
     text = format_summary(solve(ban_case()))
     assert "Expected cost" in text and "Total cost" not in text

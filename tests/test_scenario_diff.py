@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import run
+from helpers import run, unwrapped
 
 from optimizer import Scenario, load_scenario
 from optimizer.inputs.scenario_diff import (
@@ -102,7 +102,8 @@ def test_the_other_way_round_swaps_old_and_new(tmp_path, default):
 
 def test_the_text_groups_by_table_in_order(tmp_path, default):
     text = format_differences(scenario_differences(default, load_scenario(changed_copy(tmp_path))))
-    assert text.splitlines() == [
+    assert max(map(len, text.splitlines())) <= 100  # a long row is wrapped
+    assert unwrapped(text) == [
         "scenario.toml (1 difference)",
         "  policy.stockpile_cover_months: 2 -> 3.5",
         "offers.csv (3 differences)",

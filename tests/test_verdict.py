@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import CAPPED, scenario
+from helpers import unwrapped
 from pages import Page
 
 from optimizer import Status, load_scenario, solve, write_result
@@ -121,7 +122,7 @@ def test_unmet_demand_is_said_with_what_stops_it(case, sentence):
     assert judged["kind"] == verdict.UNMET
     assert judged["headline"] == "Leaves demand unmet (Nd)."
     assert [d["text"] for d in judged["details"]] == [sentence]
-    lines = format_summary(result).splitlines()
+    lines = unwrapped(format_summary(result))
     assert lines[1:3] == ["Verdict: leaves demand unmet (Nd).", f"  {sentence}"]
 
 
@@ -154,7 +155,7 @@ def test_a_floor_not_reached_is_never_called_held():
 def test_a_plan_meeting_everything_says_so_in_one_line(case, line):
     result = solved(case)
     assert result.verdict()["details"] == []
-    lines = format_summary(result).splitlines()
+    lines = unwrapped(format_summary(result))
     assert lines[1:3] == [line, ""] and lines[3].startswith("Total cost")
 
 
@@ -234,7 +235,7 @@ def test_compare_puts_a_verdict_line_per_plan_first():
     ]
     comparison = compare(plans)
     assert comparison.verdicts["short"]["kind"] == verdict.UNMET
-    lines = format_comparison(comparison).splitlines()
+    lines = unwrapped(format_comparison(comparison))
     assert lines[:3] == [
         "Verdicts:",
         "  capped  meets all demand and holds every stockpile floor.",
@@ -327,7 +328,7 @@ def test_three_months_cover_puts_the_shortfall_first_and_never_says_held(three_m
     assert len(first["limits"]) == verdict.SHOWN_LIMITS
     second = judged["details"][1]
     assert (second["material"], second["issue"]) == ("Sm2O3", verdict.FLOOR_ISSUE)
-    lines = format_summary(result).splitlines()
+    lines = unwrapped(format_summary(result))
     costs = next(i for i, line in enumerate(lines) if line.startswith("Total cost"))
     assert lines[1].startswith("Mixed-integer solve") and costs == 6  # verdict, 2 details, ""
     assert lines[2] == (

@@ -35,7 +35,8 @@ from optimizer.inputs.schema import SETTINGS_FILE, TABLES, table_fields
 from optimizer.inputs.template import write_scenario_workbook, write_template
 from optimizer.inputs.workbook import README_SHEET, SETTINGS_SHEET, cell_text
 from optimizer.results.columns import result_columns
-from optimizer.results.workbook import NUMBER_FORMATS, flatten, write_tables_workbook
+from optimizer.results.summary_sheet import summary_rows
+from optimizer.results.workbook import NUMBER_FORMATS, write_tables_workbook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid-small"
 CHAIN = Path(__file__).parent / "fixtures" / "chain-small"
@@ -613,19 +614,31 @@ def test_result_sheets_read_well(tmp_path, result):
     assert {stock.cell(r, applies).value for r in range(2, stock.max_row + 1)} == {True, False}
 
 
-def test_the_summary_sheet_flattens_nested_keys(tmp_path, result):
+def test_the_summary_sheet_is_a_table_of_sections_items_values_and_units(tmp_path, result):
     path = write_tables_workbook(tmp_path / "plan.xlsx", {}, summary=result.summary())
     sheet = openpyxl.load_workbook(path)["summary"]
-    values = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
-    purchase = values["costs_usd.purchase_usd"]
-    assert purchase.value == result.costs["purchase_usd"] and purchase.number_format == "#,##0"
-    assert values["horizon.start"].value == "2026-01"
-    assert values["check.passed"].value is True
-    assert flatten({"a": {"b": 1, "c": []}, "d": ["x", "y"]}) == [
-        ("a.b", 1),
-        ("a.c", None),
-        ("d.1", "x"),
-        ("d.2", "y"),
+    assert [c.value for c in sheet[1]] == ["Section", "Item", "Value", "Unit"]
+    rows = {(r[0].value, r[1].value): r for r in sheet.iter_rows(min_row=2)}
+    purchase = rows["Costs", "purchase"]
+    assert purchase[2].value == result.costs["purchase_usd"]
+    assert purchase[2].number_format == "#,##0" and purchase[3].value == "USD"
+    assert rows["Plan", "first month"][2].value == "2026-01"
+    assert rows["Checks", "re-check from the tables"][2].value == "passed"
+
+
+def test_a_summary_key_the_sheet_does_not_know_still_gets_readable_rows():
+    rows = summary_rows(
+        {"scenario": "s", "new_figures": {"cost_usd": 5.0, "by": {"X": [1, 2]}, "none": {}},
+         "flag": True, "items": [{"a_t": 1.5}]}
+    )  # fmt: skip
+    read = [(r.section, r.item, r.value, r.unit, r.number_format) for r in rows]
+    assert read == [
+        ("Plan", "scenario", "s", "", "@"),
+        ("new figures", "cost", 5.0, "USD", "#,##0"),
+        ("new figures", "by / X", "1, 2", "", "@"),
+        ("new figures", "none", "none", "", "@"),
+        ("Other", "flag", True, "", "@"),  # written as yes
+        ("items", "1 / a", 1.5, "t", "#,##0.0##"),
     ]
 
 

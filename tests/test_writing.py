@@ -143,7 +143,8 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     cells = [row[0] for row in book["t"].iter_rows(min_row=1)]
     assert [cell.data_type for cell in cells] == ["s"] * (len(risky) + 1)
     assert [cell.value for cell in cells] == ["=heading", *risky[:-1], "bell\ufffd"]
-    assert [c.data_type for c in book["summary"][2]] == ["s", "s"]
+    assert [c.value for c in book["summary"][2]] == ["Other", "=key", "=cmd", None]
+    assert [c.data_type for c in book["summary"][2]][:3] == ["s", "s", "s"]
 
 
 def test_equal_tables_give_equal_workbooks(tmp_path):
@@ -247,3 +248,48 @@ def test_summary_json_records_the_caps_and_floors_the_plan_was_solved_with(tmp_p
     assert policy["country_caps"] == {"CN": {"every material": 0.5}}
     assert policy["stockpile_cover_months"] == 1.5 and policy["cover_months"] == {"Dy": 1.5}
     assert policy["floor_t"] == {} and policy["budget_usd_per_year"] is None
+    assert policy["closing_stock_credit"] == "floor" and policy["risk"] is None
+    assert policy["floor_penalty_usd_per_t_month"] == {} and policy["closing_value_usd_per_t"] == {}
+
+
+def test_summary_json_records_the_whole_policy_in_force(tmp_path):
+    # Beside the caps and floors: the cap window, the floors' start and penalties, the closing
+    # stock credit and its values as given, and the risk settings with the scenarios counted.
+    materials = [{"material": "X", "holding_cost_usd_per_t_month": 40, "floor_t": 5,
+                  "floor_penalty_usd_per_t_month": 1000, "closing_value_usd_per_t": 90},
+                 {"material": "Y"}]  # fmt: skip
+    ban = scenario(
+        3,
+        materials=materials,
+        suppliers=[{"supplier": "C", "country": "CN"}, {"supplier": "A", "country": "AU"}],
+        offers=[{"supplier": "C", "material": m, "price_usd_per_t": 100} for m in "XY"]
+        + [{"supplier": "A", "material": "X", "price_usd_per_t": 300}],
+        demand={"X": [10, 10, 10], "Y": [1, 1, 1]},
+        events=[{"event": "ban", "monthly_probability": 0.3, "months": 1}],
+        event_effects=[{"event": "ban", "country": "CN", "capacity_factor": 0}],
+        risk_scenarios=[{"scenario": "ban", "probability": 0.3, "event": "ban",
+                         "start_month": "2026-02", "months": 1}],
+        cap_window="month",
+        stockpile_from="2026-02",
+        risk_weight=0.5,
+        cvar_alpha=0.9,
+        release_floor="false",
+        refill_months=2,
+        seed=7,
+    )  # fmt: skip
+    folder = write_result(solve(ban), tmp_path / "out")
+    policy = json.loads((folder / "summary.json").read_text())["policy"]
+    assert policy["cap_window"] == "month" and policy["stockpile_from"] == "2026-02"
+    assert policy["floor_t"] == {"X": 5.0}
+    assert policy["floor_penalty_usd_per_t_month"] == {"X": 1000.0}
+    assert policy["closing_stock_credit"] == "floor"
+    assert policy["closing_value_usd_per_t"] == {"X": 90.0}  # Y: the lowest landed price
+    assert policy["risk"] == {
+        "risk_weight": 0.5,
+        "cvar_alpha": 0.9,
+        "release_floor": False,
+        "refill_months": 2,
+        "samples": 0,
+        "seed": 7,
+        "scenarios": 2,  # ban and what it leaves over, base
+    }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from optimizer.cli.errors import UsageError
@@ -47,3 +50,42 @@ def add_worker_arguments(sub, items: str, out_default: str) -> None:
         "--restart", action="store_true", help=f"discard the {items} already in the output folder"
     )
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+HELP_WIDTH = 79  # --help lines, which argparse is told not to wrap again
+
+
+def described(text: str, reads: Sequence[str], writes: Sequence[str]) -> dict:
+    """``add_parser`` keywords for a subcommand's ``--help``: ``text`` as its description, then
+    a ``Reads:`` and a ``Writes:`` list, one entry a line (``"name: what it holds"``), so every
+    file a command takes or makes is listed by name. The text is wrapped here; argparse keeps
+    the lines."""
+    indent = "  "
+
+    def listed(title: str, entries: Sequence[str]) -> list[str]:
+        lines = [title]
+        for entry in entries:
+            lines += textwrap.wrap(
+                entry,
+                HELP_WIDTH,
+                initial_indent=indent,
+                subsequent_indent=indent * 3,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        return lines
+
+    epilog = [*listed("Reads:", reads), "", *listed("Writes:", writes or ["nothing"])]
+    return {
+        "description": textwrap.fill(text, HELP_WIDTH, break_on_hyphens=False),
+        "epilog": "\n".join(epilog),
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
+def say(text: str) -> None:
+    """Print ``text`` to the terminal, its lines of prose wrapped to 100 columns
+    (:func:`optimizer.common.text_width.wrap_prose`)."""
+    from optimizer.common.text_width import wrap_prose
+
+    print("\n".join(wrap_prose([text])))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optimizer.cli.common import described
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import COMPARISON, claimed
 from optimizer.common.table_files import TABLE_FORMATS
+from optimizer.common.text_width import wrap_prose
 from optimizer.results.compare import compare, load_plan
 from optimizer.results.compare_text import format_comparison
 from optimizer.results.writing import comparison_files, write_comparison
@@ -16,10 +18,26 @@ def register(commands):
     sub = commands.add_parser(
         "compare",
         help="compare two or more plans side by side",
-        description="Compare result folders (or scenario folders/workbooks, solved first): "
-        "each plan's input differences from the baseline, headline figures side by side with "
-        "differences, then per-material detail. Writes compare.csv, compare_detail.csv, "
-        "compare_inputs.csv, compare.xlsx, compare.json and the plans' tables to --out.",
+        **described(
+            "Compare plans side by side: each plan's verdict, its input differences from the "
+            "baseline, headline figures with their differences, then per-material detail.",
+            reads=[
+                "PLAN: a result folder written by `sourcing solve` (its summary.json and "
+                "tables, .csv or .parquet, and for the input differences the scenario its "
+                "summary.json records, while unchanged), or a scenario folder or .xlsx "
+                "workbook, solved first",
+            ],
+            writes=[
+                "into --out (default results/compare/), replacing only an earlier comparison:",
+                "compare.csv: the headline figures, a column per plan and a difference column",
+                "compare_detail.csv: the per-material figures",
+                "compare_inputs.csv: each plan's input differences from the baseline",
+                "compare.xlsx: those three tables, a sheet each (headline, detail, inputs)",
+                "compare.json: the plans compared and the baseline",
+                "plans/<name>/: each plan's summary.json and tables (for `sourcing report`)",
+                "the tables as .parquet instead with --format parquet",
+            ],
+        ),
     )
     sub.add_argument(
         "plans",
@@ -69,5 +87,6 @@ def run(args) -> int:
             raise UsageError(str(error)) from None
         folder = write_comparison(comparison, plans, Path(args.out), args.table_format)
     print(format_comparison(comparison, only_differences=args.baseline is not None))
-    print(f"\nWritten: {folder}/ ({', '.join(comparison_files(args.table_format))})")
+    written = f"Written: {folder}/ ({', '.join(comparison_files(args.table_format))})"
+    print("\n" + "\n".join(wrap_prose([written])))
     return EXIT_OK

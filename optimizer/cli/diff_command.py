@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.cli.common import scenario_folder
+from optimizer.cli.common import described, scenario_folder
 from optimizer.cli.errors import EXIT_OK, handles_errors
 from optimizer.common.output_paths import check_own_file, locked, write_file_atomic
 from optimizer.inputs.loading import load_scenario
@@ -18,9 +18,17 @@ def register(commands):
     sub = commands.add_parser(
         "diff",
         help="show the input differences between two scenarios",
-        description="List every setting and every input row that differs from scenario A to "
-        "scenario B (folders or .xlsx workbooks), without solving: each changed value, each "
-        "row added or removed, named by its file and key.",
+        **described(
+            "List every setting and every input row that differs from scenario A to scenario "
+            "B, without solving: each changed value, each row added or removed, named by its "
+            "file and key.",
+            reads=["A, B: two scenarios, each a scenario folder or an .xlsx workbook"],
+            writes=[
+                "nothing, unless --csv FILE: the differences as a table (columns "
+                + ", ".join(COLUMNS)
+                + "), replacing only a file sourcing diff wrote",
+            ],
+        ),
     )
     sub.add_argument("old", metavar="A", help="the scenario compared from")
     sub.add_argument("new", metavar="B", help="the scenario compared to")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from optimizer.cli.common import add_worker_arguments
+from optimizer.cli.common import add_worker_arguments, described, say
 from optimizer.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
 
 
@@ -13,14 +13,31 @@ def register(commands):
     sub = commands.add_parser(
         "evaluate",
         help="check a risk plan on freshly sampled event paths (out of sample)",
-        description="Sample N event paths from the scenario's events.csv; in each, fix the "
-        "plan's yes/no decisions and its undisrupted path's decisions before the path's first "
-        "event, re-optimise the rest knowing the path, and report the expected cost, CVaR, "
-        "objective, worst case and shortfall with 95%% confidence intervals beside the "
-        "solve's in-sample figures. Paths run on local worker processes (one per core by "
-        "default; --workers 1: in this process) or an existing Dask cluster; finished paths "
-        "are saved as they finish, so the same command resumes an interrupted run. Results: "
-        "<RESULT>-evaluation/evaluation.json and paths.csv.",
+        **described(
+            "Sample N event paths from the scenario's events.csv; in each, fix the plan's "
+            "yes/no decisions and its undisrupted path's decisions before the path's first "
+            "event, re-optimise the rest knowing the path, and report the expected cost, "
+            "CVaR, objective, worst case and shortfall with 95% confidence intervals beside "
+            "the solve's in-sample figures. Paths run on local worker processes (one per "
+            "core by default; --workers 1: in this process) or an existing Dask cluster; "
+            "finished paths are saved as they finish, so the same command resumes an "
+            "interrupted run.",
+            reads=[
+                "RESULT: a result folder of a risk solve (summary.json; decisions, plan, "
+                "stock and processing tables, .csv or .parquet)",
+                "the scenario folder its summary.json records (or --scenario DIR), with "
+                "events.csv; refused if changed since the solve unless "
+                "--allow-changed-inputs",
+                "on a resumed run, the output folder's evaluation.json and paths.jsonl",
+            ],
+            writes=[
+                "into --out (default <RESULT>-evaluation/): an absent or empty folder, or "
+                "one of this evaluation's, resumed (--restart: begun afresh):",
+                "evaluation.json: what is evaluated and, once complete, the figures",
+                "paths.jsonl: the journal, a line per finished path, as each finishes",
+                "paths.csv: one row per distinct path, at the end",
+            ],
+        ),
     )
     sub.add_argument("result", metavar="RESULT", help="a result folder of a risk solve")
     sub.add_argument(
@@ -97,13 +114,13 @@ def run(args) -> int:
         _warn(f"{args.result} records no digest of its inputs; {evaluation.scenario_path} is "
               "taken as they were")  # fmt: skip
     for line in summary_lines(outcome.document):
-        print(line)
+        say(line)
     rate = outcome.ran / outcome.seconds if outcome.seconds > 0 else 0.0
-    print(
+    say(
         f"{outcome.paths:,} distinct paths: {outcome.already_done:,} were already done, "
         f"{outcome.ran:,} solved now in {outcome.seconds:.1f} s ({rate:.1f} paths/s)"
     )
-    print(f"Written: {outcome.folder}/ (evaluation.json, paths.csv, paths.jsonl)")
+    say(f"Written: {outcome.folder}/ (evaluation.json, paths.csv, paths.jsonl)")
     if outcome.failed:
         noun = "path" if outcome.failed == 1 else "paths"
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optimizer.cli.common import described, say
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import COMPARISON, RESULT, kind_of, locked
 
@@ -12,9 +13,23 @@ def register(commands):
     sub = commands.add_parser(
         "report",
         help="write an HTML report with charts for a result or comparison folder",
-        description="Write report.html (self-contained: opens without a network) and the "
-        "charts as PNG files under charts/, into a result folder written by `sourcing solve` "
-        "or a comparison folder written by `sourcing compare`.",
+        **described(
+            "Write an HTML report with charts into a result folder written by `sourcing "
+            "solve` or a comparison folder written by `sourcing compare`.",
+            reads=[
+                "RESULT_DIR: a result folder (summary.json and its tables, .csv or .parquet) "
+                "or a comparison folder (compare.json, compare_inputs.csv and plans/)",
+            ],
+            writes=[
+                "into RESULT_DIR:",
+                "report.html: self-contained, it opens without a network",
+                "charts/imports.png, charts/stock.png, charts/costs.png, charts/policy.png: "
+                "for a result (and charts/risk-stock.png, charts/risk-costs.png for a plan "
+                "made against disruption scenarios)",
+                "charts/costs.png, charts/shares.png, charts/concentration.png, "
+                "charts/cover.png: for a comparison",
+            ],
+        ),
     )
     sub.add_argument("folder", metavar="RESULT_DIR", help="a result or comparison folder")
     sub.set_defaults(run=run)
@@ -43,5 +58,5 @@ def run(args) -> int:
                 html = write_comparison_report(folder)
             except ValueError as error:  # a compare.json edited by hand: what is wrong in it
                 raise UsageError(str(error)) from None
-    print(f"Written: {html} (charts in {html.parent / 'charts'}/)")
+    say(f"Written: {html} (charts in {html.parent / 'charts'}/)")
     return EXIT_OK

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from models.solution import Status
-from optimizer.cli.common import scenario_folder
+from optimizer.cli.common import described, scenario_folder
 from optimizer.cli.errors import EXIT_ERROR, UsageError, handles_errors
 from optimizer.common.output_paths import RESULT, check_model_file, claimed
 from optimizer.common.table_files import TABLE_FORMATS
 from optimizer.inputs.loading import load_scenario
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES
 from optimizer.results.policy_probes import PROBE_LIMIT, PROBE_MAX_VARIABLES, PROBE_SECONDS
 from optimizer.results.solving import ALGORITHMS, ENGINES, METHODS, solve
 from optimizer.results.summary_text import format_summary
@@ -25,12 +26,31 @@ def register(commands):
     sub = commands.add_parser(
         "solve",
         help="solve a scenario and write its plan",
-        description="Solve a scenario (a folder or an .xlsx workbook) and write its result "
-        "folder: summary.json, plan.xlsx and the result tables plan, stock, mix, constraints "
-        "and policy_costs, and where the scenario or an option gives them processing, "
-        "decisions, content, content_feed, stockpile_value, risk and risk_cover (as .csv, or "
-        ".parquet with --format parquet; docs/results.md describes each). Exit codes: "
-        "0 optimal, 2 invalid input, 3 infeasible, 4 stopped by a limit, 1 anything else.",
+        **described(
+            "Solve a scenario (a folder or an .xlsx workbook), print a summary and write its "
+            "result folder (docs/results.md describes each file). Exit codes: 0 optimal, "
+            "2 invalid input, 3 infeasible, 4 stopped by a limit, 1 anything else.",
+            reads=[
+                "SCENARIO_DIR: a scenario folder holding "
+                + ", ".join([SETTINGS_FILE, *(t.file for t in TABLES.values() if t.required)])
+                + " and optionally "
+                + ", ".join(t.file for t in TABLES.values() if not t.required)
+                + " (docs/inputs.md), or one .xlsx workbook with a sheet per file (`sourcing "
+                "template`); default inputs/india-2026",
+            ],
+            writes=[
+                "into --out (default results/<name>/), replacing only an earlier result:",
+                "summary.json: the run, its verdict, costs, policy in force, shares, checks",
+                "plan.xlsx: a summary sheet to print, then a sheet per table",
+                "plan.csv, stock.csv, mix.csv, constraints.csv, policy_costs.csv: every plan",
+                "processing.csv, decisions.csv, content.csv, content_feed.csv: with "
+                "processing units, expansion options or contracts",
+                "risk.csv: with disruption scenarios (events.csv); stockpile_value.csv, "
+                "risk_cover.csv: with --stockpile-value",
+                "each table as <table>.parquet instead with --format parquet",
+                "--write-model FILE.mps|FILE.lp: the model",
+            ],
+        ),
     )
     sub.add_argument(
         "scenario",

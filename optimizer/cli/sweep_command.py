@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from optimizer.cli.common import add_worker_arguments
+from optimizer.cli.common import add_worker_arguments, described, say
 from optimizer.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, handles_errors
 
 
@@ -12,11 +12,24 @@ def register(commands):
     sub = commands.add_parser(
         "sweep",
         help="run a sensitivity sweep described in a TOML file",
-        description="Solve every point of a sweep file on local worker processes (one per "
-        "core by default) or an existing Dask cluster. Finished points are saved as they "
-        "finish: run the same command again after an interruption and only the missing "
-        "points (and those that ended in an error) are solved. Results: "
-        "results/sweeps/<name>/results.parquet and results.csv.",
+        **described(
+            "Solve every point of a sweep file on local worker processes (one per core by "
+            "default) or an existing Dask cluster. Finished points are saved as they finish: "
+            "run the same command again after an interruption and only the missing points "
+            "(and those that ended in an error) are solved.",
+            reads=[
+                "FILE: a sweep file (.toml; docs/sweeps.md), and the base scenario it names "
+                "(a folder or an .xlsx workbook)",
+                "on a resumed run, the output folder's sweep.json and points.jsonl",
+            ],
+            writes=[
+                "into --out (default results/sweeps/<name>/): an absent or empty folder, or "
+                "one of this sweep's, resumed (--restart: begun afresh):",
+                "sweep.json: the sweep's fingerprint, design and parameters",
+                "points.jsonl: the journal, a line per finished point, as each finishes",
+                "results.parquet, results.csv: one row per point, at the end",
+            ],
+        ),
     )
     sub.add_argument("file", metavar="FILE", help="the sweep file (.toml)")
     add_worker_arguments(sub, "points", "results/sweeps/<name>")
@@ -53,12 +66,12 @@ def run(args) -> int:
         return EXIT_INTERRUPTED
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
     rate = outcome.ran / outcome.seconds if outcome.seconds > 0 else 0.0
-    print(
+    say(
         f"{sweep.name}: {outcome.total} points ({statuses}); {outcome.already_done} were "
         f"already done, {outcome.ran} solved now in {outcome.seconds:.1f} s "
         f"({rate:.1f} points/s)"
     )
-    print(f"Written: {folder}/ (results.parquet, results.csv, points.jsonl)")
+    say(f"Written: {folder}/ (results.parquet, results.csv, points.jsonl)")
     if outcome.failed:
         noun = "point" if outcome.failed == 1 else "points"
         print(

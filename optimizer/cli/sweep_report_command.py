@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optimizer.cli.common import described, say
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import SWEEP, kind_of, locked
 
@@ -12,9 +13,22 @@ def register(commands):
     sub = commands.add_parser(
         "sweep-report",
         help="draw a sweep's cost/concentration frontier, tornado and line charts",
-        description="Write report.html (self-contained) and charts/*.png into a sweep's "
-        "results folder: the cost/concentration frontier, a tornado chart for "
-        "one-at-a-time designs and line charts for each varied parameter.",
+        **described(
+            "Draw a sweep's results: the cost/concentration frontier, a tornado chart for "
+            "one-at-a-time designs and a line chart for each varied parameter.",
+            reads=[
+                "RESULTS: a sweep results folder written by `sourcing sweep` (sweep.json, "
+                "results.parquet)"
+            ],
+            writes=[
+                "into RESULTS:",
+                "report.html: self-contained, it opens without a network",
+                "charts/frontier.png: cost against the largest single-country share",
+                "charts/tornado.png: with a one-at-a-time design",
+                "charts/cap-<parameter>.png: cost against each cap (other designs)",
+                "charts/line-<parameter>.png: the figures along each varied parameter",
+            ],
+        ),
     )
     sub.add_argument("folder", metavar="RESULTS", help="a sweep results folder")
     sub.set_defaults(run=run)
@@ -35,5 +49,5 @@ def run(args) -> int:
         )
     with locked(folder):  # not while a sweep writes there
         html = write_sweep_report(folder)
-    print(f"Written: {html} (charts in {html.parent / 'charts'}/)")
+    say(f"Written: {html} (charts in {html.parent / 'charts'}/)")
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optimizer.cli.common import described, say
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 
 
@@ -11,9 +12,15 @@ def register(commands):
     sub = commands.add_parser(
         "template",
         help="write an empty, documented scenario workbook",
-        description="Write an empty scenario workbook: one sheet per input table with its "
-        "columns (descriptions and units in the header comments and the README sheet) and "
-        "a scenario sheet of settings. Fill it in, then `sourcing solve OUT.xlsx`.",
+        **described(
+            "Write an empty scenario workbook. Fill it in, then `sourcing solve OUT.xlsx`.",
+            reads=["nothing: the workbook is made from the input schema"],
+            writes=[
+                "OUT.xlsx: a README sheet, a scenario sheet of settings and one sheet per "
+                "input table with its columns (descriptions and units in the header "
+                "comments); an existing file only with --force",
+            ],
+        ),
     )
     sub.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
     sub.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -34,5 +41,5 @@ def run(args) -> int:
         raise UsageError(f"{out} exists; use --force to overwrite it")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_template(out)
-    print(f"Written: {out} (fill it in, then: sourcing solve {out})")
+    say(f"Written: {out} (fill it in, then: sourcing solve {out})")
     return EXIT_OK

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from optimizer.cli.common import scenario_folder
+from optimizer.cli.common import described, scenario_folder
 from optimizer.cli.errors import EXIT_OK, handles_errors
+from optimizer.common.text_width import wrap_prose
 from optimizer.inputs.loading import load_scenario
 
 
@@ -11,8 +12,16 @@ def register(commands):
     sub = commands.add_parser(
         "validate",
         help="check a scenario's inputs",
-        description="Check a scenario's inputs "
-        "and report every problem as file:line: column: message (exit code 2 if any).",
+        **described(
+            "Check a scenario's inputs and report every problem as file:line: column: message "
+            "(exit code 2 if any).",
+            reads=[
+                "SCENARIO_DIR: a scenario folder (scenario.toml and the input CSV files; "
+                "`sourcing solve --help` lists them) or an .xlsx workbook; default "
+                "inputs/india-2026",
+            ],
+            writes=[],
+        ),
     )
     sub.add_argument(
         "scenario",
@@ -30,13 +39,14 @@ def run(args) -> int:
     args.scenario_label = str(folder)
     scenario = load_scenario(folder)
     horizon = scenario.horizon
-    print(
+    line = (
         f"{folder}: valid: {len(scenario.materials)} materials, {len(scenario.suppliers)} "
         f"suppliers, {len(scenario.offers)} offer rows, {len(scenario.demand)} demand rows, "
         f"{len(scenario.country_caps)} cap rows; {len(scenario.processes)} processes, "
         f"{len(scenario.expansions)} expansion options, {len(scenario.contracts)} contracts; "
         f"{horizon[0]}..{horizon[-1]} ({len(horizon)} months)" + _risk_words(scenario)
     )
+    print("\n".join(wrap_prose([line])))
     return EXIT_OK
 
 

@@ -13,6 +13,9 @@
   without a complete result. Where the exchange is not available the old folder is first moved
   to ``.<name>.sourcing-old-*``; a run killed between the two renames is repaired by the next run
   to the target, which also removes staging folders that killed runs left behind.
+- A folder a person goes on to edit (a scenario written by ``sourcing export``) is written by
+  :func:`creating`: staged and locked alike, but it only ever takes the place of an absent or
+  empty folder; one that holds anything is refused, whoever wrote it.
 """
 
 from __future__ import annotations
@@ -143,17 +146,7 @@ def check_target(target: str | Path, kind: str, option: str = "--out") -> None:
     """Raise :class:`OutputRefused` unless ``target`` may be replaced by a ``kind`` folder."""
     target = Path(target)
     shown = f"{option} {target}" if option else str(target)
-    absolute = Path(os.path.abspath(target))
-    here = Path.cwd().resolve()
-    if target.is_symlink():
-        raise OutputRefused(f"{shown}: is a symbolic link; name a folder that is not a link")
-    if absolute.resolve() == here or here.is_relative_to(absolute.resolve()):
-        raise OutputRefused(f"{shown}: is the current folder or holds it; name a new folder")
-    for parent in absolute.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputRefused(f"{shown}: {parent} is a file, so no folder can be made there")
-            break
+    _check_place(target, shown)
     if not target.exists():
         return
     if not target.is_dir():
@@ -176,6 +169,41 @@ def check_target(target: str | Path, kind: str, option: str = "--out") -> None:
         raise OutputRefused(
             f"{shown}: is a {NOUN[kind]} but also holds {listed}, which sourcing did not write; "
             "move them away or name another folder"
+        )
+
+
+def _check_place(target: Path, shown: str) -> None:
+    """Refuse a link, the current folder (or one holding it), and a path under a file."""
+    absolute = Path(os.path.abspath(target))
+    here = Path.cwd().resolve()
+    if target.is_symlink():
+        raise OutputRefused(f"{shown}: is a symbolic link; name a folder that is not a link")
+    if absolute.resolve() == here or here.is_relative_to(absolute.resolve()):
+        raise OutputRefused(f"{shown}: is the current folder or holds it; name a new folder")
+    for parent in absolute.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputRefused(f"{shown}: {parent} is a file, so no folder can be made there")
+            break
+
+
+def check_new_folder(target: str | Path, written_by: str, option: str = "") -> None:
+    """Raise :class:`OutputRefused` unless ``target`` is absent or an empty folder: a folder
+    that holds anything is never replaced, whoever wrote it (for outputs, such as a scenario
+    folder, that a person goes on to edit)."""
+    target = Path(target)
+    shown = f"{option} {target}" if option else str(target)
+    _check_place(target, shown)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputRefused(f"{shown}: is a file; {written_by} writes a new folder there")
+    names = sorted(entry.name for entry in os.scandir(target))
+    if names:
+        listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise OutputRefused(
+            f"{shown}: is not empty ({listed}); {written_by} writes only a new or empty folder "
+            "and replaces none: remove it yourself or name a new folder"
         )
 
 
@@ -305,6 +333,39 @@ def replacing(target: str | Path, kind: str, option: str = "--out") -> Iterator[
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+
+@contextmanager
+def creating(target: str | Path, written_by: str, option: str = "") -> Iterator[Path]:
+    """Yield an empty staging folder beside ``target``; once the block completes it is renamed
+    to ``target``, which must be absent or an empty folder (:func:`check_new_folder`, checked
+    before and under the lock). A folder that gained files meanwhile makes the rename fail, so
+    nothing is ever replaced; a run killed before it leaves only the staging folder, which the
+    next run to ``target`` removes."""
+    target = Path(target)
+    check_new_folder(target, written_by, option)
+    with locked(target):
+        check_new_folder(target, written_by, option)  # it may have changed before the lock
+        absolute = Path(os.path.abspath(target))
+        _clean_up(absolute)
+        staging = Path(tempfile.mkdtemp(prefix=f".{absolute.name}{_STAGING}", dir=absolute.parent))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private
+        try:
+            yield staging
+            _rename_new(staging, absolute, written_by, option)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _rename_new(staging: Path, target: Path, written_by: str, option: str) -> None:
+    try:
+        os.rename(staging, target)  # replaces only an empty folder (rename(2))
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise
+        check_new_folder(target, written_by, option)  # says what is there now
+        raise OutputRefused(f"{target}: appeared while {written_by} was writing") from error
 
 
 def _clean_up(target: Path) -> None:

@@ -60,6 +60,9 @@ class Sheet:
     name: str
     columns: list[SheetColumn]
     autofilter: bool = True
+    # A sheet to print: long text wraps within its column (rows grow as Excel opens them) and
+    # every cell sits at the top of its row; printed one page wide, the header on every page.
+    for_print: bool = False
 
 
 def write_workbook(path: str | Path, sheets: list[Sheet]) -> Path:
@@ -85,12 +88,14 @@ class _Formats:
     def __init__(self, book) -> None:
         self.book = book
         self.bold = book.add_format({"bold": True})
-        self.found: dict[str, Any] = {GENERAL: None}
+        self.found: dict[tuple[str, bool], Any] = {(GENERAL, False): None}
 
-    def __call__(self, number_format: str):
-        if number_format not in self.found:
-            self.found[number_format] = self.book.add_format({"num_format": number_format})
-        return self.found[number_format]
+    def __call__(self, number_format: str, wrap: bool = False):
+        if (number_format, wrap) not in self.found:
+            look = {"num_format": number_format}
+            look |= {"text_wrap": True, "valign": "top"} if wrap else {}
+            self.found[number_format, wrap] = self.book.add_format(look)
+        return self.found[number_format, wrap]
 
 
 def _write_sheet(sheet, spec: Sheet, formats: _Formats) -> None:
@@ -103,7 +108,10 @@ def _write_sheet(sheet, spec: Sheet, formats: _Formats) -> None:
     sheet.freeze_panes(1, 0)
     if spec.autofilter and spec.columns:
         sheet.autofilter(0, 0, rows, len(spec.columns) - 1)
-    looks = [_cell_formats(column, formats) for column in spec.columns]
+    if spec.for_print:
+        sheet.repeat_rows(0)
+        sheet.fit_to_pages(1, 0)
+    looks = [_cell_formats(column, formats, spec.for_print) for column in spec.columns]
     by_row = zip(*(_printable(column.values) for column in spec.columns), strict=True)
     cells = zip(by_row, zip(*looks, strict=False), strict=False)  # a column's look may repeat
     write_string, write_number = sheet.write_string, sheet.write_number
@@ -127,10 +135,10 @@ def _printable(values: list[Any]) -> list[Any]:
     return [printable(value) if type(value) is str else value for value in values]
 
 
-def _cell_formats(column: SheetColumn, formats: _Formats) -> Iterable[Any]:
+def _cell_formats(column: SheetColumn, formats: _Formats, wrap: bool) -> Iterable[Any]:
     if isinstance(column.number_format, str):
-        return repeat(formats(column.number_format))
-    return [formats(number_format) for number_format in column.number_format]
+        return repeat(formats(column.number_format, wrap))
+    return [formats(number_format, wrap) for number_format in column.number_format]
 
 
 def _write_other(sheet, row: int, index: int, value: Any, shown) -> None:

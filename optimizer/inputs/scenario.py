@@ -15,7 +15,7 @@ import pandas as pd
 from optimizer.common.strings import python_strings
 from optimizer.inputs.problems import Problem, ScenarioError
 from optimizer.inputs.reading import LINE
-from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
+from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, number_text, table_fields
 from optimizer.inputs.settings import (
     Settings,
     settings_from_dict,
@@ -103,15 +103,19 @@ class Scenario:
         return assemble(settings, texts, problems, source=None)
 
     def write(self, folder: str | Path) -> Path:
-        """Write the scenario as a folder of files that :func:`load_scenario` reads back."""
+        """Write the scenario as a folder of files that :func:`load_scenario` reads back to
+        equal tables and settings: ``scenario.toml`` with every setting that is set, and every
+        table of the schema with its columns in schema order, numbers as a person writes them
+        (``1500``, not ``1500.0``; see :func:`number_text`), blank where a value means unlimited
+        or not set. Equal scenarios give equal files. Comments in ``scenario.toml`` are not
+        kept, nor which cells were left blank for their default (written as the value)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / SETTINGS_FILE).write_text(self.settings.to_toml(), encoding="utf-8")
         for name, spec in TABLES.items():
             columns = [field.column for field in table_fields(spec.file)]
-            blank_cells(self.table(name)[columns], spec.file).to_csv(
-                folder / spec.file, index=False, lineterminator="\n"
-            )
+            table = blank_cells(self.table(name)[columns], spec.file)
+            _written_numbers(table).to_csv(folder / spec.file, index=False, lineterminator="\n")
         return folder
 
     def write_workbook(self, path: str | Path) -> Path:
@@ -188,6 +192,17 @@ def blank_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         if field.column in out and field.blank == "inf":
             values = pd.to_numeric(out[field.column], errors="coerce")
             out[field.column] = out[field.column].where(~np.isposinf(values), None)
+    return out
+
+
+def _written_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each float column as the text :func:`number_text` gives (blank for NaN),
+    where pandas would write ``1500.0``."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column].dtype):
+            values = out[column].tolist()
+            out[column] = [None if np.isnan(v) else number_text(v) for v in values]
     return out
 
 

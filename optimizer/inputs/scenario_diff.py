@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimizer.common.text_width import wrap_prose
 from optimizer.inputs.problems import ONE_LINE
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema import SETTINGS_FILE, TABLES, Field, table_fields
@@ -57,7 +58,7 @@ def format_differences(frame: pd.DataFrame) -> str:
         noun = "difference" if len(group) == 1 else "differences"
         lines.append(f"{table} ({len(group)} {noun})")
         lines += [_line(row).translate(ONE_LINE) for row in group.itertuples(index=False)]
-    return "\n".join(lines)
+    return "\n".join(wrap_prose(lines))  # fits 100 columns
 
 
 def _line(row: Any) -> str:

@@ -120,6 +120,14 @@ def limit_text(value: float) -> str:
     return f"{value:g}".replace("e+0", "e").replace("e+", "e")
 
 
+def number_text(value: float) -> str:
+    """A number as a person writes it in a cell, and as written files hold it: whole numbers
+    without ``.0`` (``1500``), others as the shortest text that reads back to the same float
+    (``0.1``, ``1e+16``)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
 @cache
 def fields() -> tuple[Field, ...]:
     """Every field of every table, in schema order."""

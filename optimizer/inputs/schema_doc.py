@@ -73,7 +73,12 @@ def render() -> str:
         "`scenario` sheet of `key | value` rows with the keys below. It is validated exactly "
         "like a folder; problems name the sheet, row and column "
         "(`plan.xlsx[offers]:4: price_usd_per_t: ...`). `sourcing template OUT.xlsx` writes an "
-        "empty workbook documented from this same schema.",
+        "empty workbook documented from this same schema. `sourcing export SCENARIO OUT.xlsx` "
+        "writes a scenario folder as a workbook, and `sourcing export BOOK.xlsx FOLDER` a "
+        "workbook as a folder; read back, either gives the same tables and settings. The files "
+        "are written in schema order with every column and setting, numbers as typed (`1500`, "
+        "not `1500.0`) and a cell left blank for its default as that value; comments in "
+        "`scenario.toml` and other files of the folder are not carried over.",
         "",
         f"## `{SETTINGS_FILE}`",
         "",

@@ -12,7 +12,13 @@ from typing import Any
 
 from optimizer.common import months
 from optimizer.inputs.problems import Problem
-from optimizer.inputs.schema import SETTINGS_FILE, Field, limit_text, table_fields
+from optimizer.inputs.schema import (
+    SETTINGS_FILE,
+    Field,
+    limit_text,
+    number_text,
+    table_fields,
+)
 
 # How each policy.cap_window reads in a sentence ("CN capped at 60% of arrivals per ...").
 CAP_WINDOW_WORDS = {
@@ -21,6 +27,7 @@ CAP_WINDOW_WORDS = {
     "horizon": "over the horizon",
 }
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
+COUNTRY_KEYS = ("policy.watched_country", "policy.home_country")
 LineOf = Callable[[str], int | None]  # the line (or row) where a key is written, if known
 
 
@@ -38,6 +45,8 @@ class Settings:
     stockpile_from: str | None = None  # None: from the first month
     closing_stock_credit: str = "floor"  # floor | none
     share_basis: str = "processing"  # processing | origin
+    watched_country: str = "CN"  # whose share the reports single out
+    home_country: str | None = None  # None: every country is foreign
     budget_usd_per_year: float | None = None  # None: no budget
     capital_charge: str = "annualised"  # annualised | upfront
     discount_rate_pct: float = 8.0
@@ -91,11 +100,23 @@ def _attribute(field: Field) -> str:
 
 
 def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):  # a basic string: quotes, backslashes, control characters escaped
+        return '"' + "".join(_TOML_ESCAPES.get(c, c) for c in value) + '"'
     if isinstance(value, float):
-        return repr(value)
+        return number_text(value)  # 10, not 10.0: the key reads back as the same float
     return str(value)
+
+
+_TOML_ESCAPES = {
+    **{chr(code): f"\\u{code:04x}" for code in [*range(0x20), 0x7F]},
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
 
 
 def settings_from_toml(
@@ -224,6 +245,9 @@ def _check_value(
             return None
         if field.column == "name" and not NAME_PATTERN.fullmatch(raw):
             bad(f"'{raw}' must be letters, digits, '.', '_' or '-' (it names the output folder)")
+            return None
+        if field.column in COUNTRY_KEYS and not NAME_PATTERN.fullmatch(raw):
+            bad(f"'{raw}' is not a country code (letters, digits, '.', '_' or '-')")
             return None
         return raw
     return _check_number(field, raw, bad)

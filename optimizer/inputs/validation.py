@@ -23,6 +23,7 @@ from optimizer.inputs.schema import (
     Field,
     Table,
     limit_text,
+    number_text,
     table_fields,
 )
 from optimizer.inputs.settings import Settings
@@ -188,12 +189,6 @@ def check_typed_numbers(
     elif field.blank == BLANK_MEANS_INFINITY or _is_number(field.blank):
         report(blank, lambda _: NAN_MESSAGE)  # a file's blank would have read as a number
     check_numbers(field, values, report)
-
-
-def number_text(value: float) -> str:
-    """A number as a cell would hold it: whole numbers without ``.0``."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _is_number(text: str) -> bool:

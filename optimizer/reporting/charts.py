@@ -13,7 +13,8 @@ import io
 import math
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
@@ -23,10 +24,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from optimizer.reporting.kit import Chart
 
+SHOWN_FROM_T = 1e-6  # a material with less than this in every month has nothing to draw
 DPI = 150  # 8.6 inches wide: 1290 px, sharp on high-density screens at the report's ~1000 px
 WIDTH_IN = 8.6
 
@@ -94,6 +96,9 @@ RC = {
     # Names come from the input files: "$...$" in one is text, never mathtext (which failed the
     # whole report on a name such as $\foo{$).
     "text.parse_math": False,
+    # Hatching (domestic output in the supply chart) in white over the bar's own colour.
+    "hatch.color": "white",
+    "hatch.linewidth": 1.0,
 }
 
 
@@ -107,7 +112,7 @@ def render_chart(
     stem: str, alt: str, caption: str, draw: Callable[[], Figure | None]
 ) -> Chart | None:
     """Draw a figure in a fixed style and render it to PNG bytes (None: nothing to draw)."""
-    with style.context("default"), mpl.rc_context(RC):
+    with chart_style():
         fig = draw()
         if fig is None:
             return None
@@ -117,6 +122,14 @@ def render_chart(
     png = buffer.getvalue()
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk: the size as drawn
     return Chart(stem, alt, caption, png, width, height)
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """The reports' style (matplotlib's default, then ``RC``), whatever matplotlibrc says: a
+    figure drawn in it looks as it does in the report."""
+    with style.context("default"), mpl.rc_context(RC):
+        yield
 
 
 def new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
@@ -145,15 +158,44 @@ def panel_columns(count: int) -> int:
 
 
 def tick_number(value: float, _position=None) -> str:
-    """Axis numbers: thousands separated, small values without trailing zeros."""
+    """Axis numbers: thousands separated, small values without trailing zeros, never in
+    scientific notation (a tick of 1e-09 t reads as 0)."""
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.6g}"
+    text = np.format_float_positional(value, precision=6, unique=False, trim="-")
+    return "0" if text in ("-0", "0") else text
+
+
+def tonnes_axis(ax, largest: float, axis: str = "y") -> None:
+    """A tonnes axis (``axis``: "y" or "x") from 0: round ticks (whole tonnes from ``largest``
+    5 t up), thousands separated, no offset and no scientific notation."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(
+        MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=largest >= 5)
+    )
+    target.set_major_formatter(FuncFormatter(tick_number))
 
 
 def tick_millions(value: float, _position=None) -> str:
     """An axis in USD as USD million."""
     return f"{value / 1e6:,.0f}" if abs(value) >= 1e7 else f"{value / 1e6:,.3g}"
+
+
+class MillionsFormatter(Formatter):
+    """An axis in USD as USD million with as many decimals as the ticks' spacing needs: ticks
+    close together (an axis not from zero) never read alike, and never as an offset."""
+
+    def __init__(self) -> None:
+        self.ticks = np.zeros(0)
+
+    def set_locs(self, locs) -> None:  # kept here: Formatter.locs is deprecated (3.11)
+        self.ticks = np.sort(np.asarray(locs, dtype=float))
+
+    def __call__(self, value: float, pos=None) -> str:
+        locs = self.ticks
+        step = float(np.diff(locs).min()) / 1e6 if len(locs) > 1 else 0.0
+        decimals = len(f"{step:.6f}".rstrip("0").split(".")[1]) if step > 0 else 0
+        return f"{value / 1e6:,.{decimals}f}"
 
 
 def usd_axis(ax, largest: float, unit: str) -> None:
@@ -179,8 +221,11 @@ def month_axis(ax, months: list[str]) -> None:
 # Bars and labels
 
 
-def column_bars(ax, x: np.ndarray, heights: np.ndarray, bottom: np.ndarray, colour: str):
-    """Vertical bars as one collection (hundreds of separate rectangles draw slowly)."""
+def column_bars(
+    ax, x: np.ndarray, heights: np.ndarray, bottom: np.ndarray, colour: str, hatch: str = ""
+):
+    """Vertical bars as one collection (hundreds of separate rectangles draw slowly), hatched
+    in white with ``hatch`` (a matplotlib hatch pattern such as "////") if given."""
     shown = heights > 0
     left, low, high = x[shown] - 0.4, bottom[shown], bottom[shown] + heights[shown]
     corners = np.stack(
@@ -190,7 +235,8 @@ def column_bars(ax, x: np.ndarray, heights: np.ndarray, bottom: np.ndarray, colo
         ],
         axis=1,
     )
-    ax.add_collection(PolyCollection(corners, facecolors=colour, edgecolors="none"))
+    bars = PolyCollection(corners, facecolors=colour, edgecolors="none", hatch=hatch or None)
+    ax.add_collection(bars)
 
 
 def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -206,10 +252,10 @@ def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 def value_labels(ax, bars, texts: Sequence[str], horizontal: bool, **style_) -> None:
-    """A label just past the end of each bar."""
+    """A label just past the end of each bar (of a negative bar: just past zero, beside it)."""
     for bar, text in zip(bars, texts, strict=True):
         if horizontal:
-            x, y = bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height() / 2
+            x, y = bar.get_x() + max(bar.get_width(), 0.0), bar.get_y() + bar.get_height() / 2
             ax.annotate(
                 text,
                 (x, y),
@@ -221,7 +267,7 @@ def value_labels(ax, bars, texts: Sequence[str], horizontal: bool, **style_) -> 
                 **style_,
             )
         else:
-            x, y = bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height()
+            x, y = bar.get_x() + bar.get_width() / 2, bar.get_y() + max(bar.get_height(), 0.0)
             ax.annotate(
                 text,
                 (x, y),

@@ -23,6 +23,8 @@ from matplotlib.ticker import FuncFormatter
 
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.reporting.charts import (
+    SHOWN_FROM_T,
+    chart_style,
     countries_by_tonnes,
     country_colour,
     country_legend,
@@ -33,6 +35,7 @@ from optimizer.reporting.charts import (
     render_chart,
     tick_millions,
     tick_number,
+    tonnes_axis,
     value_labels,
 )
 from optimizer.reporting.kit import (
@@ -45,6 +48,7 @@ from optimizer.reporting.kit import (
     figure_html,
     html_table,
     is_missing,
+    not_shown,
     page,
     paragraph,
     signed,
@@ -59,6 +63,7 @@ from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
 
 PLAN_COLOURS = ("#1b4f72", "#d4a017", "#5b8c5a", "#8e44ad", "#a0522d", "#2e86c1", "#7f8c8d")
 UNIT_NAMES = {"share": "%", "0-10000": "0–10,000"}
+ZERO_USD = 0.5  # a cost component under this (either way) in every plan is left out
 COST_METRICS = {COST_LABELS[key]: key for key in COST_COMPONENTS}  # compare.csv metric: key
 
 
@@ -178,51 +183,94 @@ def _comparison_sections(
     shares = render_chart(
         "shares",
         "Country shares per material per plan",
-        "Each bar is one plan's arrivals of the material over the whole horizon, split by "
-        "country of origin (the same colours as every other chart). Caps hold per window, so a "
-        "horizon share can sit below a cap that binds in some windows.",
+        "Each bar is one plan's supply of the material over the whole horizon (arrivals by "
+        "their supplier's country and domestic output by where it was made), split by country "
+        "(the same colours as every other chart). Caps hold per window, so a horizon share can "
+        "sit below a cap that binds in some windows."
+        + not_shown(_unsupplied(comparison), "no supply in any plan"),
         lambda: _draw_compare_shares(comparison),
     )
     concentration = render_chart(
         "concentration",
         "Largest-country share and HHI per material per plan",
-        "Left: the largest single country's share of each material's arrivals over the horizon. "
-        "Right: the Herfindahl-Hirschman index, the sum of squared country shares × 10,000 "
-        "(10,000 is a single source; lower is more diversified).",
+        "Left: the largest single country's share of each material's supply over the horizon "
+        "(arrivals and domestic output, counted as the caps count them). Right: the "
+        "Herfindahl-Hirschman index, the sum of squared country shares × 10,000 (10,000 is a "
+        "single source; lower is more diversified)."
+        + not_shown(_concentration_rows(comparison)[2], "no supply in any plan"),
         lambda: _draw_concentration(comparison),
     )
     cover = render_chart(
         "cover",
         "Months of cover and shortfall per material per plan",
-        "Left: the lowest months of cover (stock ÷ that month's demand) while the stockpile "
-        "floor applies, which is what each plan guarantees. Right: demand left unmet over the "
-        "horizon, in tonnes (paid for with the shortfall penalty).",
+        _cover_caption(comparison),
         lambda: _draw_cover(comparison),
     )
     sections = [
         Section("Plans", _plans_table(comparison, plans)),
         Section("Input differences", _inputs_table(comparison)),
-        Section("Cost components", figure_html(costs, "No costs.")),
-        Section("Country shares", figure_html(shares, "Nothing is bought in any plan.")),
-        Section("Concentration", figure_html(concentration, "No materials.")),
-        Section("Cover and shortfall", figure_html(cover, "No materials.")),
+        Section(
+            "Cost components", figure_html(costs, "No chart: every cost is zero in every plan.")
+        ),
+        Section(
+            "Country shares",
+            figure_html(shares, "No chart: nothing arrives or is made in any plan."),
+        ),
+        Section(
+            "Concentration",
+            figure_html(concentration, "No chart: no material is supplied in any plan."),
+        ),
+        Section(
+            "Cover and shortfall",
+            figure_html(
+                cover,
+                "No chart: no plan has a material under a stockpile floor or demand left unmet.",
+            ),
+        ),
         Section("Headline figures", _headline_table(comparison)),
     ]
     charts = [c for c in (costs, shares, concentration, cover) if c is not None]
     return charts, sections
 
 
-def _draw_compare_costs(comparison: Comparison) -> Figure:
-    names = comparison.plans
+def _cost_values(comparison: Comparison) -> tuple[dict[str, pd.Series], list[str]]:
+    """The cost components some plan has (not zero; sales and credits below zero), each plan's
+    value by component metric, and the labels of the components zero in every plan."""
     values = {m: _cost_row(comparison, m) for m in COST_METRICS}
+    shown = {m: v for m, v in values.items() if (v.abs() >= ZERO_USD).any()}
+    return shown, [cost_label(COST_METRICS[m]) for m in COST_METRICS if m not in shown]
+
+
+def comparison_figures(comparison: Comparison) -> dict[str, Figure | None]:
+    """The comparison's figures by chart stem, drawn in the report's style but not rendered
+    (None: nothing to draw): to check what the charts hold."""
+    draws = {
+        "costs": _draw_compare_costs,
+        "shares": _draw_compare_shares,
+        "concentration": _draw_concentration,
+        "cover": _draw_cover,
+    }
+    with chart_style():
+        figures = {stem: draw(comparison) for stem, draw in draws.items()}
+        for fig in figures.values():
+            if fig is not None:
+                fig.canvas.draw()  # lays the figure out and sets its tick labels
+    return figures
+
+
+def _draw_compare_costs(comparison: Comparison) -> Figure | None:
+    names = comparison.plans
+    values, _ = _cost_values(comparison)
+    if not values:
+        return None
     totals = _cost_row(comparison, "total")
     per_group = 0.8 / len(names)
-    fig = new_figure(1.1 + len(COST_METRICS) * (0.22 * len(names) + 0.22))
+    fig = new_figure(1.1 + len(values) * (0.22 * len(names) + 0.22))
     ax = fig.subplots()
-    y = np.arange(len(COST_METRICS))
+    y = np.arange(len(values))
     handles = []  # made here: the axes' own list leaves out a plan whose name starts with "_"
     for j, name in enumerate(names):
-        heights = np.array([values[m][name] for m in COST_METRICS], dtype=float)
+        heights = np.array([values[m][name] for m in values], dtype=float)
         colour = _plan_colour(comparison, name)
         bars = ax.barh(
             y - 0.4 + per_group * (j + 0.5),
@@ -230,13 +278,16 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
             height=per_group * 0.92,
             color=colour,
         )
-        value_labels(ax, bars, [usd(v) for v in heights], horizontal=True)
+        value_labels(ax, bars, [usd(v).replace("-", "−") for v in heights], horizontal=True)
         label = f"{name} (total USD {totals[name] / 1e6:,.1f} million)"
         handles.append(Patch(color=colour, label=label))
-    ax.set_yticks(y, [cost_label(COST_METRICS[m]) for m in COST_METRICS])
+    ax.set_yticks(y, [cost_label(COST_METRICS[m]) for m in values])
     ax.invert_yaxis()
-    top = np.nanmax([values[m].max() for m in COST_METRICS])
-    ax.set_xlim(0, max(top, 1.0) * 1.3)
+    every = np.nan_to_num(np.concatenate([v.to_numpy(dtype=float) for v in values.values()]))
+    low, high = min(every.min(), 0.0), max(every.max(), 1.0)
+    ax.set_xlim(low * 1.1, high * 1.3)
+    if low < 0:
+        ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_formatter(FuncFormatter(tick_millions))
     ax.set_xlabel("USD million")
     ax.grid(False, axis="y")
@@ -245,7 +296,11 @@ def _draw_compare_costs(comparison: Comparison) -> Figure:
 
 
 def _compare_costs_caption(comparison: Comparison) -> str:
+    values, zero = _cost_values(comparison)
     text = "Each group is one cost component; each bar one plan."
+    negative = [cost_label(COST_METRICS[m]) for m, v in values.items() if (v < 0).any()]
+    if negative:
+        text += f" Bars left of zero lower the cost: {', '.join(negative)}."
     base = comparison.baseline
     totals = _cost_row(comparison, "total")
     for name in comparison.plans:
@@ -262,7 +317,20 @@ def _compare_costs_caption(comparison: Comparison) -> str:
             f"{base}{relative}; the largest change is in "
             f"{cost_label(COST_METRICS[biggest])} (USD {signed(f'{changes[biggest]:+,.0f}')})."
         )
-    return text
+    return text + not_shown(zero, "zero in every plan")
+
+
+def _materials(comparison: Comparison) -> list[str]:
+    """Every plan's materials, in the order compare.csv lists them."""
+    headline = comparison.headline
+    return list(dict.fromkeys(headline.loc[headline["section"] == "material", "material"]))
+
+
+def _unsupplied(comparison: Comparison) -> list[str]:
+    """The materials no plan supplies (no country shares, so no panel)."""
+    detail = comparison.detail
+    supplied = set() if detail.empty else set(detail["material"])
+    return [m for m in _materials(comparison) if m not in supplied]
 
 
 def _draw_compare_shares(comparison: Comparison) -> Figure | None:
@@ -300,10 +368,14 @@ def _draw_compare_shares(comparison: Comparison) -> Figure | None:
         ax.set_yticks(y, names)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_xlabel("share of arrivals over the horizon, %")
+        ax.set_xlabel("share of supply over the horizon, %")
         ax.grid(False, axis="y")
         ax.set_title(material)
-    country_legend(fig, countries, "Country shares of each material's arrivals, per plan")
+    country_legend(
+        fig,
+        countries,
+        "Country shares of each material's supply (arrivals and domestic output), per plan",
+    )
     return fig
 
 
@@ -340,23 +412,30 @@ def _plan_legend(fig: Figure, comparison: Comparison, title: str) -> None:
     headed_legend(fig, handles, title, min(len(handles), 6))
 
 
-def _pair(comparison: Comparison, rows: int) -> tuple:
-    """Two panels side by side, sharing the materials down the left."""
+def _pair(comparison: Comparison, rows: int, count: int = 2) -> list:
+    """``count`` (one or two) panels side by side, sharing the materials down the left."""
     fig = new_figure(1.3 + rows * (0.2 * len(comparison.plans) + 0.22))
-    left, right = fig.subplots(1, 2, sharey=True)
-    right.tick_params(axis="y", labelleft=False)
-    return fig, left, right
+    axes = list(np.atleast_1d(fig.subplots(1, count, sharey=True)))
+    for ax in axes[1:]:
+        ax.tick_params(axis="y", labelleft=False)
+    return [fig, *axes]
+
+
+def _concentration_rows(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """The largest shares and HHIs of the materials some plan supplies, and the others."""
+    largest, hhi = _metric(comparison, "largest country share"), _metric(comparison, "HHI")
+    kept = largest.notna().any(axis=1) | hhi.reindex(largest.index).notna().any(axis=1)
+    return largest[kept], hhi.reindex(largest.index)[kept], list(largest.index[~kept])
 
 
 def _draw_concentration(comparison: Comparison) -> Figure | None:
-    largest = _metric(comparison, "largest country share")
+    largest, hhi, _ = _concentration_rows(comparison)
     if largest.empty:
         return None
-    hhi = _metric(comparison, "HHI")
     fig, left, right = _pair(comparison, len(largest))
     _grouped(left, comparison, largest * 100, lambda v: f"{v:.1f}%")
     left.set_xlim(0, 118)
-    left.set_xlabel("largest country's share of arrivals, %")
+    left.set_xlabel("largest country's share of supply, %")
     left.set_title("Largest country's share")
     _grouped(right, comparison, hhi, lambda v: f"{v:,.0f}")
     right.set_xlim(0, 11_800)
@@ -367,32 +446,58 @@ def _draw_concentration(comparison: Comparison) -> Figure | None:
     return fig
 
 
-def _draw_cover(comparison: Comparison) -> Figure | None:
-    cover = _metric(comparison, "months of cover (lowest under the floor)")
-    if cover.empty:
-        return None
-    shortfall = _metric(comparison, "shortfall")
-    fig, left, right = _pair(comparison, len(cover))
-    _grouped(left, comparison, cover, lambda v: f"{v:.2f}")
-    left.set_xlim(0, max(_peak(cover), 1.0) * 1.2)
-    left.set_xlabel("months of demand in stock")
-    left.set_title("Months of cover (lowest while the floor applies)")
-    _grouped(right, comparison, shortfall, lambda v: f"{v:,.2f} t" if v else "")
-    peak = _peak(shortfall)
-    right.set_xlim(0, peak * 1.3 if peak > 0 else 1.0)
-    if peak <= 0:
-        right.text(
-            0.5,
-            0.5,
-            "no shortfall in any plan",
-            transform=right.transAxes,
-            ha="center",
-            va="center",
-            color="#52606d",
+def _cover_rows(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Lowest cover and shortfall of the materials with either in some plan, and the others
+    (no floor applies to them with demand, and no plan leaves their demand unmet)."""
+    cover = _metric(comparison, "lowest cover under the floor")
+    shortfall = _metric(comparison, "shortfall").reindex(cover.index)
+    kept = cover.notna().any(axis=1) | (shortfall.fillna(0.0) > SHOWN_FROM_T).any(axis=1)
+    return cover[kept], shortfall[kept], list(cover.index[~kept])
+
+
+def _cover_caption(comparison: Comparison) -> str:
+    cover, shortfall, left_out = _cover_rows(comparison)
+    parts = []
+    if cover.notna().any(axis=None):
+        parts.append(
+            "the lowest months of cover (stock ÷ that month's demand) while the stockpile floor "
+            "applies, which is what each plan guarantees"
         )
-    right.xaxis.set_major_formatter(FuncFormatter(tick_number))
-    right.set_xlabel("t left unmet over the horizon")
-    right.set_title("Shortfall (demand left unmet)")
+    if _peak(shortfall) > SHOWN_FROM_T:
+        parts.append(
+            "demand left unmet over the horizon, in tonnes (paid for with the shortfall penalty)"
+        )
+    if len(parts) == 2:
+        text = f"Left: {parts[0]}. Right: {parts[1]}."
+    else:
+        text = (parts[0][:1].upper() + parts[0][1:] + ".") if parts else ""
+    if _peak(shortfall) <= SHOWN_FROM_T:
+        text += " No plan leaves demand unmet."
+    return text + not_shown(
+        left_out, "no floor over months with demand, so no months of cover, and no shortfall"
+    )
+
+
+def _draw_cover(comparison: Comparison) -> Figure | None:
+    cover, shortfall, _ = _cover_rows(comparison)
+    drawn = [(cover, "cover")] if cover.notna().any(axis=None) else []
+    drawn += [(shortfall, "shortfall")] if _peak(shortfall) > SHOWN_FROM_T else []
+    if not drawn:
+        return None
+    fig, *axes = _pair(comparison, len(cover), len(drawn))
+    for ax, (table, kind) in zip(axes, drawn, strict=True):
+        if kind == "cover":
+            _grouped(ax, comparison, table, lambda v: f"{v:.2f}")
+            ax.set_xlim(0, max(_peak(table), 1.0) * 1.2)
+            ax.xaxis.set_major_formatter(FuncFormatter(tick_number))
+            ax.set_xlabel("months of demand in stock")
+            ax.set_title("Months of cover (lowest while the floor applies)")
+        else:
+            _grouped(ax, comparison, table, lambda v: f"{v:,.2f} t" if v else "")
+            ax.set_xlim(0, _peak(table) * 1.3)
+            tonnes_axis(ax, _peak(table), axis="x")
+            ax.set_xlabel("t left unmet over the horizon")
+            ax.set_title("Shortfall (demand left unmet)")
     _plan_legend(fig, comparison, "Stockpile cover and shortfall per material, per plan")
     return fig
 

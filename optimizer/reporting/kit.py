@@ -112,6 +112,12 @@ def cost_label(key: str) -> str:
     return COST_LABELS.get(key, key.removesuffix("_usd"))
 
 
+def not_shown(names: Sequence[str], why: str) -> str:
+    """The sentence a caption ends with when it leaves things out: "Not shown: A, B (why)."
+    (nothing when nothing is left out)."""
+    return f" Not shown: {', '.join(names)} ({why})." if names else ""
+
+
 def slug(text: str) -> str:
     """An anchor for a heading: lower-case letters and digits joined by hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -220,14 +226,19 @@ footer { margin-top: 36px; color: #7b8794; font-size: 13px; }
 @media print { body { background: #fff; } main { padding: 0; } }
 """.strip()
 
-# Counts the <img> elements that loaded and decoded (naturalWidth > 0), for a headless check.
+# Counts the <img> elements that loaded and decoded (naturalWidth > 0), and marks each with
+# where it is drawn (data-box: left top width height, CSS pixels from the page's top left), for
+# the headless checks (the DOM, then a screenshot).
 SCRIPT = """
 (function () {
   function count() {
     var rendered = 0;
     for (var i = 0; i < document.images.length; i += 1) {
       var image = document.images[i];
+      var box = image.getBoundingClientRect();
       if (image.complete && image.naturalWidth > 0) { rendered += 1; }
+      image.dataset.box = [box.left + window.scrollX, box.top + window.scrollY, box.width,
+        box.height].map(Math.round).join(" ");
     }
     document.body.dataset.rendered = String(rendered);
   }

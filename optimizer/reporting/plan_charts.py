@@ -1,6 +1,10 @@
-"""The plan report's charts: the import mix by country over time, stock against the
-stockpile floor, the cost breakdown and what tightening each binding policy would add to the
-cost, each with the caption that says what it shows for this plan."""
+"""The plan report's charts: the supply by country over time (arrivals and domestic output, as
+the country shares count them), stock against the stockpile floor, the cost breakdown and what
+tightening each binding policy would add to the cost, each with the caption that says what it
+shows for this plan and what it leaves out.
+
+A chart draws no empty panel: a material with nothing to show (under ``SHOWN_FROM_T`` tonnes in
+every month) is left out and its caption names it; with nothing left, no chart is drawn."""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from optimizer.reporting.charts import (
+    SHOWN_FROM_T,
+    chart_style,
     column_bars,
     countries_by_tonnes,
     country_colour,
-    country_legend,
     headed_legend,
     month_axis,
     new_figure,
@@ -26,12 +31,12 @@ from optimizer.reporting.charts import (
     panels,
     render_chart,
     tick_millions,
-    tick_number,
+    tonnes_axis,
     true_runs,
     usd_axis,
     value_labels,
 )
-from optimizer.reporting.kit import Chart, cell_text, cost_label, share_text
+from optimizer.reporting.kit import Chart, cell_text, cost_label, not_shown, share_text
 from optimizer.results.compare import PlanView, country_shares
 from optimizer.results.tables import COST_COMPONENTS
 
@@ -54,6 +59,9 @@ COST_COLOURS = {
 }
 STOCK_COLOUR, TARGET_COLOUR, FLOOR_SHADE, SHORT_COLOUR = "#1b4f72", "#444444", "#dfe9f3", "#c0392b"
 FLOOR_BAR = "#5d6d7e"
+ARRIVALS, DOMESTIC = "arrivals", "domestic output"  # monthly_supply's sources
+DOMESTIC_HATCH, KEY_COLOUR = "////", "#8a939b"  # domestic output: hatched; the legend's key
+ZERO_USD = 0.5  # a cost component under this (either way) is zero: left out of the chart
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ def render_plan_charts(plan: PlanView) -> PlanCharts:
     """Draw the plan's charts (a plan there is: the caller checks)."""
     imports = render_chart(
         "imports",
-        "Tonnes arriving per month by country, one panel per material",
+        "Tonnes supplied per month by country (arrivals and domestic output), one panel per "
+        "material",
         _imports_caption(plan),
         lambda: _draw_imports(plan),
     )
@@ -101,6 +110,19 @@ def render_plan_charts(plan: PlanView) -> PlanCharts:
     return PlanCharts(imports, stock, costs, policy)
 
 
+def plan_figures(plan: PlanView) -> dict[str, Figure | None]:
+    """The plan's figures by chart stem, drawn in the report's style but not rendered (None:
+    nothing to draw): to check what the charts hold."""
+    draws = {"imports": _draw_imports, "stock": _draw_stock, "policy": _draw_policy}
+    with chart_style():
+        figures = {stem: draw(plan) for stem, draw in draws.items()}
+        figures["costs"] = _draw_costs(plan.summary)
+        for fig in figures.values():
+            if fig is not None:
+                fig.canvas.draw()  # lays the figure out and sets its tick labels
+    return figures
+
+
 def cost_values(costs: dict) -> list[float]:
     """The cost components of ``summary.json``'s costs, in ``COST_COMPONENTS`` order (0: none)."""
     return [float(costs.get(key) or 0.0) for key in COST_COMPONENTS]
@@ -110,56 +132,157 @@ def _months(plan: PlanView) -> list[str]:
     return sorted(set(plan.tables["stock"]["month"]))
 
 
+def monthly_supply(plan: PlanView) -> pd.DataFrame:
+    """Per material, month, country and source (``arrivals`` or ``domestic output``): the
+    tonnes supplied, as the country shares and the caps count them on the processing basis.
+    Arrivals count by their supplier's country (``plan.csv``). Domestic output is each month's
+    output (``stock.csv``'s ``produced_t``), by the country of the units that made it: in the
+    month's cap window, ``mix.csv``'s supply less the arrivals. Where units in several
+    countries made a material in one window, its monthly output is split in proportion to their
+    output in that window (exact where one country makes it, as in every shipped scenario), so
+    the totals over each window are ``mix.csv``'s either way."""
+    bought = plan.tables["plan"]
+    arrivals = bought.groupby(["material", "month", "country"], sort=False, as_index=False)
+    parts = [arrivals["tonnes"].sum().assign(source=ARRIVALS), _domestic_output(plan)]
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=["material", "month", "country", "source", "tonnes"])
+    supply = pd.concat(parts, ignore_index=True)
+    return supply.loc[supply["tonnes"] > 0, ["material", "month", "country", "source", "tonnes"]]
+
+
+def _domestic_output(plan: PlanView) -> pd.DataFrame:
+    """Domestic output per material, month and country (see :func:`monthly_supply`)."""
+    stock, mix, bought = plan.tables["stock"], plan.tables.get("mix"), plan.tables["plan"]
+    if mix is None or mix.empty or "produced_t" not in stock:
+        return pd.DataFrame()
+    made = stock.loc[stock["produced_t"].to_numpy(dtype=float) > 0]
+    if made.empty:
+        return pd.DataFrame()
+    labels = {cell_text(w) for w in mix["window"]}
+    keys = ["material", "window", "country"]
+    supplied = mix.assign(window=mix["window"].map(cell_text)).groupby(keys)["tonnes"].sum()
+    arrived = bought.assign(window=_windows(bought["month"], labels)).groupby(keys)["tonnes"].sum()
+    by_country = supplied.sub(arrived, fill_value=0.0)
+    by_country = by_country[by_country > SHOWN_FROM_T]
+    share = by_country / by_country.groupby(level=["material", "window"]).transform("sum")
+    made = made[["material", "month", "produced_t"]].assign(window=_windows(made["month"], labels))
+    rows = made.merge(share.rename("share").reset_index(), on=["material", "window"])
+    return pd.DataFrame(
+        {
+            "material": rows["material"],
+            "month": rows["month"],
+            "country": rows["country"],
+            "tonnes": rows["produced_t"].to_numpy(dtype=float) * rows["share"].to_numpy(float),
+            "source": DOMESTIC,
+        }
+    )
+
+
+def _windows(months: pd.Series, labels: set[str]) -> list[str]:
+    """The cap window of each month, as ``mix.csv`` labels them: the month itself, its year,
+    or the horizon."""
+    return [next((w for w in (m, m[:4]) if w in labels), "horizon") for m in months]
+
+
+def _supplied(plan: PlanView) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """:func:`monthly_supply`, the materials it has something of (in the plan's order) and
+    those it has nothing of."""
+    supply = monthly_supply(plan)
+    totals = supply.groupby("material")["tonnes"].sum()
+    shown = [m for m in plan.materials if totals.get(m, 0.0) > SHOWN_FROM_T]
+    return supply, shown, [m for m in plan.materials if m not in shown]
+
+
 def _draw_imports(plan: PlanView) -> Figure | None:
-    table = plan.tables["plan"]
-    if table.empty:
+    supply, materials, _ = _supplied(plan)
+    if not materials:
         return None
-    months, materials = _months(plan), plan.materials
-    countries = countries_by_tonnes(table)
+    months = _months(plan)
+    countries = countries_by_tonnes(supply)
     ncols = panel_columns(len(materials))
     fig = new_figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
     x = np.arange(len(months))
     for ax, material in zip(panels(fig, len(materials), ncols), materials, strict=True):
-        rows = table[table["material"] == material]
-        tonnes = rows.pivot_table(
-            index="month", columns="country", values="tonnes", aggfunc="sum", fill_value=0.0
+        tonnes = supply[supply["material"] == material].pivot_table(
+            index="month",
+            columns=["country", "source"],
+            values="tonnes",
+            aggfunc="sum",
+            fill_value=0.0,
         )
-        tonnes = tonnes.reindex(index=months, columns=countries, fill_value=0.0)
         bottom = np.zeros(len(months))
-        for country in countries:
-            values = tonnes[country].to_numpy(dtype=float)
-            if values.sum() > 0:
-                column_bars(ax, x, values, bottom, country_colour(country))
+        for country in countries:  # each country's arrivals, then its domestic output on top
+            for source, hatch in ((ARRIVALS, ""), (DOMESTIC, DOMESTIC_HATCH)):
+                if (country, source) not in tonnes:
+                    continue
+                values = tonnes[(country, source)].reindex(months, fill_value=0.0)
+                values = values.to_numpy(dtype=float)
+                column_bars(ax, x, values, bottom, country_colour(country), hatch)
                 bottom += values
-        ax.set_ylim(0, max(bottom.max(), 1e-9) * 1.05)
+        ax.set_ylim(0, bottom.max() * 1.05)
         ax.set_title(material)
         ax.set_ylabel("t per month")
-        ax.yaxis.set_major_formatter(FuncFormatter(tick_number))
+        tonnes_axis(ax, bottom.max())
         month_axis(ax, months)
-    country_legend(fig, countries, "Arrivals by country of origin, tonnes per month")
+    handles = [Patch(color=country_colour(c), label=c) for c in countries]
+    if (supply["source"] == DOMESTIC).any():
+        handles += [
+            Patch(facecolor=KEY_COLOUR, label=ARRIVALS),
+            Patch(facecolor=KEY_COLOUR, hatch=DOMESTIC_HATCH, edgecolor="white", lw=0,
+                  label="domestic output (hatched)"),
+        ]  # fmt: skip
+        title = "Supply by country: arrivals and domestic output, tonnes per month"
+    else:
+        title = "Arrivals by country of origin, tonnes per month"
+    headed_legend(fig, handles, title)
     return fig
 
 
 def _imports_caption(plan: PlanView) -> str:
-    table = plan.tables["plan"]
-    lead = (
-        "Each bar is one month's arrivals of a material, split by country of origin (each "
-        "country has the same colour in every chart). Read how the mix shifts over time and "
-        "which countries carry each material."
-    )
-    if table.empty:
-        return lead
+    supply, shown, left_out = _supplied(plan)
+    domestic = (supply["source"] == DOMESTIC).any()
+    if domestic:
+        lead = (
+            "Each bar is one month's supply of a material by country, as the country shares "
+            "below count it: arrivals by their supplier's country (solid) and domestic output "
+            "by the country of the processing unit that made it (hatched, the same colour). "
+            "Each country has the same colour in every chart; read how the mix shifts over "
+            "time and which countries carry each material."
+        )
+    else:
+        lead = (
+            "Each bar is one month's arrivals of a material, split by country of origin (each "
+            "country has the same colour in every chart). Read how the mix shifts over time "
+            "and which countries carry each material."
+        )
+    why = "no arrivals or domestic output" if domestic else "no arrivals"
+    if not shown:
+        return lead + not_shown(left_out, why)
     parts = []
-    for material in plan.materials:
+    for material in shown:
         shares = country_shares(plan.tables["mix"], material)
         if len(shares):
             parts.append(f"{material} {shares.index[0]} {shares.iloc[0]:.0%}")
-    return f"{lead} Largest supplier over the horizon: {', '.join(parts)}."
+    largest = f" Largest supplier over the horizon: {', '.join(parts)}." if parts else ""
+    return lead + largest + not_shown(left_out, why)
+
+
+def _stocked(plan: PlanView) -> tuple[list[str], list[str]]:
+    """The materials with stock, a cover target or a shortfall in some month, and the others
+    (their panels would be empty)."""
+    stock = plan.tables["stock"]
+    figures = stock[["stock_t", "floor_t", "shortfall_t"]].apply(pd.to_numeric, errors="coerce")
+    peak = figures.fillna(0.0).abs().max(axis=1).groupby(stock["material"]).max()
+    shown = [m for m in plan.materials if peak.get(m, 0.0) > SHOWN_FROM_T]
+    return shown, [m for m in plan.materials if m not in shown]
 
 
 def _draw_stock(plan: PlanView) -> Figure | None:
     stock = plan.tables["stock"]
-    months, materials = _months(plan), plan.materials
+    months, (materials, _) = _months(plan), _stocked(plan)
+    if not materials:
+        return None
     ncols = panel_columns(len(materials))
     fig = new_figure(0.9 + 2.05 * math.ceil(len(materials) / ncols))
     x = np.arange(len(months))
@@ -181,7 +304,7 @@ def _draw_stock(plan: PlanView) -> Figure | None:
         ax.set_title(title, color=SHORT_COLOUR if (short > 0).any() else "black")
         ax.set_ylim(bottom=0)
         ax.set_ylabel("t")
-        ax.yaxis.set_major_formatter(FuncFormatter(tick_number))
+        tonnes_axis(ax, ax.get_ylim()[1])
         month_axis(ax, months)
     handles = [
         Line2D([], [], color=STOCK_COLOUR, lw=1.8, marker="o", ms=2.5, label="stock, end of month"),
@@ -216,26 +339,39 @@ def _stock_caption(plan: PlanView) -> str:
         text += "."
     else:
         text += " No demand is left unmet."
-    return text
+    _, left_out = _stocked(plan)
+    return text + not_shown(left_out, "no stock, cover target or shortfall in any month")
+
+
+def _nonzero_costs(summary: dict) -> tuple[dict[str, float], list[str]]:
+    """The cost components that are not zero (by key, in ``COST_COMPONENTS`` order; sales
+    and credits below zero), and the labels of those that are."""
+    values = dict(zip(COST_COMPONENTS, cost_values(summary.get("costs_usd") or {}), strict=True))
+    shown = {k: v for k, v in values.items() if abs(v) >= ZERO_USD}
+    return shown, [cost_label(k) for k in COST_COMPONENTS if k not in shown]
 
 
 def _draw_costs(summary: dict) -> Figure | None:
     costs = summary.get("costs_usd") or {}
-    if not costs:
+    shown, _ = _nonzero_costs(summary)
+    if not shown:
         return None
-    values = cost_values(costs)
-    total = float(costs.get("total_usd") or sum(values))
-    fig = new_figure(2.8)
+    keys, values = list(shown), np.array(list(shown.values()))
+    total = float(costs.get("total_usd") or sum(cost_values(costs)))
+    fig = new_figure(0.9 + 0.3 * len(keys))
     ax = fig.subplots()
     y = np.arange(len(values))
-    bars = ax.barh(y, values, color=[COST_COLOURS[k] for k in COST_COMPONENTS], height=0.65)
-    ax.set_yticks(y, [cost_label(k) for k in COST_COMPONENTS])
+    bars = ax.barh(y, values, color=[COST_COLOURS[k] for k in keys], height=0.65)
+    ax.set_yticks(y, [cost_label(k) for k in keys])
     ax.invert_yaxis()
     labels = [
         f"USD {v:,.0f} ({share_text(v, total)})" if total else f"USD {v:,.0f}" for v in values
     ]
-    value_labels(ax, bars, labels, horizontal=True)
-    ax.set_xlim(0, max(max(values), 1.0) * 1.3)
+    value_labels(ax, bars, [label.replace("-", "−") for label in labels], horizontal=True)
+    low, high = min(values.min(), 0.0), max(values.max(), 1.0)
+    ax.set_xlim(low * 1.1, high * 1.3)
+    if low < 0:
+        ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_formatter(FuncFormatter(tick_millions))
     ax.set_xlabel("USD million")
     ax.grid(False, axis="y")
@@ -250,8 +386,12 @@ def _costs_caption(summary: dict) -> str:
     top = max(values, key=values.get)
     text = (
         "What the plan's total cost is made of: the offers' prices, import duty on them, "
-        "freight, the cost of holding stock, and the penalty on demand left unmet."
+        "freight, the cost of holding stock, processing and building, contracts, and the "
+        "penalty on demand left unmet."
     )
+    negative = [cost_label(k) for k, v in values.items() if v <= -ZERO_USD]
+    if negative:
+        text += f" Bars left of zero lower the cost: {', '.join(negative)}."
     if total:
         text += f" {cost_label(top).capitalize()} is {values[top] / total:.1%} of the total"
         text += (
@@ -259,18 +399,19 @@ def _costs_caption(summary: dict) -> str:
             if values["shortfall_usd"] > 0
             else "; no shortfall penalty is paid."
         )
-    return text
+    _, zero = _nonzero_costs(summary)
+    return text + not_shown(zero, "zero in this plan")
 
 
 def _policy_rows(plan: PlanView) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Caps that add to the cost (costliest first) and every material's floor."""
+    """Caps and floors that add to the cost (caps costliest first)."""
     table = plan.tables.get("policy_costs")
     if table is None or table.empty:
         return pd.DataFrame(), pd.DataFrame()
     cost = pd.to_numeric(table["marginal_cost_usd"], errors="coerce")
     caps = table[(table["policy"] == CAP_POLICY) & (cost > 0)]
     caps = caps.sort_values("marginal_cost_usd", ascending=False, kind="stable")
-    floors = table[(table["policy"] == FLOOR_POLICY) & cost.notna()]
+    floors = table[(table["policy"] == FLOOR_POLICY) & (cost > 0)]
     return caps, floors
 
 
@@ -328,8 +469,8 @@ def _policy_caption(plan: PlanView) -> str:
     text = (
         "Each bar is what the total cost would rise by if a policy were tightened by one unit: "
         "a binding country cap lowered by one percentage point, or a stockpile floor raised by "
-        "one month of cover (from the solver's duals, valid for small changes). Caps that do "
-        "not bind cost nothing and are left out."
+        "one month of cover (from the solver's duals, valid for small changes). Caps and "
+        "floors that do not bind cost nothing and are left out."
     )
     if len(caps):
         top = caps.iloc[0]

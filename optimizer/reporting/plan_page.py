@@ -161,15 +161,23 @@ def _plan_sections(plan: PlanView) -> tuple[list[Chart], list[Section]]:
         Section(
             "Import mix by country",
             figure_html(
-                charts.imports, "Nothing is bought: initial stock covers demand and floors."
+                charts.imports,
+                "No chart: nothing arrives or is made, initial stock covers demand and floors.",
             )
             + "<h3>Country shares per material</h3>"
             + _shares_table(plan),
         ),
-        Section("Stock against the floor", figure_html(charts.stock, "No stock table.")),
+        Section(
+            "Stock against the floor",
+            figure_html(
+                charts.stock,
+                "No chart: no material holds stock, has a cover target or falls short in any "
+                "month.",
+            ),
+        ),
         Section(
             "Cost breakdown",
-            figure_html(charts.costs, "No costs.")
+            figure_html(charts.costs, "No chart: every cost component is zero.")
             + "<h3>Headline costs</h3>"
             + _costs_table(plan.summary),
         ),
@@ -326,7 +334,31 @@ def _shares_table(plan: PlanView) -> str:
                 "the start). Only materials whose content differs from the table above."
             )
             parts.append(_share_rows(mix, moved, "origin", caption))
+    parts.append(_concentration_table(plan.summary))
     return "".join(parts)
+
+
+def _concentration_table(summary: dict) -> str:
+    """summary.json's ``concentration`` (none in a folder written before it was recorded)."""
+    record = summary.get("concentration")
+    if not isinstance(record, dict) or not record.get("materials"):
+        return ""
+    watched, home = record.get("watched_country"), record.get("home_country")
+    rows = []
+    for material, row in record["materials"].items():
+        foreign = row.get("foreign_share")
+        largest = NO_DATA if foreign is None else f"{row['foreign_country']} {foreign:.1%}"
+        rows.append([material, f"{row['watched_share']:.1%}", largest, f"{row['hhi']:,.0f}"])
+    foreign_words = f"every country but {home}" if home else "every country"
+    caption = (
+        f"Concentration on the basis the caps count ({record.get('basis')}): {watched}'s share "
+        f"of each material's supply (policy.watched_country), the largest share of a foreign "
+        f"country ({foreign_words}; {NO_DATA} where only {home or 'the home country'} "
+        "supplies) and the HHI."
+    )
+    return html_table(
+        ["Material", f"{watched} share", "Largest foreign share", "HHI"], rows, "lrlr", caption
+    )
 
 
 def _share_rows(mix: pd.DataFrame, materials: list[str], basis: str, caption: str) -> str:

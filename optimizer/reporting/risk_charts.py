@@ -10,19 +10,19 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from optimizer.reporting.charts import (
+    SHOWN_FROM_T,
+    MillionsFormatter,
     headed_legend,
     month_axis,
     new_figure,
     panel_columns,
     panels,
     render_chart,
-    tick_millions,
-    tick_number,
+    tonnes_axis,
 )
-from optimizer.reporting.kit import Chart
+from optimizer.reporting.kit import Chart, not_shown
 from optimizer.results.compare import PlanView
 
 FAN_OUTER, FAN_INNER, MEDIAN, FLOOR, TAIL = "#d6e4f0", "#8fb3d9", "#1b4f72", "#444444", "#c0392b"
@@ -35,7 +35,8 @@ def render_risk_charts(plan: PlanView) -> list[Chart]:
             "Stock across the disruption scenarios, one panel per material",
             "Per material, the stock at each month's end across the scenarios: the band spans "
             "the lowest to the highest, the darker band the middle 80% of probability, the line "
-            "the median; dashed, the floor as written (released while a cut lasts).",
+            "the median; dashed, the floor as written (released while a cut lasts)."
+            + not_shown(_stocked(plan)[1], "no stock in any scenario"),
             lambda: _draw_fan(plan),
         ),
         render_chart(
@@ -56,15 +57,23 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> list[flo
             for q in qs]  # fmt: skip
 
 
+def _stocked(plan: PlanView) -> tuple[list[str], list[str]]:
+    """The materials with stock in some scenario and month, and the others (no panel)."""
+    stock = plan.tables.get("scenario_stock")
+    if stock is None:
+        return [], []
+    peak = stock.groupby("material")["stock_t"].max()
+    shown = [m for m in plan.materials if peak.get(m, 0.0) > SHOWN_FROM_T]
+    return shown, [m for m in plan.materials if m not in shown]
+
+
 def _draw_fan(plan: PlanView) -> Figure | None:
     stock, risk = plan.tables.get("scenario_stock"), plan.tables.get("risk")
     if stock is None or risk is None or stock.empty:
         return None
     probability = risk.set_index("scenario")["probability"]
     months = sorted(set(stock["month"]))
-    materials = [
-        m for m in plan.materials if (stock.loc[stock["material"] == m, "stock_t"] > 0).any()
-    ]
+    materials, _ = _stocked(plan)
     if not materials:
         return None
     ncols = panel_columns(len(materials))
@@ -86,7 +95,7 @@ def _draw_fan(plan: PlanView) -> Figure | None:
         ax.set_title(material)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("t")
-        ax.yaxis.set_major_formatter(FuncFormatter(tick_number))
+        tonnes_axis(ax, ax.get_ylim()[1])
         month_axis(ax, months)
     handles = [
         Patch(color=FAN_OUTER, label="lowest to highest"),
@@ -123,6 +132,6 @@ def _draw_costs(plan: PlanView) -> Figure | None:
     ax.set_xlim(0, 1)
     ax.set_xlabel("cumulative probability (scenarios cheapest first)")
     ax.set_ylabel("USD million")
-    ax.yaxis.set_major_formatter(FuncFormatter(tick_millions))
+    ax.yaxis.set_major_formatter(MillionsFormatter())
     headed_legend(fig, handles, "The scenarios' costs over the horizon")
     return fig

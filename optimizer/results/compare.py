@@ -238,9 +238,10 @@ RISK_ROWS = (
 RISK_KEYS = ("objective", "expected_cost_usd", "cvar_usd", "worst_case_usd",
              "probability_of_shortfall")  # fmt: skip
 MATERIAL_METRICS = [
-    ("largest country share", "share"),
+    ("largest country share", "share"),  # these three on the caps' basis (share_basis)
+    ("largest foreign share", "share"),  # every country but policy.home_country
     ("HHI", "0-10000"),
-    ("months of cover (lowest under the floor)", "months"),
+    ("lowest cover under the floor", "months"),
     ("first month at the cover target", "month no."),
     ("shortfall", "t"),
 ]
@@ -319,11 +320,15 @@ def _decision_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
 
 
 def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
-    """Per material: each country's share, the largest share, HHI, the lowest cover, the first
-    month at the cover target and the shortfall (``optimizer.results.metrics``)."""
+    """Per material: each country's share, by stage and by origin of content; on the share
+    basis the caps count, the largest share, the largest foreign share and the HHI; the lowest
+    cover, the first month at the cover target and the shortfall
+    (``optimizer.results.metrics``)."""
     shares = metrics.country_shares(metrics.on_basis(plan.tables["mix"]))
-    largest = metrics.largest_shares(shares)["share"]
-    concentration = metrics.hhi(shares)
+    basis, home = _concentration_basis(plan.summary)
+    capped = metrics.country_shares(metrics.on_basis(plan.tables["mix"], basis))
+    largest = metrics.largest_shares(capped)["share"]
+    concentration = metrics.concentration(capped, None, home)
     stock = plan.tables["stock"]
     cover = metrics.lowest_cover(stock)
     first = metrics.first_month_at_target(stock)
@@ -345,7 +350,8 @@ def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
     for material in plan.materials:
         values = [
             largest.get(material, np.nan),  # nothing supplied: no share
-            concentration.get(material, np.nan),
+            concentration["foreign_share"].get(material, np.nan),  # only home: none
+            concentration["hhi"].get(material, np.nan),
             cover.get(material, np.nan),
             first.get(material, np.nan),
             stock.loc[stock["material"] == material, "shortfall_t"].sum(),
@@ -353,6 +359,17 @@ def _material_figures(plan: PlanView) -> dict[tuple[str, str, str, str], float]:
         for (metric, unit), value in zip(MATERIAL_METRICS, values, strict=True):
             figures[("material", metric, material, unit)] = float(value)
     return figures
+
+
+def _concentration_basis(summary: dict) -> tuple[str, str | None]:
+    """The share basis the plan's caps count and its home country, as its summary records them
+    (a summary written before they were recorded: the processing basis, no home country)."""
+    record = summary.get("concentration")
+    policy = summary.get("policy")
+    basis = policy.get("share_basis") if isinstance(policy, dict) else None
+    home = record.get("home_country") if isinstance(record, dict) else None
+    basis = basis if basis in ("processing", "origin") else "processing"
+    return basis, home if isinstance(home, str) else None
 
 
 def country_shares(mix: pd.DataFrame, material: str, basis: str = "processing") -> pd.Series:

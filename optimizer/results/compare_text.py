@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
+from optimizer.common.text_width import TEXT_WIDTH, clip, column_blocks, wrap_prose
 from optimizer.results.compare import Comparison
 from optimizer.results.compare_inputs import format_input_differences
 from optimizer.results.verdict import verdict_line
 
-LABEL_WIDTH = 44
+MAX_LABEL = 44  # a longer label is cut
+MIN_COLUMN = 10
 UNCHANGED = 1e-9  # a difference this small (absolute, or relative to 1) is none
 
 
 def format_figure(value: float, unit: str, difference: bool = False) -> str:
-    """A headline figure (or a difference from the baseline) in its unit."""
+    """A headline figure (or a difference from the baseline) in its unit. A difference too
+    small for the unit's decimals is written with two significant digits (``+0.0042 pp``),
+    never as ``-0`` or ``+0.0 pp``; one below :data:`UNCHANGED` is ``=``."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
-    sign = "+" if difference else ""
     if difference and abs(value) <= UNCHANGED * max(1.0, abs(value)):
         return "="  # unchanged: not "-0" or "-0.0 pp" from rounding noise
+    text = _figure(value, unit, difference)
+    if difference and not any(c in "123456789" for c in text) and unit != "yes/no":
+        scaled = 100 * value if unit == "share" else value
+        suffix = {"share": " pp", "month no.": " months"}.get(unit, "")
+        text = f"{scaled:+.2g}{suffix}"
+    return text
+
+
+def _figure(value: float, unit: str, difference: bool) -> str:
+    sign = "+" if difference else ""
     if unit == "yes/no":
         if difference:
             return {1: "chosen", -1: "dropped"}.get(round(value), "=")
@@ -44,32 +59,132 @@ def _label(row: pd.Series) -> str:
 def format_comparison(comparison: Comparison, only_differences: bool = False) -> str:
     """The verdicts (a plan that misses demand says so first), the input differences from the
     baseline, the headline figures side by side (or only the baseline and differences), then
-    detail."""
-    headline = comparison.headline
-    shown = [comparison.baseline] if only_differences else list(comparison.plans)
-    deltas = comparison.differences
-    columns = shown + deltas
-    width = max(14, *(len(c) + 2 for c in columns))
-    header = " " * LABEL_WIDTH + "".join(f"{c:>{width}}" for c in columns)
+    detail. Every line fits :data:`TEXT_WIDTH` columns: a table too wide for it is printed in
+    blocks, one per plan against the baseline (compare.csv holds it whole)."""
     lines = [*format_verdicts(comparison), ""] if comparison.verdicts else []
     lines += [*format_input_differences(comparison.inputs, comparison.plans, comparison.baseline)]
     lines.append("")
-    lines += [f"Plans compared (differences against {comparison.baseline}):", header]
+    lines += format_headline(comparison, only_differences)
+    lines = wrap_prose(lines + ["", *format_detail(comparison)])
+    return "\n".join(lines)
+
+
+def format_headline(comparison: Comparison, only_differences: bool = False) -> list[str]:
+    """The headline figures: a row per figure, a column per plan and per difference. A row
+    no plan has a value for is left out; a material with nothing bought, made, held or short
+    in any plan is one line."""
+    headline = comparison.headline
+    plans, baseline = list(comparison.plans), comparison.baseline
+    shown = [baseline] if only_differences else plans
+    columns = shown + comparison.differences
+    labels: list[str] = []
+    cells: list[list[str] | None] = []  # None: a heading line
     material = previous = None
     for _, row in headline.iterrows():
+        values = row[plans].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            continue  # no plan has it (a floor that never applies, a material never supplied)
         if row["section"] == "material" and row["material"] != material:
             material = row["material"]
-            lines += ["", material]
+            labels += ["", material]
+            cells += [None, None]
         if row["section"] == "cost" and row["metric"] == "purchase":
-            lines.append("Cost by component")
+            labels.append("Cost by component")
+            cells.append(None)
         if row["section"] == "decision" and row["section"] != previous:
-            lines.append("Decisions")
+            labels.append("Decisions")
+            cells.append(None)
         previous = row["section"]
-        cells = [format_figure(row[c], row["unit"]) for c in shown]
-        cells += [format_figure(row[c], row["unit"], difference=True) for c in deltas]
-        label = _label(row)[: LABEL_WIDTH - 1]
-        lines.append(f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:>{width}}" for c in cells))
-    return "\n".join(lines + ["", *format_detail(comparison)])
+        labels.append(_label(row)[: MAX_LABEL - 1])
+        cells.append(
+            [format_figure(row[c], row["unit"]) for c in shown]
+            + [format_figure(row[c], row["unit"], difference=True) for c in comparison.differences]
+        )
+    labels, cells = _quiet_materials(labels, cells, comparison)
+    title = f"Plans compared (differences against {baseline}):"
+    others = [name for name in plans if name != baseline]
+    titles = [f"{name} against {baseline}:" for name in others]
+    blocks = _blocks(comparison, only_differences)
+    return [title, *_fitted_table(labels, cells, columns, blocks, titles)]
+
+
+def _quiet_materials(
+    labels: list[str], cells: list[list[str] | None], comparison: Comparison
+) -> tuple[list[str], list[list[str] | None]]:
+    """A material whose every figure is 0 or none in every plan, as one line."""
+    quiet = set(comparison.headline["material"]) - {""}
+    numbers = comparison.headline[comparison.plans].to_numpy(dtype=float)
+    for material, values in zip(comparison.headline["material"], numbers, strict=True):
+        if np.nansum(np.abs(values)) > 0:
+            quiet.discard(material)
+    out_labels: list[str] = []
+    out_cells: list[list[str] | None] = []
+    skipping = False
+    for label, row in zip(labels, cells, strict=True):
+        if row is None and label in quiet:
+            out_labels.append(f"{label}: nothing bought, made, held or short in any plan")
+            out_cells.append(None)
+            skipping = True
+            continue
+        if row is None and label:
+            skipping = False
+        if skipping and row is not None:
+            continue
+        out_labels.append(label)
+        out_cells.append(row)
+    return out_labels, out_cells
+
+
+def _blocks(comparison: Comparison, only_differences: bool) -> list[list[int]]:
+    """Column positions (of plans shown, then differences) for the blocks of a table too wide
+    for one: each plan with the baseline and its difference."""
+    plans, baseline = list(comparison.plans), comparison.baseline
+    shown = [baseline] if only_differences else plans
+    others = [name for name in plans if name != baseline]
+    blocks = []
+    for number, name in enumerate(others):
+        plan = [] if only_differences else [shown.index(name)]
+        blocks.append([shown.index(baseline), *plan, len(shown) + number])
+    return blocks
+
+
+def _fitted_table(
+    labels: list[str],
+    cells: list[list[str] | None],
+    columns: list[str],
+    blocks: list[list[int]],
+    titles: list[str] | None = None,
+) -> list[str]:
+    """Rows of ``labels`` and ``cells`` under ``columns``, in one table if it fits
+    :data:`TEXT_WIDTH`, else in ``blocks`` of columns (each under its title, if given), each
+    block's headers clipped to fit."""
+    named = [label for label, row in zip(labels, cells, strict=True) if row]
+    label_width = max(map(len, named), default=0) + 2
+    widths = [
+        max(MIN_COLUMN, len(name) + 2, *(len(row[i]) + 2 for row in cells if row))
+        for i, name in enumerate(columns)
+    ]
+    if label_width + sum(widths) <= TEXT_WIDTH or len(blocks) < 2:
+        blocks, titles = [list(range(len(columns)))], None
+    lines: list[str] = []
+    for number, block in enumerate(blocks):
+        lines += [""] if number else []
+        lines += [clip(titles[number], TEXT_WIDTH)] if titles else []
+        block_widths = [widths[i] for i in block]
+        if label_width + sum(block_widths) > TEXT_WIDTH:  # long plan names: clipped
+            room = (TEXT_WIDTH - label_width) // len(block)
+            block_widths = [min(width, max(room, MIN_COLUMN)) for width in block_widths]
+        header = "".join(
+            f"{clip(columns[i], w - 2):>{w}}" for i, w in zip(block, block_widths, strict=True)
+        )
+        lines.append(" " * label_width + header)
+        for label, row in zip(labels, cells, strict=True):
+            if row is None:
+                lines.append(label)
+                continue
+            body = "".join(f"{row[i]:>{w}}" for i, w in zip(block, block_widths, strict=True))
+            lines.append(f"{label:<{label_width}}{body}")
+    return lines
 
 
 def format_verdicts(comparison: Comparison) -> list[str]:
@@ -78,22 +193,36 @@ def format_verdicts(comparison: Comparison) -> list[str]:
     lines = ["Verdicts:"]
     for name in comparison.plans:
         line = verdict_line(comparison.verdicts.get(name, {}))
-        lines.append(f"  {name:<{width}}{line[:1].lower()}{line[1:]}")
+        lines += textwrap.wrap(
+            f"{line[:1].lower()}{line[1:]}",
+            width=TEXT_WIDTH,
+            initial_indent=f"  {name:<{width}}",
+            subsequent_indent=" " * (2 + width + 4),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
     return lines
 
 
 def format_detail(comparison: Comparison) -> list[str]:
-    """Per material and country: tonnes and share in each plan."""
+    """Per material and country: tonnes and share in each plan, in blocks of plans that fit
+    :data:`TEXT_WIDTH`."""
     detail = comparison.detail
     plans = comparison.plans
-    width = max(12, *(len(p) + 2 for p in plans))
-    lines = ["Detail by material and country: tonnes (share)"]
-    lines.append(" " * 24 + "".join(f"{p:>{width + 10}}" for p in plans))
+    labels: list[str] = []
+    cells: list[list[str] | None] = []
     for material, rows in detail.groupby("material", sort=False):
-        lines.append(material)
+        labels.append(material)
+        cells.append(None)
         for _, row in rows.iterrows():
-            cells = "".join(
-                f"{row[f'tonnes {p}']:>{width},.1f} ({row[f'share {p}']:>5.1%})" for p in plans
-            )
-            lines.append(f"  {row['country']:<22}{cells}")
-    return lines
+            labels.append(f"  {row['country']}"[: MAX_LABEL - 1])
+            cells.append([f"{row[f'tonnes {p}']:,.1f} ({row[f'share {p}']:.1%})" for p in plans])
+    if not labels:
+        return []
+    widths = [max(len(p), *(len(r[i]) for r in cells if r)) + 2 for i, p in enumerate(plans)]
+    label_width = max(len(label) for label, row in zip(labels, cells, strict=True) if row) + 2
+    blocks = column_blocks(widths, TEXT_WIDTH - label_width)
+    return [
+        "Detail by material and country: tonnes (share)",
+        *_fitted_table(labels, cells, plans, blocks),
+    ]

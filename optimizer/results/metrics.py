@@ -16,6 +16,9 @@ labels that sort as the names do (a sweep point uses integer positions, to handl
   nothing of the material is supplied.
 - **largest share**: per material, the largest country share and its country (of two shares
   equal to 9 decimals, the country first by name). None (NaN) for a material with no supply.
+- **concentration**: per material, the watched country's share (China's, by default), the
+  largest share of a foreign country (any country but the importer's own) and its country, and
+  the HHI. The watched country's share is 0 where it supplies none of a supplied material.
 - **HHI** (Herfindahl-Hirschman index): per material, the sum of squared country shares x
   10,000; 10,000 is a single source, 2,500 four equal ones. None for a material with no supply.
 
@@ -123,6 +126,43 @@ def hhi(shares: pd.DataFrame) -> pd.Series:
         np.where(squares > 0, squares * HHI_SCALE, np.nan),
         index=pd.Index(materials, name="material"),
         name="hhi",
+    )
+
+
+def concentration(
+    shares: pd.DataFrame, watched: str | None, home: str | None = None
+) -> pd.DataFrame:
+    """Per material of ``shares`` (from :func:`country_shares`), in its order: ``watched_share``
+    (the ``watched`` country's share; 0 where it supplies none, NaN for a material with no
+    supply), ``foreign_country`` and ``foreign_share`` (the largest share of a country other
+    than ``home``, ties as in :func:`largest_shares`; None/NaN where only ``home`` supplies)
+    and ``hhi``. Arrays only: a sweep measures every point with it."""
+    material, materials = _codes(shares["material"])
+    size = len(materials)
+    share = shares["share"].to_numpy(dtype=float)
+    country = shares["country"].to_numpy(dtype=object)
+    squares = np.bincount(material, weights=share**2, minlength=size)
+    watched_share = np.bincount(
+        material, weights=np.where(country == watched, share, 0.0), minlength=size
+    )
+    foreign = share if home is None else np.where(country != home, share, 0.0)
+    # Per material, largest first; equal shares keep their order (lexsort is stable).
+    order = np.lexsort((-np.round(foreign, TIE_DECIMALS), material))
+    first = order[np.r_[True, material[order][1:] != material[order][:-1]]] if len(order) else order
+    top = np.zeros(size)
+    top_country = np.full(size, None, dtype=object)
+    top[material[first]] = foreign[first]
+    top_country[material[first]] = country[first]
+    held = top > 0
+    supplied = squares > 0
+    return pd.DataFrame(
+        {
+            "watched_share": np.where(supplied, watched_share, np.nan),
+            "foreign_country": np.where(held, top_country, None),
+            "foreign_share": np.where(held, top, np.nan),
+            "hhi": np.where(supplied, squares * HHI_SCALE, np.nan),
+        },
+        index=pd.Index(materials, name="material"),
     )
 
 

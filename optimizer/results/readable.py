@@ -5,8 +5,8 @@ A sheet holds at most ``SHEET_ROWS`` rows: nobody scrolls 40,000 capacity rows, 
 stays small and quick to write, and no table can pass Excel's limit of 1,048,576 rows (a risk
 result's tables have a row per scenario). Past that, a sheet shows the table's most telling
 rows, in the table's own order, and says so in the comment on its first heading and, in
-``plan.xlsx``, on the summary sheet (``sheet_rows.<table>``): how many of how many, and the
-file that holds them all.
+``plan.xlsx``, on the summary sheet (section "Sheets cut short"): how many of how many, and
+the file that holds them all.
 
 The most telling rows: ``plan``, the costliest arrivals; ``constraints``, caps and floors
 first, then the largest shadow prices (binding before slack at equal price); ``policy_costs``,

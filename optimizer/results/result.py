@@ -127,6 +127,22 @@ class Result:
             for material, share in zip(order, top["share"].reindex(order).tolist(), strict=True)
         }
 
+    def concentration(self) -> dict:
+        """Per material supplied, on the share basis the caps count (``policy.share_basis``):
+        the watched country's share (``policy.watched_country``, China by default), the largest
+        share of a foreign country (any but ``policy.home_country``) and the HHI
+        (:func:`optimizer.results.metrics.concentration`)."""
+        if self.mix is None or self.mix.empty:
+            return {}
+        settings = self.scenario.settings
+        return concentration_record(
+            self.mix,
+            settings.share_basis,
+            settings.watched_country,
+            settings.home_country,
+            list(self.scenario.materials["material"]),
+        )
+
     def binding_caps(self) -> pd.DataFrame:
         if self.constraints is None:
             return pd.DataFrame()
@@ -160,12 +176,27 @@ class Result:
             "signed": []
             if chosen is None
             else chosen.loc[chosen["kind"] == "contract", "name"].tolist(),
+            **self._not_chosen(),
+        }
+
+    def _not_chosen(self) -> dict[str, list[str]]:
+        """The options not built and the contracts not signed (the summary sheet lists every
+        decision either way)."""
+        decisions = self.decisions
+        if decisions is None:
+            return {"not_built": [], "not_signed": []}
+        passed = decisions[~decisions["chosen"].astype(bool)]
+        return {
+            "not_built": passed.loc[passed["kind"] == "expansion", "name"].tolist(),
+            "not_signed": passed.loc[passed["kind"] == "contract", "name"].tolist(),
         }
 
     def _policy_record(self) -> dict:
-        """The caps and floors the plan was solved with, as the inputs gave them (a copied
-        scenario's description may not say): the settings, each country's caps by material
-        and each material's cover and fixed floor."""
+        """The policy the plan was solved with, as the inputs gave them (a copied scenario's
+        description may not say): the settings, each country's caps by material, each
+        material's cover, fixed floor and floor penalty (where it has one), the closing stock
+        credit with the closing values given, and the risk settings of a plan made against
+        disruption scenarios (``None`` without)."""
         settings, scenario = self.scenario.settings, self.scenario
         caps: dict[str, dict[str, float]] = {}
         for row in scenario.country_caps.itertuples(index=False):
@@ -173,16 +204,44 @@ class Result:
             caps.setdefault(row.country, {})[material] = float(row.max_share)
         materials = scenario.materials.set_index("material")
         cover = materials["cover_months"].astype(float).fillna(settings.stockpile_cover_months)
-        floor = materials["floor_t"].astype(float).dropna()
+
+        def given(column: str) -> dict[str, float]:  # the materials with a value in column
+            values = materials[column].astype(float).dropna()
+            return {material: float(value) for material, value in values.items()}
+
         return {
             "cap_window": settings.cap_window,
             "share_basis": settings.share_basis,
             "country_caps": caps,
             "stockpile_cover_months": settings.stockpile_cover_months,
             "cover_months": {material: float(months) for material, months in cover.items()},
-            "floor_t": {material: float(tonnes) for material, tonnes in floor.items()},
+            "floor_t": given("floor_t"),
             "stockpile_from": settings.floor_from,
             "budget_usd_per_year": settings.budget_usd_per_year,
+            "floor_penalty_usd_per_t_month": given("floor_penalty_usd_per_t_month"),
+            "closing_stock_credit": settings.closing_stock_credit,
+            "closing_value_usd_per_t": given("closing_value_usd_per_t"),
+            "risk": self._risk_settings(),
+        }
+
+    def _risk_settings(self) -> dict | None:
+        """The ``[risk]`` settings and the number of scenarios planned against (identical
+        sampled paths merged, ``base`` included); ``None`` for a plan without risk."""
+        if not self.scenario.has_risk:
+            return None
+        settings = self.scenario.settings
+        if self.risk_tree is not None:
+            scenarios = self.risk_tree.size
+        else:  # no plan: the count the inputs give, where they give one
+            scenarios = (self.risk_summary or {}).get("scenarios")
+        return {
+            "risk_weight": settings.risk_weight,
+            "cvar_alpha": settings.cvar_alpha,
+            "release_floor": settings.release_floor == "true",
+            "refill_months": settings.refill_months,
+            "samples": settings.samples,
+            "seed": settings.seed,
+            "scenarios": scenarios,
         }
 
     def summary(self) -> dict:
@@ -207,6 +266,7 @@ class Result:
             "shortfall_t": self.shortfall_t(),
             "months_below_cover": self.months_below_cover(),
             "largest_country_share": self.largest_shares(),
+            "concentration": self.concentration(),
             "binding_caps": len(self.binding_caps()),
             **({"prices": self.probe_note} if self.probe_note else {}),
             "check": {"passed": not self.violations, "violations": self.violations},
@@ -220,6 +280,35 @@ class Result:
 
 
 EVERY_MATERIAL = "every material"  # a cap row with a blank material, in summary.json
+
+
+def concentration_record(
+    mix: pd.DataFrame, basis: str, watched: str, home: str | None, order: list[str]
+) -> dict:
+    """summary.json's ``concentration``: the basis, the watched and home countries, and per
+    material of ``order`` with supply on ``basis`` (``mix.csv``'s rows) the watched country's
+    share, the largest foreign share and its country (None where only the home country
+    supplies), and the HHI; shares rounded to 6 decimals, the HHI to 1. Empty with no supply."""
+    shares = metrics.country_shares(metrics.on_basis(mix, basis))
+    table = metrics.concentration(shares, watched, home).dropna(subset=["hhi"])
+    materials: dict[str, dict[str, float | str | None]] = {}
+    for material in (m for m in order if m in table.index):
+        row = table.loc[material]
+        foreign = row["foreign_share"]
+        materials[material] = {
+            "watched_share": round(float(row["watched_share"]), 6),
+            "foreign_country": None if pd.isna(foreign) else str(row["foreign_country"]),
+            "foreign_share": None if pd.isna(foreign) else round(float(foreign), 6),
+            "hhi": round(float(row["hhi"]), 1),
+        }
+    if not materials:
+        return {}
+    return {
+        "basis": basis,
+        "watched_country": watched,
+        "home_country": home,
+        "materials": materials,
+    }
 
 
 TIMING_KEYS = ("solve_seconds", "timings_s", "verification")

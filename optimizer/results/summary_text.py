@@ -9,6 +9,7 @@ import pandas as pd
 
 from models.content import INITIAL
 from models.solution import Status
+from optimizer.common.text_width import wrap_prose
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.results import metrics
 from optimizer.results import verdict as verdicts
@@ -55,7 +56,8 @@ def format_summary(
     if result.has_plan:
         verdict = result.verdict()
         lines += _verdict(verdict)
-        lines += ["", *_costs(result), "", *_shares(result), "", *_policy(result, verdict)]
+        lines += ["", *_costs(result), "", *_shares(result), *_concentration(result)]
+        lines += ["", *_policy(result, verdict)]
         lines += _decisions(result)
         lines += ["", *(_policy_costs(result) if result.policy is not None else _risk(result)), ""]
         lines.append(_recheck(result))
@@ -66,7 +68,7 @@ def format_summary(
         files = ["summary.json", *(f"{stem}.{table_format}" for stem in tables)]
         files += ["plan.xlsx"] if tables else []
         lines.append(f"Written: {written_to}/ ({', '.join(files)})")
-    return "\n".join(lines)
+    return "\n".join(wrap_prose(lines))
 
 
 def _headline(result: Result) -> str:
@@ -264,6 +266,35 @@ def _shares(result: Result) -> list[str]:
     lines += ["", *_share_table(title, content, [m for m in order if m in moved])]
     if (content["country"] == INITIAL).any():
         lines.append("  (initial: made from the stock held at the start, of unknown origin)")
+    return lines
+
+
+def _concentration(result: Result) -> list[str]:
+    """Per material on the caps' basis: the watched country's share, the largest foreign share
+    and the HHI (summary.json's ``concentration``); nothing without supply."""
+    record = result.concentration()
+    if not record:
+        return []
+    watched, home = record["watched_country"], record["home_country"]
+    foreign = f"every country but {home}" if home else "every country (no policy.home_country)"
+    rows = record["materials"]
+    width = max(len("material"), *(len(m) for m in rows)) + 2
+    head = f"{watched + ' share':>10}   {'largest foreign':<20}{'HHI':>8}"
+    lines = [
+        "",
+        f"Concentration ({record['basis']} basis, as the caps count; foreign = {foreign}):",
+        "  " + "material".ljust(width) + head,
+    ]
+    for material, row in rows.items():
+        if row["foreign_country"] is None:
+            largest = f"none (only {home})"
+        else:
+            largest = f"{row['foreign_country']} {row['foreign_share']:.1%}"
+        lines.append(
+            "  "
+            + material.ljust(width)
+            + f"{row['watched_share']:>10.1%}   {largest:<20}{row['hhi']:>8,.0f}"
+        )
     return lines
 
 

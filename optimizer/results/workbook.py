@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -15,15 +14,12 @@ from optimizer.common.xlsx_cells import (
     MAX_WIDTH,
     TEXT,
     column_width,
-    excel_value,
     excel_values,
     widest_texts,
 )
 from optimizer.common.xlsx_stream import Sheet, SheetColumn, write_workbook
 from optimizer.results.columns import ResultColumn, result_columns
-
-SUMMARY_SHEET = "summary"
-
+from optimizer.results.summary_sheet import summary_sheet
 
 # How values of a result column are shown, by the ``format`` of ``result_schema.csv``.
 NUMBER_FORMATS = {
@@ -67,11 +63,11 @@ def write_tables_workbook(
 ) -> Path:
     """One formatted sheet per table (headings with units from ``result_schema.csv``, raw
     column names in header comments, frozen header, autofilter, number formats), after a
-    ``summary`` sheet of the flattened ``summary`` when given. ``notes`` by sheet: a line added
-    to the comment on the sheet's first heading (a sheet cut short says so). Equal inputs give
-    equal bytes."""
+    ``summary`` sheet of ``summary`` when given, as a table to print
+    (:mod:`optimizer.results.summary_sheet`). ``notes`` by sheet: a line added to the comment
+    on the sheet's first heading (a sheet cut short says so). Equal inputs give equal bytes."""
     notes = notes or {}
-    written = [_summary_sheet(summary)] if summary is not None else []
+    written = [summary_sheet(summary)] if summary is not None else []
     written += [_result_sheet(name, frame, notes.get(name)) for name, frame in sheets.items()]
     return write_workbook(path, written)
 
@@ -125,44 +121,3 @@ def _format_of(name: str, values: pd.Series) -> str:
         if name.endswith(suffix):
             return kind
     return "integer" if pd.api.types.is_integer_dtype(values) else "decimal"
-
-
-def _summary_sheet(summary: dict) -> Sheet:
-    items = flatten(summary)
-    keys = [key for key, _ in items]
-    values = [excel_value(value) for _, value in items]
-    formats = [_summary_format(key, value) for key, value in items]
-    shown = [str(value) for _, value in items if value is not None]
-    return Sheet(
-        SUMMARY_SHEET,
-        [
-            SheetColumn("Key", keys, GENERAL, width=column_width(["Key", *keys], MAX_WIDTH)),
-            SheetColumn("Value", values, formats, width=column_width(["Value", *shown], 100)),
-        ],
-        autofilter=False,
-    )
-
-
-def flatten(summary: dict, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested keys joined by dots (``costs_usd.purchase_usd``); list items numbered from 1."""
-    items: list[tuple[str, Any]] = []
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            items += flatten(value, f"{name}.") if value else [(name, None)]
-        elif isinstance(value, list | tuple):
-            numbered = {str(i): item for i, item in enumerate(value, start=1)}
-            items += flatten(numbered, f"{name}.") if value else [(name, None)]
-        else:
-            items.append((name, value))
-    return items
-
-
-def _summary_format(key: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return GENERAL
-    for part in reversed(key.split(".")):
-        for suffix, kind in SUFFIX_FORMATS:
-            if part.endswith(suffix):
-                return NUMBER_FORMATS[kind]
-    return NUMBER_FORMATS["integer"] if isinstance(value, int) else GENERAL

@@ -1,0 +1,164 @@
+"""Concentration figures that say something: the watched country's share, the largest foreign
+share and the HHI, by hand on tiny plans; and compare's text that fits 100 columns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import CAPPED, scenario
+from helpers import only_problem
+
+from optimizer import solve
+from optimizer.results import metrics
+from optimizer.results.compare import PlanView, compare
+from optimizer.results.compare_text import format_comparison, format_figure
+from optimizer.results.summary_text import format_summary
+
+
+def test_concentration_by_hand():
+    supply = pd.DataFrame(
+        {
+            "material": ["Dy", "Dy", "Dy", "Nd", "Nd", "Sm"],
+            "country": ["CN", "IN", "MY", "IN", "IN", "CN"],
+            "tonnes": [30.0, 40.0, 30.0, 5.0, 5.0, 0.0],
+        }
+    )
+    shares = metrics.country_shares(supply)
+    table = metrics.concentration(shares, "CN", "IN")
+    # Dy: CN 30%, IN 40% (home, left out), MY 30%: the largest foreign share is the tie of CN
+    # and MY at 30%, CN first by name; HHI 0.3^2 + 0.4^2 + 0.3^2 = 0.34 -> 3,400.
+    assert table.loc["Dy"].tolist() == pytest.approx([0.3, "CN", 0.3, 3400.0])
+    # Nd: only the home country: CN's share is 0, no foreign share; a single source.
+    assert table.at["Nd", "watched_share"] == 0.0 and np.isnan(table.at["Nd", "foreign_share"])
+    assert table.at["Nd", "hhi"] == 10_000
+    # Sm: nothing supplied, so no figure at all.
+    assert table.loc["Sm", ["watched_share", "foreign_share", "hhi"]].isna().all()
+    # Without a home country every country is foreign: IN's 40% is the largest.
+    anywhere = metrics.concentration(shares, "CN", None)
+    assert (anywhere.at["Dy", "foreign_country"], anywhere.at["Dy", "foreign_share"]) == ("IN", 0.4)
+
+
+def capped_plan(**settings):
+    sc = scenario(**CAPPED)
+    return solve(sc.with_changes(settings=sc.settings.with_changes(**settings)))
+
+
+def test_a_capped_plan_records_and_prints_its_concentration():
+    # CAPPED: China capped at 60% of Dy, Australia supplies the rest (derived in
+    # test_hand_solved): CN 60%, AU 40%, HHI 5,200.
+    result = capped_plan(home_country="AU")
+    record = json.loads(json.dumps(result.summary()))["concentration"]
+    assert (record["basis"], record["watched_country"], record["home_country"]) == (
+        "processing",
+        "CN",
+        "AU",
+    )
+    dy = record["materials"]["Dy"]
+    assert dy == {
+        "watched_share": 0.6,
+        "foreign_country": "CN",
+        "foreign_share": 0.6,
+        "hhi": 5200.0,
+    }
+    lines = format_summary(result).splitlines()
+    start = lines.index(
+        "Concentration (processing basis, as the caps count; foreign = every country but AU):"
+    )
+    assert lines[start + 2].split() == ["Dy", "60.0%", "CN", "60.0%", "5,200"]
+
+
+def test_the_watched_country_is_a_setting():
+    # Watching Australia, with China as home: AU's share 40% is also the largest foreign one.
+    result = capped_plan(watched_country="AU", home_country="CN")
+    dy = result.summary()["concentration"]["materials"]["Dy"]
+    assert (dy["watched_share"], dy["foreign_country"], dy["foreign_share"]) == (
+        pytest.approx(0.4),
+        "AU",
+        pytest.approx(0.4),
+    )
+    assert "AU share" in format_summary(result)
+
+
+def test_a_country_setting_must_be_a_code(small_scenario):
+    toml = small_scenario / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("[policy]\n", '[policy]\nhome_country = "In dia"\n'), "utf-8")
+    found = only_problem(small_scenario)
+    # the file, the line the key is on, the key and what is wrong
+    assert found.startswith("scenario.toml:12: policy.home_country:"), found
+    assert "'In dia' is not a country code" in found
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (0.00004, "share", "+0.004 pp"),  # too small for 1 decimal: 2 significant digits
+        (-0.0000123, "share", "-0.0012 pp"),
+        (-0.3, "USD", "-0.3"),
+        (1e-12, "USD", "="),
+        (-0.1, "share", "-10.0 pp"),
+        (-290.0, "0-10000", "-290"),
+    ],
+)
+def test_a_difference_never_reads_minus_zero(value, unit, expected):
+    assert format_figure(value, unit, difference=True) == expected
+
+
+@pytest.fixture(scope="module")
+def three_plans(shipped_result):
+    names = ("india-2026", "india-2026-strict", "india-2026-partner")
+    return compare([PlanView.from_result(shipped_result(name)) for name in names])
+
+
+def test_three_shipped_plans_fit_100_columns(three_plans):
+    text = format_comparison(three_plans)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    # Too wide for one table: a block per plan against the baseline, each titled.
+    assert "india-2026-strict against india-2026:" in lines
+    assert "india-2026-partner against india-2026:" in lines
+    # A material nothing is bought, made, held or short of is one line, not a block of dashes.
+    assert "RE-carbonate: nothing bought, made, held or short in any plan" in lines
+    assert not [line for line in lines if line.startswith("  ") and set(line.split()[-3:]) == {"-"}]
+    cells = {cell for line in lines for cell in line.split()}
+    assert not {"-0", "+0", "-0.0", "+0.0"} & cells
+
+
+def test_compare_gives_the_foreign_share_on_the_caps_basis(three_plans, shipped_result):
+    headline = three_plans.headline.set_index(["metric", "material"])
+    default = shipped_result("india-2026").summary()["concentration"]["materials"]
+    # India is home: its own oxide has no foreign share; Dy2O3's largest foreign source is CN.
+    assert np.isnan(headline.at[("largest foreign share", "NdPr-oxide"), "india-2026"])
+    assert default["Dy2O3"]["foreign_country"] == "CN"
+    assert headline.at[("largest foreign share", "Dy2O3"), "india-2026"] == pytest.approx(
+        default["Dy2O3"]["foreign_share"], abs=1e-6
+    )
+    strict = headline.at[("largest foreign share", "Dy2O3"), "india-2026-strict"]
+    assert strict == pytest.approx(0.5, abs=1e-6)  # the strict scenario's 50% cap binds
+
+
+@pytest.mark.parametrize(
+    "name", ["india-2026", "india-2026-strict", "india-2026-partner", "india-2026-risk"]
+)
+def test_every_shipped_summary_fits_100_columns(shipped_result, name):
+    # (a path longer than a line stays whole: it cannot be cut)
+    text = format_summary(shipped_result(name), written_to=Path("results") / name)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    assert any(line.startswith("Concentration (") for line in lines)
+
+
+def test_the_plan_report_shows_the_concentration(tmp_path):
+    from optimizer import write_result
+    from optimizer.reporting.plan_page import write_plan_report
+
+    folder = write_result(capped_plan(home_country="AU"), tmp_path / "plan")
+    text = write_plan_report(folder).read_text(encoding="utf-8")
+    start = text.index("<caption>Concentration on the basis the caps count (processing)")
+    table = text[start : text.index("</table>", start)]
+    cells = [cell.split(">")[-1] for cell in table.split("</td>")[:-1]]
+    assert cells == ["Dy", "60.0%", "CN 60.0%", "5,200"]
