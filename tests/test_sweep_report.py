@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import style
 from pages import (
     Page,
     assert_embedded_png,
@@ -26,10 +27,13 @@ from pages import (
 from optimizer.cli.main import main
 from optimizer.reporting import (
     SweepParameter,
+    SweepResults,
+    frontier,
     pareto_frontier,
     tornado_bars,
     write_sweep_report,
 )
+from optimizer.reporting.sweep_charts import draw_frontier
 
 MATERIALS = ("Dy2O3", "NdPr-oxide")
 COUNTRIES = ("CN", "MY")
@@ -109,7 +113,11 @@ def result_row(point: int, values: dict, status: str, cost: float, share: float,
     return row
 
 
-def write_folder(folder: Path, design: str, parameters, rows: list[dict]) -> Path:
+def write_folder(
+    folder: Path, design: str, parameters, rows: list[dict], frontier: dict | None = None
+) -> Path:
+    """A results folder; without ``frontier``, as written before the frontier measure (the
+    report falls back to the largest share)."""
     folder.mkdir(parents=True)
     manifest = {
         "format": "rare-earth-sourcing sweep",
@@ -122,6 +130,7 @@ def write_folder(folder: Path, design: str, parameters, rows: list[dict]) -> Pat
         ],
         "sweep_file": f"inputs/sweeps/{folder.name}.toml",
         "scenario": "inputs/india-2026",
+        **({"frontier": frontier} if frontier else {}),
     }
     (folder / "sweep.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     table = pd.DataFrame(rows)
@@ -366,3 +375,42 @@ def test_odd_parameter_names_are_text_and_never_paths(tmp_path):
     charts = sorted(p.name for p in (folder / "charts").iterdir())
     assert len(charts) == 3 and all(re.fullmatch(r"[a-z0-9_-]+\.png", c) for c in charts)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["odd"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The frontier measure sweep.json names
+
+FOREIGN = {
+    "measure": "foreign-share",
+    "country": None,
+    "material": None,
+    "home": "IN",
+    "column": "concentration",
+    "label": "the largest single foreign-country share (other than IN) of any material",
+    "unit": "share",
+}
+
+
+def test_the_frontier_plots_the_measure_sweep_json_names(tmp_path):
+    # The largest shares are all 100% (India's own supply); the foreign share is 0.9 x the cap.
+    rows = grid_rows()
+    for row in rows:
+        has_plan = math.isfinite(row["objective_usd"])
+        row["largest_country_share"] = 1.0 if has_plan else math.nan
+        row["concentration"] = 0.9 * row["china_cap"] if has_plan else math.nan
+        row["foreign_share_Dy2O3"] = row["concentration"]
+        row["foreign_country_Dy2O3"] = "CN" if has_plan else None
+    folder = write_folder(tmp_path / "grid", "grid", [CAP, COVER], rows, FOREIGN)
+    results = SweepResults.from_folder(folder)
+    assert results.measure.label == FOREIGN["label"] and results.measure.column == "concentration"
+    assert list(frontier(results)["point"]) == [0, 3, 6, 9]  # each cap's cheapest
+    with style.context("default"):
+        figure = draw_frontier(results)
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert ticks and all(re.fullmatch(r"\d+(\.\d+)?%", t) for t in ticks), ticks
+    assert all(0 <= float(t[:-1]) <= 100 for t in ticks)
+    text = write_sweep_report(folder).read_text(encoding="utf-8")
+    table = re.search(r"<h3>Points on the frontier</h3>(.*?)</table>", text, re.S).group(1)
+    assert "The largest single foreign-country share (other than IN) of any material" in table
+    assert ">Held by<" in table and ">CN (Dy2O3)<" in table and ">36.0%<" in table
+    assert "100.0%" not in table  # the largest share, which does not vary, is not shown

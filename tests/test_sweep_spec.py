@@ -15,9 +15,11 @@ import pytest
 from helpers import quick_sample
 
 from optimizer import Scenario, ScenarioError, Status, load_scenario, solve
+from optimizer.cli.main import main
 from optimizer.inputs.schema import TABLES
 from optimizer.inputs.template import write_scenario_workbook
 from optimizer.sweep import Parameter, Sweep, apply_point, load_sweep
+from optimizer.sweep.point_metrics import Frontier
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "inputs" / "india-2026"  # the shipped default, base of the example sweeps
@@ -565,13 +567,84 @@ def test_every_problem_is_reported_at_once(here):
     )
     assert problems_of(text) == [
         "s.toml:4: extra: unknown key; expected one of name, description, scenario, design, "
-        "samples, seed, parameter",
+        "samples, seed, parameter, frontier",
         "s.toml:7: parameter[1].path: no row of offers.csv has supplier 'irl'; did you mean "
         "'irel'?",
         "s.toml:8: parameter[1].values: is empty: give at least one value",
         "s.toml:12: parameter[2].values: value -2 is below the minimum 0 of "
         "policy.stockpile_cover_months",
     ]
+
+
+FRONTIER_HEAD = one("name = 'a'\npath = 'policy.stockpile_cover_months'\nvalues = [1, 2]\n")
+
+
+@pytest.mark.parametrize(
+    ("table", "messages"),
+    [
+        (
+            'measure = "country-shares"\ncountry = "CM"\n',
+            [
+                "s.toml:8: frontier.measure: 'country-shares' is not a measure; did you mean "
+                "'country-share'?",
+                "s.toml:9: frontier.country: 'CM' is not a country of the base scenario (of its "
+                "suppliers, processes or expansion options); expected one of CN, EE, IN, JP, MY, "
+                "RU, US, VN",
+            ],
+        ),
+        (
+            'material = "Dy2O"\nmeasure = 3\ncolour = "red"\n',
+            [
+                "s.toml:8: frontier.material: 'Dy2O' is not a material of the base scenario "
+                "(materials.csv); did you mean 'Dy2O3'?",
+                "s.toml:9: frontier.measure: must be a quoted string, not 3",
+                "s.toml:10: frontier.colour: unknown key; did you mean 'country'?",
+            ],
+        ),
+        (
+            'measure = "hhi"\ncountry = "CN"\nmaterial = 0.5\n',
+            [
+                "s.toml:9: frontier.country: is only used by measure = 'country-share', not 'hhi'",
+                's.toml:10: frontier.material: must be a quoted material name, or "" for the '
+                "most dependent one, not 0.5",
+            ],
+        ),
+        ('country = ""\n', ['s.toml:8: frontier.country: must be a quoted country code such as '
+                            '"CN", not \'\'']),
+    ],
+)  # fmt: skip
+def test_frontier_problems(here, table, messages):
+    # the [frontier] table on line 7, after the parameter (lines 3-6)
+    assert problems_of(FRONTIER_HEAD + "[frontier]\n" + table) == messages
+
+
+def test_frontier_must_be_a_table(here):
+    assert problems_of('frontier = "hhi"\n' + FRONTIER_HEAD) == [
+        's.toml:1: frontier: must be a table: write [frontier] with measure = "..." under it, '
+        "not 'hhi'"
+    ]
+
+
+def test_frontier_problems_exit_with_code_2(here, capsys):
+    write(FRONTIER_HEAD + '[frontier]\nmeasure = "foreign-share"\nmaterial = "Dy"\n')
+    assert main(["sweep", "s.toml", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "s.toml:9: frontier.material: 'Dy' is not a material of the base scenario" in err
+    assert not Path("out").exists()
+
+
+def test_the_frontier_measure_and_its_defaults(here):
+    sweep = sweep_of(FRONTIER_HEAD)  # the LP fixture sets neither policy.watched_country nor
+    assert sweep.frontier == Frontier("country-share", "CN", None, None)  # home_country
+    assert sweep.frontier.label == "CN's share of the most CN-dependent material"
+    inline = sweep_of('frontier = { measure = "foreign-share", material = "" }\n' + FRONTIER_HEAD)
+    assert inline.frontier == Frontier("foreign-share", None, None, None)
+    assert inline.frontier.label == "the largest single foreign-country share of any material"
+    given = sweep_of(FRONTIER_HEAD + '[frontier]\ncountry = "MY"\nmaterial = "Tb4O7"\n')
+    assert given.frontier.label == "MY's share of Tb4O7"
+    largest = sweep_of(FRONTIER_HEAD + '[frontier]\nmeasure = "largest-share"\n')
+    assert largest.frontier.label == "the largest single-country share of any material"
+    assert len({sweep.fingerprint, inline.fingerprint, given.fingerprint}) == 3
 
 
 # --- designs -------------------------------------------------------------------------------
@@ -894,7 +967,11 @@ def test_a_workbook_base_scenario(here):
     assert sweep_of(text).fingerprint != first
 
 
-@pytest.mark.parametrize("name", ["status", "warm", "objective_usd", "share_cn", "built_x"])
+@pytest.mark.parametrize(
+    "name",
+    ["status", "warm", "objective_usd", "share_cn", "built_x", "concentration", "hhi_x",
+     "foreign_share_x", "foreign_country_x", "proof"],
+)  # fmt: skip
 def test_a_parameter_cannot_take_a_column_of_the_results_table(here, name):
     text = (
         HEAD

@@ -9,9 +9,12 @@ drawing anything. Each takes a ``SweepResults`` (see :mod:`optimizer.reporting.s
 
 - ``status_counts``: points per status, their share and what the status means;
 - ``pareto_frontier`` and ``frontier``: the points no other point beats on both total cost and
-  the largest single-country share; the frontier's rows, least concentrated first, are the
-  steps of the chart's frontier line (the least cost at a share or below is the cost of the
-  last row at or left of it);
+  the frontier measure (``results.measure``: by default China's share of its most dependent
+  material); the frontier's rows, least concentrated first, are the steps of the chart's
+  frontier line (the least cost at a measure or below is the cost of the last row at or left
+  of it);
+- ``constant_value``: the value of a figure that does not vary over the points with a plan
+  (the report says such a figure in words instead of drawing a flat line);
 - ``cheapest_and_dearest``: the extreme points with a plan;
 - ``tornado_bars`` and ``tornado_table`` (one-at-a-time designs): the range of total cost over
   each parameter's values, the others at their base;
@@ -60,6 +63,7 @@ STATUS_MEANING = {
 
 EXTREMES = 5  # the cheapest and the dearest points listed in the report
 MAX_COMBINATIONS = 2_000  # value pairs searched for settings without any plan
+COST_DECIMALS = 2  # total costs equal to the cent are the same
 # A parameter with at most this many values is drawn a line (and a legend entry) per value;
 # with more, as a band or on a colour bar.
 DISCRETE = 10
@@ -116,9 +120,32 @@ def pareto_frontier(points: pd.DataFrame, x: str = SHARE, y: str = COST) -> pd.D
 
 
 def frontier(results: SweepResults) -> pd.DataFrame:
-    """The Pareto-optimal points with a plan (``pareto_frontier`` of ``results.solved``), least
-    concentrated first; the last is the sweep's cheapest plan."""
-    return pareto_frontier(results.solved)
+    """The Pareto-optimal points with a plan on total cost and the frontier measure
+    (``pareto_frontier`` of ``results.solved`` on ``results.measure``), least concentrated
+    first; the last is the cheapest plan with a figure of the measure."""
+    return pareto_frontier(results.solved, x=results.measure.column)
+
+
+def constant_value(values: pd.Series, decimals: int) -> float | None:
+    """The value of a figure that is the same (to ``decimals`` decimals) in every row that has
+    one; None when it varies or no row has one."""
+    array = values.to_numpy(dtype=float)
+    rounded = np.round(array[np.isfinite(array)], decimals)
+    if not len(rounded) or (rounded != rounded[0]).any():
+        return None
+    return float(rounded[0])
+
+
+def constant_measure(results: SweepResults) -> float | None:
+    """The frontier measure's value if every point with a plan has the same (to 9 decimals
+    for a share); None when it varies (or no point has it)."""
+    measure = results.measure
+    return constant_value(results.solved[measure.column], measure.decimals)
+
+
+def constant_cost(results: SweepResults) -> float | None:
+    """The total cost if every point with a plan costs the same (to the cent); else None."""
+    return constant_value(results.solved[COST], COST_DECIMALS)
 
 
 def cheapest_and_dearest(results: SweepResults, count: int = EXTREMES) -> pd.DataFrame:
@@ -318,16 +345,18 @@ def parameter_lines(results: SweepResults, parameter: SweepParameter) -> pd.Data
 def parameter_summary(results: SweepResults, parameter: SweepParameter) -> pd.DataFrame:
     """Per value of ``parameter`` (the index, ascending): ``points``, ``with_plan`` and
     ``without_plan`` (no cost: infeasible or failed), and over the points with a plan the
-    least, median and greatest total cost and largest share (``objective_usd_min``, ...,
-    ``largest_country_share_max``; NaN at a value where no point has a plan). The least cost
-    is the cheapest plan at each value; the band charts draw the median and the range."""
+    least, median and greatest total cost, largest share and frontier measure
+    (``objective_usd_min``, ..., ``largest_country_share_max``, ``concentration_min``, ...;
+    NaN at a value where no point has a plan). The least cost is the cheapest plan at each
+    value; the band charts draw the median and the range."""
     table = results.table
     counts = (
         (~np.isfinite(table[COST])).groupby(table[parameter.name], sort=True).agg(["sum", "size"])
     )
     counts.columns = ["without_plan", "points"]
     solved = results.solved
-    stats = solved.groupby(parameter.name, sort=True)[[COST, SHARE]].agg(["min", "median", "max"])
+    figures = list(dict.fromkeys([COST, SHARE, results.measure.column]))
+    stats = solved.groupby(parameter.name, sort=True)[figures].agg(["min", "median", "max"])
     stats.columns = [f"{column}_{stat}" for column, stat in stats.columns]
     with_plan = solved.groupby(parameter.name, sort=True).size()
     summary = counts[["points"]].assign(
@@ -338,11 +367,12 @@ def parameter_summary(results: SweepResults, parameter: SweepParameter) -> pd.Da
 
 
 def rank_correlations(results: SweepResults, parameter: SweepParameter) -> pd.Series:
-    """Spearman's rank correlation of ``parameter`` with the total cost and with the largest
-    share over the points with a plan (NaN where either is constant)."""
+    """Spearman's rank correlation of ``parameter`` with the total cost, with the largest
+    share and with the frontier measure over the points with a plan (NaN where either is
+    constant)."""
     plans = results.solved
     values = {}
-    for column in (COST, SHARE):
+    for column in dict.fromkeys([COST, SHARE, results.measure.column]):
         pairs = plans[[parameter.name, column]].dropna()
         constant = pairs[parameter.name].nunique() < 2 or pairs[column].nunique() < 2
         values[column] = (

@@ -1,8 +1,9 @@
 """The sweep report's charts of the whole sweep, each with its caption: the frontier (total
-cost against the largest single-country share, every point with a plan and the Pareto
-frontier), total cost against each swept country cap, and the tornado chart of a one-at-a-time
-design. They are drawn from the frames of :mod:`optimizer.reporting.sweep_analysis`; the chart
-of each parameter is in :mod:`optimizer.reporting.sweep_parameter_charts`.
+cost against the frontier measure, ``results.measure``, every point with a plan and the Pareto
+frontier; in words instead when the measure or the cost is the same at every point), total cost
+against each swept country cap, and the tornado chart of a one-at-a-time design. They are
+drawn from the frames of :mod:`optimizer.reporting.sweep_analysis`; the chart of each parameter
+is in :mod:`optimizer.reporting.sweep_parameter_charts`.
 """
 
 from __future__ import annotations
@@ -16,18 +17,25 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from optimizer.reporting.charts import headed_legend, new_figure
-from optimizer.reporting.sweep_analysis import TornadoBar, frontier, parameter_summary
+from optimizer.reporting.sweep_analysis import (
+    COST_DECIMALS,
+    TornadoBar,
+    constant_cost,
+    constant_measure,
+    frontier,
+    parameter_summary,
+)
 from optimizer.reporting.sweep_marks import (
     BASE_COLOUR,
     COST_LABEL,
     FRONTIER_COLOUR,
     NO_PLAN_COLOUR,
-    SHARE_LABEL,
     Palette,
     colour_parameter,
     cross_handle,
     dots,
     foot_room,
+    measure_axis,
     million_axis,
     no_plan_marks,
     no_plan_settings_sentence,
@@ -40,13 +48,11 @@ from optimizer.reporting.sweep_marks import (
 from optimizer.reporting.sweep_results import (
     COST,
     LHS,
-    SHARE,
     SweepParameter,
     SweepResults,
     distinct_values,
     million,
     million_change,
-    percent,
     same_value,
 )
 
@@ -58,21 +64,26 @@ BELOW_COLOUR, ABOVE_COLOUR = "#4e79a7", "#f28e2b"
 
 
 def draw_frontier(results: SweepResults) -> Figure | None:
-    """Every point with a plan, its total cost against its largest share, and the frontier's
-    steps (None: no point has a plan)."""
-    solved = results.solved
-    if solved.empty:
+    """Every point with a plan and a figure of the measure, its total cost against that
+    figure, and the frontier's steps (None: no such point, or the measure or the cost is the
+    same at every one of them: a flat axis says nothing, the page says it in words)."""
+    measured, measure = results.measured, results.measure
+    if (
+        measured.empty
+        or constant_measure(results) is not None
+        or constant_cost(results) is not None
+    ):
         return None
     front = frontier(results)
     palette = Palette.of(colour_parameter(results), results.table)
     fig = new_figure(4.6)
     ax = fig.subplots()
-    x, y = solved[SHARE] * 100, solved[COST] / 1e6
-    dots(ax, palette, solved, x, y, size=26)
-    short = shortfall_rings(ax, solved, x, y)
+    x, y = measured[measure.column] * measure.scale, measured[COST] / 1e6
+    dots(ax, palette, measured, x, y, size=26)
+    short = shortfall_rings(ax, measured, x, y)
     low, high = float(x.min()), float(x.max())
-    pad = max((high - low) * 0.05, 1.0)
-    fx, fy = front[SHARE].to_numpy() * 100, front[COST].to_numpy() / 1e6
+    pad = (high - low) * 0.05
+    fx, fy = front[measure.column].to_numpy() * measure.scale, front[COST].to_numpy() / 1e6
     ax.step(
         np.append(fx, high + pad),
         np.append(fy, fy[-1]),
@@ -94,7 +105,8 @@ def draw_frontier(results: SweepResults) -> Figure | None:
                 zorder=6,
             )
     ax.set_xlim(low - pad, high + pad)
-    ax.set_xlabel(SHARE_LABEL)
+    measure_axis(ax, measure, "x")
+    ax.set_xlabel(measure.axis_label)
     ax.set_ylabel(COST_LABEL)
     million_axis(ax)
     handles = [
@@ -107,7 +119,7 @@ def draw_frontier(results: SweepResults) -> Figure | None:
             ms=8,
             mfc="none",
             mew=1.3,
-            label="Pareto frontier (the cheapest for its share)",
+            label="Pareto frontier (the cheapest at its figure or below)",
         ),
     ]
     if short:
@@ -117,45 +129,100 @@ def draw_frontier(results: SweepResults) -> Figure | None:
         points = "point" if missing == 1 else "points"
         handles.append(cross_handle(f"{missing} {points} without a plan (listed below)"))
     palette.legend(fig)
-    headed_legend(fig, handles, "Total cost against supply concentration, every point with a plan")
+    headed_legend(fig, handles, f"Total cost against {measure.label}, every point with a plan")
     return fig
 
 
 def frontier_caption(results: SweepResults) -> str:
-    """What the frontier shows for this sweep (some point has a plan)."""
-    solved = results.solved
+    """What the frontier shows for this sweep (it is drawn)."""
+    measured, measure = results.measured, results.measure
     front = frontier(results)
     cheapest = front.iloc[-1]
     text = (
-        f"Each dot is one of the {len(solved)} points with a plan: its total cost against the "
-        "largest share any single country holds of any material's arrivals over the horizon. "
-        f"The black steps join the {len(front)} Pareto-optimal points (ringed in black): no "
-        "other plan is both cheaper and less concentrated, and the step's height at a share is "
-        "the least any plan with that largest share or less costs."
+        f"Each dot is one of the {len(measured)} points with a plan: its total cost against "
+        f"{measure.label} over the horizon{_basis(results)}. The black steps join the "
+        f"{len(front)} Pareto-optimal points (ringed in black): no other plan is both cheaper "
+        "and less concentrated, and the step's height at a figure is the least any plan with "
+        "that figure or less costs."
     )
     text += (
-        f" The cheapest plan costs USD {million(cheapest[COST])} million with "
-        f"{percent(cheapest[SHARE])} from one country."
+        f" The cheapest plan costs USD {million(cheapest[COST])} million at "
+        f"{measure.text(cheapest[measure.column])}."
     )
+    at = measure.text(cheapest[measure.column])
     if len(front) == 2:
         least = front.iloc[0]
         text += (
-            f" Every plan left of {percent(cheapest[SHARE])} (the least concentrated has "
-            f"{percent(least[SHARE])}) costs at least USD {million(least[COST] - cheapest[COST])}"
-            " million more."
+            f" Every plan left of {at} (the least concentrated is at "
+            f"{measure.text(least[measure.column])}) costs at least USD "
+            f"{million(least[COST] - cheapest[COST])} million more."
         )
     elif len(front) > 2:
         step, least = front.iloc[-2], front.iloc[0]
         text += (
-            f" Every plan left of {percent(cheapest[SHARE])} costs at least USD "
-            f"{million(step[COST] - cheapest[COST])} million more; the least concentrated, "
-            f"{percent(least[SHARE])}, costs USD {million(least[COST] - cheapest[COST])} "
-            f"million more (USD {million(least[COST])} million)."
+            f" Every plan left of {at} costs at least USD "
+            f"{million(step[COST] - cheapest[COST])} million more; the least concentrated, at "
+            f"{measure.text(least[measure.column])}, costs USD "
+            f"{million(least[COST] - cheapest[COST])} million more (USD {million(least[COST])} "
+            "million)."
+        )
+    unmeasured = len(results.solved) - len(measured)
+    if unmeasured:
+        text += (
+            f" {unmeasured} points with a plan have no figure of {measure.label} (nothing of the "
+            "material is supplied) and are not drawn."
         )
     colour = colour_parameter(results)
     if colour is not None:
         text += f" Colour: {colour.name}."
-    return text + ring_sentence(solved) + _missing_sentence(results)
+    return text + ring_sentence(measured) + _missing_sentence(results)
+
+
+def frontier_sentence(results: SweepResults) -> str:
+    """Why the frontier is not drawn, in words (empty when it is)."""
+    solved, measure = results.solved, results.measure
+    if solved.empty:
+        return "No point has a plan: there is no cost to draw."
+    if results.measured.empty:
+        return (
+            f"No point with a plan has a figure of {measure.label} (nothing of the material is "
+            "supplied): there is no frontier to draw."
+        )
+    value, cost = constant_measure(results), constant_cost(results)
+    cheapest = solved.loc[solved[COST].idxmin()]
+    costs = (
+        f"its {len(solved)} plans cost USD {million(solved[COST].min())} to "
+        f"{million(solved[COST].max())} million (the cheapest: point {int(cheapest['point'])})"
+    )
+    if value is not None:
+        return (
+            f"Every point with a plan has {measure.label} at {measure.text(value)}"
+            f"{_basis(results)}: cost does not trade against concentration in this sweep; "
+            f"{costs if cost is None else _same_cost(solved, cost)}. A [frontier] table in the "
+            "sweep file names another measure (docs/sweeps.md)." + _missing_sentence(results)
+        )
+    if cost is not None:
+        low, high = solved[measure.column].min(), solved[measure.column].max()
+        return (
+            f"All {len(solved)} plans cost USD {million(cost)} million, with {measure.label} "
+            f"from {measure.text(low)} to {measure.text(high)}: concentration costs nothing in "
+            "this sweep." + _missing_sentence(results)
+        )
+    return ""
+
+
+def _same_cost(solved: pd.DataFrame, cost: float) -> str:
+    return f"each of its {len(solved)} plans costs USD {million(cost)} million"
+
+
+def _basis(results: SweepResults) -> str:
+    """How the shares count processed materials, when the sweep's scenario says."""
+    basis = results.manifest.get("share_basis")
+    if basis == "origin":
+        return " (on the caps' basis: by the origin of the content)"
+    if basis == "processing":
+        return " (on the caps' basis: a processed material is its processing country's)"
+    return ""
 
 
 def _missing_sentence(results: SweepResults) -> str:
@@ -174,9 +241,9 @@ def _missing_sentence(results: SweepResults) -> str:
 
 def draw_cap(results: SweepResults, cap: SweepParameter) -> Figure | None:
     """Total cost against a swept cap, the cheapest plan at each value joined, crosses for the
-    points without a plan (None: no point has a plan)."""
+    points without a plan (None: no point has a plan, or every plan costs the same)."""
     solved, missing = results.solved, results.without_plan
-    if solved.empty:
+    if solved.empty or constant_cost(results) is not None:
         return None
     palette = Palette.of(colour_parameter(results, exclude=cap), results.table)
     fig = new_figure(4.0)
@@ -258,8 +325,10 @@ def _cheapest_per_value(results: SweepResults, parameter: SweepParameter) -> pd.
 
 def draw_tornado(bars: list[TornadoBar]) -> Figure | None:
     """A bar per parameter from the cheapest to the dearest of its values, the others at
-    their base, widest first (None: no value has a plan)."""
+    their base, widest first (None: no value has a plan, or every bar has no width)."""
     if not bars or not any(bar.costs for bar in bars):
+        return None
+    if all(round(bar.width, COST_DECIMALS) == 0 for bar in bars):
         return None
     fig = new_figure(1.6 + 0.48 * len(bars))
     ax = fig.subplots()

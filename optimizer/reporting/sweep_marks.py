@@ -17,12 +17,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from optimizer.reporting.sweep_analysis import DISCRETE, settings_without_plan
 from optimizer.reporting.sweep_results import (
     SHORTFALL,
+    Measure,
     SweepParameter,
     SweepResults,
     distinct_values,
@@ -33,7 +34,6 @@ from optimizer.reporting.sweep_results import (
 LINE_COLOUR, BASE_COLOUR, FRONTIER_COLOUR = "#1b4f72", "#111111", "#111111"
 NO_PLAN_COLOUR, SHORT_RING = "#c0392b", "#e67e22"
 COST_LABEL = "total cost, USD million"
-SHARE_LABEL = "largest single-country share of any material, %"
 _CMAP = colormaps["viridis"].resampled(256)
 
 
@@ -206,6 +206,23 @@ def million_axis(ax, axis: str = "y") -> None:
     """Axis numbers as USD million are written: 1,234.5."""
     formatter = FuncFormatter(lambda v, _: f"{v:,.6g}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def measure_axis(ax, measure: Measure, axis: str = "y") -> None:
+    """Axis numbers as the measure reads: a share in percent, with the decimals the ticks'
+    spacing needs and no tick outside 0 to 100%; an HHI as 5,200. Call it once the limits are
+    set."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if not measure.is_share:
+        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        return
+    ticks = [t for t in target.get_majorticklocs() if -1e-9 <= t <= 100 + 1e-9]
+    limits = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    target.set_ticks(ticks)
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(limits)
+    step = min(np.diff(ticks), default=1.0)  # as many decimals as the spacing needs: 55%, 2.5%
+    decimals = 0 if step >= 1 else math.ceil(-math.log10(step) - 1e-9)
+    target.set_major_formatter(PercentFormatter(100, decimals=decimals))
 
 
 def value_ticks(ax, parameter: SweepParameter, values: Sequence[float]) -> None:

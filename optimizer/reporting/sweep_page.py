@@ -1,11 +1,13 @@
 """The sweep report: ``report.html`` and ``charts/*.png`` for a sweep's results folder
 (``sourcing sweep-report RESULTS``), drawn from its ``sweep.json`` and ``results.parquet``.
 
-It shows the cost/concentration frontier (total cost against the largest single-country share
-of any material, with the Pareto frontier, and total cost against each swept country cap), a
-tornado chart for one-at-a-time designs, one chart per varied parameter (total cost and the
-largest share against it), and tables: points by status, the cheapest and dearest points, the
-frontier's points and the points without a plan ("these caps cannot be met" is an answer too).
+It shows the cost/concentration frontier (total cost against the frontier measure the sweep
+file names, by default China's share of its most dependent material, with the Pareto frontier,
+and total cost against each swept country cap), a tornado chart for one-at-a-time designs, one
+chart per varied parameter (total cost and the measure against it), and tables: points by
+status, the cheapest and dearest points, the frontier's points and the points without a plan
+("these caps cannot be met" is an answer too). A figure that is the same at every point with a
+plan is said in words, never drawn as a flat line.
 
 The figures come from :mod:`optimizer.reporting.sweep_analysis` (usable from Python without the
 page), the charts from :mod:`optimizer.reporting.sweep_charts` and
@@ -40,6 +42,7 @@ from optimizer.reporting.kit import (
 from optimizer.reporting.sweep_analysis import (
     TornadoBar,
     cheapest_and_dearest,
+    constant_cost,
     frontier,
     status_counts,
     tornado_bars,
@@ -50,25 +53,30 @@ from optimizer.reporting.sweep_charts import (
     draw_frontier,
     draw_tornado,
     frontier_caption,
+    frontier_sentence,
     tornado_caption,
 )
 from optimizer.reporting.sweep_marks import no_plan_settings_sentence
-from optimizer.reporting.sweep_parameter_charts import draw_parameter, parameter_caption
+from optimizer.reporting.sweep_parameter_charts import (
+    draw_parameter,
+    flat_sentence,
+    parameter_caption,
+)
 from optimizer.reporting.sweep_results import (
     COST,
     GRID,
     LHS,
     OAT,
-    SHARE,
     SHORTFALL,
+    Measure,
     SweepResults,
     distinct_values,
     is_finite,
     million,
     million_change,
-    percent,
     setting,
 )
+from optimizer.sweep.point_metrics import COUNTRY_SHARE, FOREIGN_SHARE, HHI
 
 SHOWN_ROWS = 25  # rows of the frontier and no-plan tables; results.csv holds every row
 SETTING_COLUMNS = 3  # more varied parameters than this are named in one "Settings" column
@@ -107,14 +115,13 @@ def _earlier_stems(folder: Path) -> list[str]:
 
 def _sections(results: SweepResults) -> tuple[list[Chart], list[Section]]:
     charts: list[Chart | None] = []
-    solved = results.solved
     frontier_chart = render_chart(
         "frontier",
-        "Total cost against the largest single-country share, with the Pareto frontier",
-        frontier_caption(results) if len(solved) else "",
+        f"Total cost against {results.measure.label}, with the Pareto frontier",
+        frontier_caption(results) if len(results.measured) else "",
         lambda: draw_frontier(results),
     )
-    body = figure_html(frontier_chart, "No point has a plan: there is no cost to draw.")
+    body = figure_html(frontier_chart, frontier_sentence(results))
     charts.append(frontier_chart)
     if results.design != OAT:  # in a one-at-a-time design the cap's own chart shows this
         for cap in results.caps:
@@ -125,7 +132,7 @@ def _sections(results: SweepResults) -> tuple[list[Chart], list[Section]]:
                 lambda cap=cap: draw_cap(results, cap),
             )
             charts.append(chart)
-            body += figure_html(chart, f"No point has a plan: no cost to draw against {cap.name}.")
+            body += figure_html(chart, _no_cost_sentence(results, f"against {cap.name}"))
     body += "<h3>Points on the frontier</h3>" + _frontier_table(results)
     sections = [
         Section("Points by status", _status_table(results)),
@@ -140,13 +147,12 @@ def _sections(results: SweepResults) -> tuple[list[Chart], list[Section]]:
             lambda: draw_tornado(bars),
         )
         charts.append(tornado)
-        sections.append(
-            Section(
-                "Tornado",
-                figure_html(tornado, "The base point has no plan and no other point has one.")
-                + _tornado_table(bars),
-            )
+        missing = (
+            _no_cost_sentence(results, "for the tornado")
+            if any(bar.costs for bar in bars)
+            else "The base point has no plan and no other point has one."
         )
+        sections.append(Section("Tornado", figure_html(tornado, missing) + _tornado_table(bars)))
     sections.append(Section("Each parameter", _parameter_body(results, charts)))
     sections += [
         Section("Cheapest and dearest points", _extremes_table(results)),
@@ -166,21 +172,34 @@ def _stem(name: str) -> str:
     return f"{plain}_{zlib.crc32(name.encode('utf-8')):08x}"
 
 
+def _no_cost_sentence(results: SweepResults, what: str) -> str:
+    """Why a chart of total cost is not drawn: no plan, or every plan costs the same."""
+    cost = constant_cost(results)
+    if results.solved.empty or cost is None:
+        return f"No point has a plan: no cost to draw {what}."
+    return (
+        f"Every point with a plan costs USD {million(cost)} million: no parameter moves the "
+        "cost in this sweep, so there is no chart."
+    )
+
+
 def _parameter_body(results: SweepResults, charts: list) -> str:
     varied = results.varied
     if not varied:
         return paragraph("No parameter takes more than one value.", "note")
     body = ""
+    flat = flat_sentence(results).strip()
     for parameter in varied:
         chart = render_chart(
             f"line-{_stem(parameter.name)}",
-            f"Total cost and largest single-country share against {parameter.name}",
+            f"Total cost and {results.measure.label} against {parameter.name}",
             parameter_caption(results, parameter),
             lambda parameter=parameter: draw_parameter(results, parameter),
         )
         charts.append(chart)
+        missing = flat if len(results.solved) else ""
         body += f"<h3>{html.escape(parameter.name)}</h3>" + figure_html(
-            chart, f"No point has a plan: no cost to draw against {parameter.name}."
+            chart, missing or f"No point has a plan: no cost to draw against {parameter.name}."
         )
     return body
 
@@ -195,26 +214,31 @@ def _header(results: SweepResults) -> str:
     points = f"{len(table):,}"
     if isinstance(expected, int) and expected != len(table):
         points += f" of {expected:,} (the others are not solved yet)"
-    solved = results.solved
+    solved, measure = results.solved, results.measure
     items = [
         ("Design", _design_text(results)),
         ("Points", f"{points}: {statuses}" if statuses else points),
         ("Base scenario", str(manifest.get("scenario", NO_DATA))),
         ("Sweep file", str(manifest.get("sweep_file", NO_DATA))),
+        ("Concentration measure", measure.label),
     ]
     if len(solved):
         cheapest = solved.loc[solved[COST].idxmin()]
-        least = frontier(results).iloc[0]
-        items += [
+        items.append(
             (
                 "Cheapest plan",
                 f"USD {million(cheapest[COST])} million (point {int(cheapest['point'])})",
-            ),
+            )
+        )
+    if len(results.measured):
+        least = frontier(results).iloc[0]
+        items.append(
             (
                 "Least concentrated plan",
-                f"{percent(least[SHARE])} from one country, USD {million(least[COST])} million",
-            ),
-        ]
+                f"{measure.text(least[measure.column])}, USD {million(least[COST])} million "
+                f"(point {int(least['point'])})",
+            )
+        )
     items.append(("Fingerprint", str(manifest.get("fingerprint", ""))[:12] or NO_DATA))
     description = str(manifest.get("description") or "")
     return (
@@ -288,7 +312,8 @@ def _extremes_table(results: SweepResults) -> str:
     cheap = len(extremes.xs("cheapest", level="group"))
     dear = len(extremes) - cheap
     cheapest = float(solved[COST].min())
-    materials = _materials(results.table)
+    measure, materials = results.measure, _materials(results.table)
+    where = _where_header(measure)
     rows: list = []
     for group in groups:
         part = extremes.xs(group, level="group")
@@ -300,8 +325,8 @@ def _extremes_table(results: SweepResults) -> str:
                     *_parameter_cells(results, row),
                     million(row[COST]),
                     million_change(row[COST] - cheapest),
-                    percent(row[SHARE]),
-                    _held_by(row, materials),
+                    measure.text(row[measure.column]),
+                    *([_where(row, measure, materials)] if where else []),
                     million(row.get(SHORTFALL)),
                 ]
             )
@@ -312,16 +337,14 @@ def _extremes_table(results: SweepResults) -> str:
             *names,
             "Total cost",
             "Above the cheapest",
-            "Largest share",
-            "Held by",
+            _capital(measure.label),
+            *([where] if where else []),
             "Shortfall penalty",
         ],
         rows,
-        "r" + _setting_align(results) + "rrrlr",
+        "r" + _setting_align(results) + "rrr" + ("l" if where else "") + "r",
         f"The {cheap} cheapest and {dear} dearest of the {len(solved)} points with a plan; "
-        "costs in USD million. "
-        "Largest share: the most any single country supplies of any material over the horizon "
-        "(held by that country, of those materials).",
+        f"costs in USD million; {measure.label} over the horizon{_where_note(measure)}.",
     )
 
 
@@ -330,15 +353,18 @@ def _frontier_table(results: SweepResults) -> str:
     if solved.empty:
         return paragraph("No point has a plan.", "note")
     front = frontier(results)
+    if front.empty:
+        return paragraph(f"No point with a plan has a figure of {results.measure.label}.", "note")
     cheapest = float(solved[COST].min())
-    materials = _materials(results.table)
+    measure, materials = results.measure, _materials(results.table)
+    where = _where_header(measure)
     shown = front.head(SHOWN_ROWS)
     rows = [
         [
             str(int(row["point"])),
             *_parameter_cells(results, row),
-            percent(row[SHARE]),
-            _held_by(row, materials),
+            measure.text(row[measure.column]),
+            *([_where(row, measure, materials)] if where else []),
             million(row[COST]),
             million_change(row[COST] - cheapest),
         ]
@@ -350,15 +376,15 @@ def _frontier_table(results: SweepResults) -> str:
         [
             "Point",
             *names,
-            "Largest share",
-            "Held by",
+            _capital(measure.label),
+            *([where] if where else []),
             "Total cost",
             "Above the cheapest",
         ],
         rows,
-        "r" + _setting_align(results) + "rlrr",
+        "r" + _setting_align(results) + "r" + ("l" if where else "") + "rr",
         "The Pareto-optimal points, least concentrated first: each is the cheapest plan whose "
-        f"largest single-country share is no higher; costs in USD million.{more}",
+        f"{measure.label} is no higher; costs in USD million.{more}",
     )
 
 
@@ -462,6 +488,65 @@ def _tornado_table(bars: list[TornadoBar]) -> str:
         "The bars' ends: the cheapest and dearest of each parameter's values, the others at "
         "their base.",
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _where_header(measure: Measure) -> str | None:
+    """The heading of the column that says where a point's measure is reached (None: the
+    measure names its material, so the column would say nothing)."""
+    if measure.kind in (COUNTRY_SHARE, HHI):
+        return None if measure.material else "Material"
+    return "Held by"
+
+
+def _where_note(measure: Measure) -> str:
+    header = _where_header(measure)
+    if header == "Material":
+        return " (of that material)"
+    if header == "Held by":
+        return " (held by that country, of those materials)"
+    return ""
+
+
+def _where(row, measure: Measure, materials: list[str]) -> str:
+    """Where a point's measure is reached: the materials (and for the largest and the largest
+    foreign share, the country holding it)."""
+    value = row.get(measure.column)
+    if not is_finite(value):
+        return NO_DATA
+    if measure.kind == COUNTRY_SHARE:
+        columns = {m: f"share_{m}_{measure.country}" for m in materials}
+    elif measure.kind == HHI:
+        columns = {m: f"hhi_{m}" for m in materials}
+    elif measure.kind == FOREIGN_SHARE:
+        columns = {m: f"foreign_share_{m}" for m in materials}
+    else:
+        return _held_by(row, materials)
+    if measure.material:
+        columns = {measure.material: columns.get(measure.material, "")}
+    tolerance = 10.0**-measure.decimals
+    reached = [
+        m for m, column in columns.items() if abs(_number(row.get(column)) - value) <= tolerance
+    ]
+    if measure.kind != FOREIGN_SHARE:
+        return _listed(reached)
+    by_country: dict[str, list[str]] = {}
+    for material in reached:
+        by_country.setdefault(str(row.get(f"foreign_country_{material}", "?")), []).append(material)
+    return "; ".join(f"{c} ({_listed(held)})" for c, held in by_country.items()) or NO_DATA
+
+
+def _number(value) -> float:
+    return float(value) if is_finite(value) else 0.0  # a country supplying none: a share of 0
+
+
+def _listed(materials: list[str]) -> str:
+    if not materials:
+        return NO_DATA
+    return ", ".join(materials) if len(materials) <= 2 else f"{len(materials)} materials"
 
 
 def _held_by(row, materials: list[str]) -> str:

@@ -1,9 +1,11 @@
 """The sweep report's chart of each varied parameter, with its caption: total cost (left) and
-the largest single-country share (right) against the parameter. How the points are drawn depends
-on the design (``sweep_analysis.line_kind``): the others at their base (one-at-a-time), a dot per
-point (Latin hypercube), one line, a line per value of the one other varied parameter, or the
-median and range over several others. The points come from ``sweep_analysis.parameter_lines``
-and ``sweep_analysis.parameter_summary``.
+the frontier measure (right; ``results.measure``, by default China's share of its most
+dependent material) against the parameter. A figure that is the same at every point with a
+plan gets no panel: the caption says its value in words (with neither, there is no chart). How
+the points are drawn depends on the design (``sweep_analysis.line_kind``): the others at their
+base (one-at-a-time), a dot per point (Latin hypercube), one line, a line per value of the one
+other varied parameter, or the median and range over several others. The points come from
+``sweep_analysis.parameter_lines`` and ``sweep_analysis.parameter_summary``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from optimizer.reporting.charts import headed_legend, new_figure
 from optimizer.reporting.sweep_analysis import (
+    constant_cost,
+    constant_measure,
     line_kind,
     parameter_lines,
     parameter_summary,
@@ -32,6 +36,7 @@ from optimizer.reporting.sweep_marks import (
     cross_handle,
     foot_room,
     least_span,
+    measure_axis,
     million_axis,
     no_plan_marks,
     ring_handle,
@@ -41,7 +46,6 @@ from optimizer.reporting.sweep_marks import (
 )
 from optimizer.reporting.sweep_results import (
     COST,
-    SHARE,
     SweepParameter,
     SweepResults,
     distinct_values,
@@ -49,13 +53,35 @@ from optimizer.reporting.sweep_results import (
     matches,
     million,
     million_change,
-    percent,
     rows_with_plan,
     rows_without_plan,
     setting,
 )
 
-METRICS = ((COST, 1e-6), (SHARE, 100.0))  # (column, scale): USD million, percent
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a parameter's chart: a figure's column, its scale (USD million, percent)
+    and its title and axis label."""
+
+    column: str
+    scale: float
+    title: str
+    label: str
+
+
+def panels(results: SweepResults) -> list[Panel]:
+    """The panels of each parameter's chart: total cost and the frontier measure, each unless
+    it is the same at every point with a plan (``constant_cost``, ``constant_measure``)."""
+    measure = results.measure
+    drawn = []
+    if constant_cost(results) is None:
+        drawn.append(Panel(COST, 1e-6, "Total cost", COST_LABEL))
+    if constant_measure(results) is None and not results.measured.empty:
+        title = measure.label[:1].upper() + measure.label[1:]
+        unit = "%" if measure.is_share else "HHI (0 to 10,000)"
+        drawn.append(Panel(measure.column, measure.scale, title, unit))
+    return drawn
 
 
 @dataclass
@@ -71,32 +97,37 @@ class _Drawn:
 
 
 def draw_parameter(results: SweepResults, parameter: SweepParameter) -> Figure | None:
-    """Total cost and the largest share against ``parameter`` (None: no point has a plan)."""
-    if results.solved.empty:
+    """Total cost and the frontier measure against ``parameter``, a panel each unless it is
+    the same at every point with a plan (None: no point has a plan, or neither varies)."""
+    shown = panels(results)
+    if results.solved.empty or not shown:
         return None
     fig = new_figure(3.4)
-    axes = fig.subplots(1, 2)
+    axes = list(fig.subplots(1, len(shown), squeeze=False).flat)
     kind, other = line_kind(results, parameter)
     if kind == "band":
-        drawn = _draw_band(parameter_summary(results, parameter), parameter, axes)
+        drawn = _draw_band(parameter_summary(results, parameter), parameter, axes, shown)
     else:
         lines = parameter_lines(results, parameter)
         if kind == "base":
-            drawn = _draw_base(lines, parameter, axes)
+            drawn = _draw_base(lines, parameter, axes, shown)
         elif kind == "sample":
-            drawn = _draw_sample(lines, parameter, axes)
+            drawn = _draw_sample(lines, parameter, axes, shown)
         elif kind == "single":
-            drawn = _draw_single(lines, parameter, axes)
+            drawn = _draw_single(lines, parameter, axes, shown)
         else:
-            drawn = _draw_lines(lines, parameter, other, axes)
-    titles = (("Total cost", COST_LABEL), ("Largest single-country share", "largest share, %"))
-    for ax, (title, label) in zip(axes, titles, strict=True):
-        ax.set_title(title, loc="left")
-        ax.set_ylabel(label)
+            drawn = _draw_lines(lines, parameter, other, axes, shown)
+    for ax, panel in zip(axes, shown, strict=True):
+        ax.set_title(panel.title, loc="left", wrap=True)
+        ax.set_ylabel(panel.label)
         value_ticks(ax, parameter, distinct_values(results.table[parameter.name]))
-    million_axis(axes[0])
-    least_span(axes[0], 0.01)
-    least_span(axes[1], 0.0, 2.0)
+        if panel.column == COST:
+            million_axis(ax)
+            least_span(ax, 0.01)
+        else:
+            measure = results.measure
+            least_span(ax, 0.0, 2.0 if measure.is_share else 200.0)
+            measure_axis(ax, measure)
     handles = drawn.handles
     if drawn.crosses:
         foot_room(axes)
@@ -119,17 +150,24 @@ def _parameter_title(parameter: SweepParameter, drawn: _Drawn) -> str:
 
 
 def _series(
-    axes, parameter: SweepParameter, rows: pd.DataFrame, colour, *, line=True, cross_colour=None
+    axes,
+    shown: list[Panel],
+    parameter: SweepParameter,
+    rows: pd.DataFrame,
+    colour,
+    *,
+    line=True,
+    cross_colour=None,
 ) -> tuple[bool, bool]:
     """Rows on both panels (a line through the plans, or dots); crosses for rows without a
     plan. Whether rings and crosses were drawn."""
     rows = rows.sort_values(parameter.name, kind="stable")
     plans, missing = rows_with_plan(rows), rows_without_plan(rows)
     x = plans[parameter.name] * parameter.scale
-    for ax, (column, scale) in zip(axes, METRICS, strict=True):
+    for ax, panel in zip(axes, shown, strict=True):
         ax.plot(
             x,
-            plans[column] * scale,
+            plans[panel.column] * panel.scale,
             ls="-" if line else "",
             lw=1.6,
             marker="o",
@@ -140,13 +178,16 @@ def _series(
         if len(missing):
             where = list(missing[parameter.name] * parameter.scale)
             no_plan_marks(ax, where, [cross_colour or colour] * len(missing))
-    ringed = shortfall_rings(axes[0], plans, x, plans[COST] / 1e6)
+    costs = [ax for ax, panel in zip(axes, shown, strict=True) if panel.column == COST]
+    ringed = bool(costs) and shortfall_rings(costs[0], plans, x, plans[COST] / 1e6)
     return ringed, bool(len(missing))
 
 
-def _draw_base(rows: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
+def _draw_base(rows: pd.DataFrame, parameter: SweepParameter, axes, shown) -> _Drawn:
     """The points with every other parameter at its base; the base point as a diamond."""
-    ringed, crosses = _series(axes, parameter, rows, LINE_COLOUR, cross_colour=NO_PLAN_COLOUR)
+    ringed, crosses = _series(
+        axes, shown, parameter, rows, LINE_COLOUR, cross_colour=NO_PLAN_COLOUR
+    )
     handles = [
         Line2D(
             [],
@@ -161,17 +202,20 @@ def _draw_base(rows: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
     base = rows_with_plan(rows[rows["point"] == 0])
     if len(base):
         x = base[parameter.name] * parameter.scale
-        for ax, (column, scale) in zip(axes, METRICS, strict=True):
-            ax.plot(x, base[column] * scale, ls="", marker="D", ms=7, color=BASE_COLOUR, zorder=4)
+        for ax, panel in zip(axes, shown, strict=True):
+            y = base[panel.column] * panel.scale
+            ax.plot(x, y, ls="", marker="D", ms=7, color=BASE_COLOUR, zorder=4)
         handles.append(
             Line2D([], [], ls="", marker="D", ms=7, color=BASE_COLOUR, label="the base point")
         )
     return _Drawn("base", handles, ringed, crosses)
 
 
-def _draw_single(rows: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
+def _draw_single(rows: pd.DataFrame, parameter: SweepParameter, axes, shown) -> _Drawn:
     """One line through every point (no other parameter varies)."""
-    ringed, crosses = _series(axes, parameter, rows, LINE_COLOUR, cross_colour=NO_PLAN_COLOUR)
+    ringed, crosses = _series(
+        axes, shown, parameter, rows, LINE_COLOUR, cross_colour=NO_PLAN_COLOUR
+    )
     handles = [
         Line2D(
             [],
@@ -180,14 +224,14 @@ def _draw_single(rows: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
             lw=1.6,
             marker="o",
             ms=4,
-            label=f"total cost and largest share against {parameter.name}",
+            label=f"every point, against {parameter.name}",
         )
     ]
     return _Drawn("single", handles, ringed, crosses)
 
 
 def _draw_lines(
-    lines: pd.DataFrame, parameter: SweepParameter, other: SweepParameter, axes
+    lines: pd.DataFrame, parameter: SweepParameter, other: SweepParameter, axes, shown
 ) -> _Drawn:
     """One line per value of the other varied parameter, in the palette's colours."""
     palette = Palette.of(other, lines)
@@ -195,7 +239,7 @@ def _draw_lines(
     handles = []
     for value in palette.values:
         colour = palette.colour(value)
-        drew = _series(axes, parameter, lines[matches(lines[other.name], value)], colour)
+        drew = _series(axes, shown, parameter, lines[matches(lines[other.name], value)], colour)
         ringed, crosses = ringed or drew[0], crosses or drew[1]
         handles.append(
             Line2D([], [], color=colour, lw=1.6, marker="o", ms=4, label=setting(other, value))
@@ -203,12 +247,13 @@ def _draw_lines(
     return _Drawn("lines", handles, ringed, crosses, other, "no plan (in its line's colour)")
 
 
-def _draw_band(summary: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
+def _draw_band(summary: pd.DataFrame, parameter: SweepParameter, axes, shown) -> _Drawn:
     """The median and the range over the other parameters at each value; at the foot, how
     many of a value's points have no plan."""
     drawn = summary[summary["with_plan"] > 0]
     x = drawn.index.to_numpy(dtype=float) * parameter.scale
-    for ax, (column, scale) in zip(axes, METRICS, strict=True):
+    for ax, panel in zip(axes, shown, strict=True):
+        column, scale = panel.column, panel.scale
         ax.fill_between(
             x,
             drawn[f"{column}_min"] * scale,
@@ -260,10 +305,10 @@ def _draw_band(summary: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn
     return _Drawn("band", handles, False, bool(len(missing)))
 
 
-def _draw_sample(rows: pd.DataFrame, parameter: SweepParameter, axes) -> _Drawn:
+def _draw_sample(rows: pd.DataFrame, parameter: SweepParameter, axes, shown) -> _Drawn:
     """A dot per point (the other inputs vary too)."""
     ringed, crosses = _series(
-        axes, parameter, rows, LINE_COLOUR, line=False, cross_colour=NO_PLAN_COLOUR
+        axes, shown, parameter, rows, LINE_COLOUR, line=False, cross_colour=NO_PLAN_COLOUR
     )
     handles = [
         Line2D([], [], ls="", marker="o", ms=4.5, color=LINE_COLOUR, label="one sampled point")
@@ -282,16 +327,17 @@ def parameter_caption(results: SweepResults, parameter: SweepParameter) -> str:
     what = f"{parameter.name} sets {parameter.path}" + (
         " (a factor on the base scenario's values)" if parameter.mode == "factor" else ""
     )
-    text = (
-        f"Total cost (left) and the largest single-country share of any material (right) "
-        f"against {parameter.name}. {what}."
-    )
+    shown = panels(results)
+    drawn = [p.title if p.column != COST else "Total cost" for p in shown]
+    if len(drawn) == 2:
+        drawn = [f"{drawn[0]} (left)", f"{results.measure.label} (right)"]
+    text = f"{' and '.join(drawn)} against {parameter.name}. {what}." + flat_sentence(results)
     rows = table[results.others_at_base(parameter)] if kind == "base" else table
     if kind == "base":
         text += " Every other parameter is at its base; the diamond is the base point."
-        text += _span_sentence(parameter, rows_with_plan(rows))
+        text += _span_sentence(results, parameter, rows_with_plan(rows))
     elif kind == "single":
-        text += _span_sentence(parameter, rows_with_plan(table))
+        text += _span_sentence(results, parameter, rows_with_plan(table))
     elif kind == "lines":
         text += f" One line per value of {other.name}." + _lines_sentence(results, parameter, other)
     elif kind == "band":
@@ -311,20 +357,41 @@ def parameter_caption(results: SweepResults, parameter: SweepParameter) -> str:
     return text + _crosses_sentence(results, parameter, kind)
 
 
-def _span_sentence(parameter: SweepParameter, plans: pd.DataFrame) -> str:
+def flat_sentence(results: SweepResults) -> str:
+    """The figures the parameters' charts leave out because they do not vary over the points
+    with a plan, in words (empty: both vary, or no point has a plan)."""
+    if results.solved.empty:
+        return ""
+    measure, text = results.measure, ""
+    cost, value = constant_cost(results), constant_measure(results)
+    if cost is not None:
+        text += (
+            f" Every point with a plan costs USD {million(cost)} million: the cost does not "
+            "move with any parameter, so it has no panel."
+        )
+    if value is not None:
+        text += (
+            f" Every point with a plan has {measure.label} at {measure.text(value)}: it does "
+            "not move with any parameter, so it has no panel."
+        )
+    elif results.measured.empty:
+        text += f" No point with a plan has a figure of {measure.label}."
+    return text
+
+
+def _span_sentence(results: SweepResults, parameter: SweepParameter, plans: pd.DataFrame) -> str:
     if len(plans) < 2:
         return ""
+    measure = results.measure
     plans = plans.sort_values(parameter.name, kind="stable")
     first, last = plans.iloc[0], plans.iloc[-1]
-    shares = (
-        f"the largest share stays at {percent(first[SHARE])}"
-        if percent(first[SHARE]) == percent(last[SHARE])
-        else f"the largest share from {percent(first[SHARE])} to {percent(last[SHARE])}"
-    )
+    start, end = measure.text(first[measure.column]), measure.text(last[measure.column])
+    moved = f"from {start} to {end}" if start != end else f"stays at {start}"
+    figure = f"{measure.label} {moved}"
     return (
         f" From {parameter.text(first[parameter.name])} to {parameter.text(last[parameter.name])} "
         f"the cost goes from USD {million(first[COST])} to {million(last[COST])} million and "
-        f"{shares}."
+        f"{figure}."
     )
 
 
@@ -343,15 +410,13 @@ def _lines_sentence(results: SweepResults, parameter: SweepParameter, other) -> 
     if not changes:
         return ""
     if len(changes) == 1:
-        span = f"USD {million_change(changes[0])} million"
+        span = f"USD {million_change(changes[0])} million, on the one line with a plan at both"
+    elif million_change(min(changes)) == million_change(max(changes)):
+        span = f"USD {million_change(changes[0])} million, whatever {other.name}"
     else:
-        span = (
-            f"between USD {million_change(min(changes))} and {million_change(max(changes))} million"
-        )
-    return (
-        f" From {parameter.text(low)} to {parameter.text(high)} the cost changes by {span}, "
-        f"depending on {other.name}."
-    )
+        low_change, high_change = million_change(min(changes)), million_change(max(changes))
+        span = f"between USD {low_change} and {high_change} million, depending on {other.name}"
+    return f" From {parameter.text(low)} to {parameter.text(high)} the cost changes by {span}."
 
 
 def _median_sentence(results: SweepResults, parameter: SweepParameter) -> str:
@@ -372,7 +437,8 @@ def _correlation_sentence(results: SweepResults, parameter: SweepParameter) -> s
         return ""
     rhos = rank_correlations(results, parameter)
     parts = []
-    for column, what in ((COST, "the total cost"), (SHARE, "the largest share")):
+    figures = ((COST, "the total cost"), (results.measure.column, results.measure.label))
+    for column, what in figures:
         rho = rhos[column]
         if is_finite(rho):
             parts.append(f"{rho:+.2f} with {what}".replace("-", "−"))

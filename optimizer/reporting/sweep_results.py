@@ -7,8 +7,10 @@ the parameters as ``SweepParameter`` records that know their unit and how their 
 
 The figures are the columns ``optimizer.sweep.run`` writes: ``objective_usd`` (``COST``, the
 solver's objective: it includes the penalty on demand left unmet), ``largest_country_share``
-(``SHARE``) and ``shortfall_usd`` (``SHORTFALL``). The small formatters at the end write them
-as the sweep report does.
+(``SHARE``), ``shortfall_usd`` (``SHORTFALL``) and the frontier measure (``results.measure``: the
+column and label ``sweep.json``'s ``frontier`` names, ``concentration``; a folder written before
+the measure existed has none, and its measure is the largest share). The small formatters at
+the end write them as the sweep report does.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from optimizer.reporting.kit import NO_DATA
 from optimizer.sweep.run import MANIFEST, TABLE
 
 COST, SHARE, SHORTFALL = "objective_usd", "largest_country_share", "shortfall_usd"
+SHARE_TEXT = "the largest single-country share of any material"  # SHARE in words
 OPTIMAL, INFEASIBLE = "optimal", "infeasible"
 OAT, GRID, LHS = "one-at-a-time", "grid", "latin-hypercube"
 CAP_PATH = "country_caps.max_share"
@@ -104,6 +107,59 @@ class SweepParameter:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """The figure the frontier plots total cost against: a column of the results table and
+    what it is in words (``CN's share of Dy2O3``); a share (0 to 1, in percent) or an HHI."""
+
+    column: str = SHARE
+    label: str = SHARE_TEXT
+    is_share: bool = True
+    kind: str = "largest-share"  # country-share | foreign-share | hhi | largest-share
+    country: str | None = None  # country-share: whose share
+    material: str | None = None  # None: the most over the materials
+
+    @classmethod
+    def of(cls, manifest: dict, columns) -> Measure:
+        """The measure ``sweep.json`` names (``frontier``), if the table has its column; else
+        the largest share (a folder written before the measure existed)."""
+        recorded = manifest.get("frontier")
+        if not isinstance(recorded, dict):
+            return cls()
+        column, label = recorded.get("column"), recorded.get("label")
+        if not isinstance(column, str) or column not in columns or not isinstance(label, str):
+            return cls()
+        kind, country, material = (recorded.get(key) for key in ("measure", "country", "material"))
+        return cls(
+            column,
+            label,
+            recorded.get("unit") != "hhi",
+            kind if isinstance(kind, str) else "",
+            country if isinstance(country, str) else None,
+            material if isinstance(material, str) else None,
+        )
+
+    @property
+    def scale(self) -> float:
+        """Shares are drawn in percent."""
+        return 100.0 if self.is_share else 1.0
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label}, %" if self.is_share else f"{self.label} (0 to 10,000)"
+
+    @property
+    def decimals(self) -> int:
+        """Values equal to this many decimals are the same (shares to 9, an HHI to 6)."""
+        return 9 if self.is_share else 6
+
+    def text(self, value) -> str:
+        """A value as read: 60.0% for a share, 5,200 for an HHI."""
+        if not is_finite(value):
+            return NO_DATA
+        return percent(value) if self.is_share else f"{value:,.0f}"
+
+
+@dataclass(frozen=True)
 class SweepResults:
     """A sweep's manifest and results table."""
 
@@ -138,7 +194,8 @@ class SweepResults:
         )
         status = table["status"] if "status" in table.columns else pd.Series("error", table.index)
         table["status"] = status.fillna("error").astype(str)
-        for column in (COST, SHARE, SHORTFALL, *(p.name for p in parameters)):
+        measure = Measure.of(manifest, table.columns)
+        for column in (COST, SHARE, SHORTFALL, measure.column, *(p.name for p in parameters)):
             table[column] = (
                 pd.to_numeric(table[column], errors="coerce").astype(float)
                 if column in table.columns
@@ -156,6 +213,17 @@ class SweepResults:
     @property
     def design(self) -> str:
         return str(self.manifest.get("design", ""))
+
+    @property
+    def measure(self) -> Measure:
+        """What the frontier plots total cost against (``sweep.json``'s ``frontier``)."""
+        return Measure.of(self.manifest, self.table.columns)
+
+    @property
+    def measured(self) -> pd.DataFrame:
+        """The points with a plan that have a figure of the measure: what the frontier draws."""
+        solved = self.solved
+        return solved[np.isfinite(solved[self.measure.column].to_numpy(dtype=float))]
 
     @property
     def varied(self) -> list[SweepParameter]:

@@ -1,6 +1,6 @@
 """Problems of a sweep file, located: where each key is written (``tomllib`` gives no
 positions) and the recorders the checks of :mod:`optimizer.sweep.spec` report through, as
-``file:line: parameter[N].key: message``."""
+``file:line: parameter[N].key: message`` (``frontier.key`` in the ``[frontier]`` table)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,18 @@ class KeyLines:
                 return number
         return self._find(key, header + 1, own_end) or header
 
+    def in_table(self, table: str, key: str | None = None) -> int | None:
+        """The line of ``key`` in the ``[table]`` table (of its header without ``key`` or when
+        ``key`` is not written there); for an inline table, the ``table = {...}`` line."""
+        header = re.compile(rf"\s*\[\s*{re.escape(table)}\s*\]")
+        start = next((n for n in self.headers if header.match(self.lines[n - 1])), None)
+        if start is None:
+            return self.top(table)
+        if key is None:
+            return start
+        after = [n for n in self.headers if n > start]
+        return self._find(key, start + 1, after[0] if after else len(self.lines) + 1) or start
+
     def _find(self, key: str, start: int, end: int) -> int | None:
         pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*[=.]")
         for number in range(start, min(end, len(self.lines) + 1)):
@@ -69,6 +81,12 @@ class SweepProblems:
     def top(self, key: str, message: str, line_key: str | None = None) -> None:
         line = self.lines.top((line_key or key).split(".")[0])
         self.problems.append(Problem(self.file, line, key, message))
+
+    def table(self, table: str, key: str | None, message: str) -> None:
+        """A problem of ``key`` in a single table such as ``[frontier]`` (of the table itself
+        when ``key`` is None)."""
+        line = self.lines.in_table(table, key)
+        self.problems.append(Problem(self.file, line, f"{table}.{key}" if key else table, message))
 
     def parameter(self, index: int, key: str | None, message: str) -> None:
         line = self.lines.parameter(index, key.split(".")[0] if key else None)

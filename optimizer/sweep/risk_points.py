@@ -16,13 +16,13 @@ from models.risk_warm import RiskWarm
 from models.solution import Status
 from optimizer.inputs.scenario import Scenario
 from optimizer.results.tables import cost_breakdown
-from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
+from optimizer.sweep.point_metrics import COST_COLUMNS, Frontier, point_figures
 
 RISK_COLUMNS = ("expected_cost_usd", "cvar_usd", "worst_case_usd", "probability_of_shortfall",
                 "scenarios")  # fmt: skip
 
 
-def risk_point_row(model: RiskWarm, scenario: Scenario) -> dict:
+def risk_point_row(model: RiskWarm, scenario: Scenario, frontier: Frontier | None = None) -> dict:
     point, warm = model.solve(scenario)
     row: dict = {"status": point.status.value, "termination": point.termination,
                  "objective_usd": point.objective, "warm": warm}  # fmt: skip
@@ -34,7 +34,7 @@ def risk_point_row(model: RiskWarm, scenario: Scenario) -> dict:
         return row
     names = point.names
     s0 = names.index(BASE) if BASE in names else int(np.argmax(point.probability))
-    row |= point_figures(point.datas[s0], point.solution(s0))
+    row |= point_figures(point.datas[s0], point.solution(s0), frontier)
     expected = dict.fromkeys(COST_COLUMNS, 0.0)
     for s, p in enumerate(point.probability):  # scenarios: each a vectorised breakdown
         costs = cost_breakdown(point.datas[s], point.solution(s))

@@ -4,7 +4,8 @@ journaled at once, so an interrupted sweep resumes with only the missing points.
 
 Folder layout (``results/sweeps/<name>/`` by default):
 
-- ``sweep.json`` — the sweep's fingerprint, design and parameters (a resumed run must match);
+- ``sweep.json`` — the sweep's fingerprint, design and parameters (a resumed run must match),
+  the basis of its shares and its frontier measure (``frontier``: what the report plots);
 - ``points.jsonl`` — one JSON row per finished point, appended and synced as each returns;
 - ``results.parquet`` and ``results.csv`` — the tidy table, one row per point, written at the end.
 
@@ -35,11 +36,18 @@ from models.diagnose import diagnose
 from models.mip_warm import MipWarm
 from models.risk_warm import RiskWarm
 from models.solution import SolveOptions, Status
-from optimizer.common.output_paths import CHARTS, SWEEP, claimed, kind_of, marker
+from optimizer.common.output_paths import (
+    CHARTS,
+    SWEEP,
+    claimed,
+    kind_of,
+    marker,
+    write_file_atomic,
+)
 from optimizer.common.strings import python_strings
 from optimizer.inputs.problems import Problem
 from optimizer.inputs.scenario import scenario_problems
-from optimizer.sweep.point_metrics import COST_COLUMNS, point_figures
+from optimizer.sweep.point_metrics import CONCENTRATION, COST_COLUMNS, point_figures
 from optimizer.sweep.points import apply_point
 from optimizer.sweep.risk_points import risk_point_row
 from optimizer.sweep.spec import Sweep
@@ -56,9 +64,13 @@ INVALID = "invalid"  # a point whose inputs break the rules of the input files: 
 STATUSES = (*(status.value for status in Status), INVALID)
 RETRIED = (Status.ERROR.value,)  # a point whose last record has this status is solved again
 TEXT_COLUMNS = ("status", "termination", "proof", "diagnosis")  # journal values that are strings
-TEXT_PREFIXES = ("top_country_",)
+TEXT_PREFIXES = ("top_country_", "foreign_country_")
 # Figures that are None where they do not exist (no supply, no floor): float columns, NaN there.
-NUMBER_PREFIXES = ("largest_country_share", "top_share_", "cover_months_")
+NUMBER_PREFIXES = ("largest_country_share", CONCENTRATION, "top_share_", "foreign_share_", "hhi_",
+                   "cover_months_")  # fmt: skip
+# A record with the figures of a plan has these (an earlier version's record lacks the later
+# ones: its point is solved again, so every row has the same columns).
+FIGURE_MARK, NEWEST_FIGURES = "largest_country_share", (CONCENTRATION,)
 FLAG_COLUMNS = ("warm",)  # journal values that are true or false; the others are numbers
 LARGEST_INTEGER = 2**63 - 1  # a table column holds 64-bit integers
 SHOWN_LINES = 20  # bad journal lines reported one by one; the rest are counted
@@ -113,9 +125,11 @@ def run_sweep(
     restart: bool = False,
     progress: bool = True,
     warn: Callable[[str], None] = print_warning,
+    in_process: bool = False,
 ) -> Outcome:
     """Solve every point not yet in the results folder (or only in error there); then write
-    the results table. ``warn`` receives one line per journal line that is ignored."""
+    the results table. ``warn`` receives one line per journal line that is ignored;
+    ``in_process``: solve the points one after another in this process, without Dask."""
     started = time.perf_counter()
     folder = results_folder(sweep, out)
     points = sweep.points()
@@ -128,7 +142,7 @@ def run_sweep(
         failed = 0
         if len(todo):
             failed = _run_points(sweep, todo, folder, len(points), len(done), workers,
-                                 scheduler, progress, records)  # fmt: skip
+                                 scheduler, progress, records, in_process)  # fmt: skip
         table = consolidate(folder, points, records)
     return Outcome(
         folder=folder,
@@ -157,6 +171,8 @@ def _prepare(folder: Path, sweep: Sweep, points: pd.DataFrame, restart: bool) ->
         ],
         "sweep_file": str(sweep.file),
         "scenario": str(sweep.scenario_path),
+        "share_basis": sweep.scenario.settings.share_basis,
+        "frontier": sweep.frontier.record(),
     }
     path = folder / MANIFEST
     ours = kind_of(folder) == SWEEP  # else absent or empty: checked by ``claimed``
@@ -168,6 +184,8 @@ def _prepare(folder: Path, sweep: Sweep, points: pd.DataFrame, restart: bool) ->
                 "the base scenario changed); run with --restart to discard them, or --out to "
                 "write elsewhere"
             )
+        if recorded != manifest:  # the same sweep, described by an earlier version
+            _write_manifest(path, manifest)
         journal = read_journal(folder / JOURNAL, points, [p.name for p in sweep.parameters])
         repair_end(folder / JOURNAL, journal)
         return journal
@@ -176,9 +194,13 @@ def _prepare(folder: Path, sweep: Sweep, points: pd.DataFrame, restart: bool) ->
     if ours:
         shutil.rmtree(folder / CHARTS, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_manifest(path, manifest)
     (folder / JOURNAL).touch()
     return Journal({})
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    write_file_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
 # --- the journal ---------------------------------------------------------------------------
@@ -269,6 +291,12 @@ def _check_record(record: object, expected: Mapping[int, tuple], names: Sequence
     for key, value in record.items():
         if value is not None and not _fits(key, value):
             raise _BadLine(f"point {point}: {key} = {_shown(value)} is not {_kind(key)}")
+    missing = [key for key in NEWEST_FIGURES if FIGURE_MARK in record and key not in record]
+    if missing:
+        raise _BadLine(
+            f"point {point}: no {', '.join(missing)} (written by an earlier version of "
+            "sourcing; its point is solved again)"
+        )
     return point
 
 
@@ -344,7 +372,7 @@ def consolidate(folder: Path, points: pd.DataFrame, records: Mapping[int, dict])
 
 def _column_order(table: pd.DataFrame, points: pd.DataFrame) -> list[str]:
     first = [*points.columns, "status", "termination", "objective_usd", *COST_COLUMNS,
-             "largest_country_share"]  # fmt: skip
+             "largest_country_share", CONCENTRATION]  # fmt: skip
     last = ["proof", "bound_usd", "warm", "solve_s", "worker", "diagnosis"]
     middle = sorted(c for c in table.columns if c not in first and c not in last)
     return [c for c in (*first, *middle, *last) if c in table.columns]
@@ -408,10 +436,11 @@ def _run_points(
     scheduler: str | None,
     progress: bool,
     records: dict[int, dict],
+    in_process: bool = False,
 ) -> int:
     """Solve the points on the workers, journaled (:func:`run_chunks`)."""
     return run_chunks(solve_chunk, sweep, todo, folder / JOURNAL, total, done, workers,
-                      scheduler, progress, records)  # fmt: skip
+                      scheduler, progress, records, in_process)  # fmt: skip
 
 
 def run_chunks(
@@ -565,14 +594,14 @@ def solve_point(sweep: Sweep, model: MipWarm | RiskWarm, record: dict) -> dict:
         if problems:
             row |= {"status": INVALID, "diagnosis": _problems_line(problems)}
         elif isinstance(model, RiskWarm):  # disruption scenarios: the extensive form
-            row |= risk_point_row(model, scenario)
+            row |= risk_point_row(model, scenario, sweep.frontier)
         else:
             proved = model.solve(scenario)
             solution = proved.solution
             row |= {"status": solution.status.value, "termination": solution.termination,
                     "objective_usd": solution.objective, "warm": proved.warm,
                     "proof": proved.proof, "bound_usd": proved.bound}  # fmt: skip
-            row |= point_figures(model.point, solution)  # the plan proved
+            row |= point_figures(model.point, solution, sweep.frontier)  # the plan proved
             if solution.status == Status.INFEASIBLE:
                 row["diagnosis"] = " ".join(diagnose(compile_scenario(scenario)))
     except Exception as error:  # one bad point must not stop the sweep: it is a row too

@@ -10,8 +10,12 @@ stays); ``mode = "set"`` assigns each value to every matched cell, ``mode = "fac
 multiplies them. Values come from a list, a ``range`` (start, stop, step) or,
 for Latin-hypercube designs, a ``distribution``. Designs: ``grid`` (every combination),
 ``one-at-a-time`` (the base point, then each parameter's values with the others at base) and
-``latin-hypercube`` (``samples`` seeded points). :func:`load_sweep` reports every problem of the
-file and of its base scenario at once, as a :class:`~optimizer.inputs.problems.ScenarioError`.
+``latin-hypercube`` (``samples`` seeded points). An optional ``[frontier]`` table names the
+measure of concentration the sweep report plots total cost against (``measure``, ``country``,
+``material``; by default the base scenario's ``policy.watched_country``'s share of its most
+dependent material), a :class:`~optimizer.sweep.point_metrics.Frontier`. :func:`load_sweep`
+reports every problem of the file and of its base scenario at once, as a
+:class:`~optimizer.inputs.problems.ScenarioError`.
 
 The values a parameter takes and the points table are in :mod:`optimizer.sweep.designs`; a
 parameter's path and applying a point to the base scenario (``apply_point``) in
@@ -27,6 +31,7 @@ import math
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,7 @@ from optimizer.inputs.reading import parse_toml, read_text
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema import SETTINGS_FILE, TABLES, table_fields
 from optimizer.inputs.settings import NAME_PATTERN
+from optimizer.inputs.validation import COUNTRY_TABLES
 from optimizer.results.tables import COST_COMPONENTS
 from optimizer.sweep.designs import (
     DESIGNS,
@@ -61,6 +67,7 @@ from optimizer.sweep.file_problems import (
     check_keys,
     did_you_mean,
 )
+from optimizer.sweep.point_metrics import CONCENTRATION, COUNTRY_SHARE, MEASURES, Frontier
 from optimizer.sweep.points import (
     RISK_TABLES,
     SETTINGS_TABLE,
@@ -74,15 +81,20 @@ MODES = ("set", "factor")
 # Columns of the results table besides the parameters: a parameter of one of these names would
 # be overwritten in its row (and its journal records would never match the point again).
 RESERVED_NAMES = (
-    "point", "status", "termination", "objective_usd", "largest_country_share", "warm",
-    "solve_s", "worker", "diagnosis", *COST_COMPONENTS, *RISK_COLUMNS,
+    "point", "status", "termination", "objective_usd", "largest_country_share", CONCENTRATION,
+    "warm", "proof", "bound_usd", "solve_s", "worker", "diagnosis", *COST_COMPONENTS,
+    *RISK_COLUMNS,
 )  # fmt: skip
 RESERVED_PREFIXES = (
-    "share_", "top_country_", "top_share_", "shortfall_t_", "cover_months_", "built_", "signed_",
+    "share_", "top_country_", "top_share_", "foreign_country_", "foreign_share_", "hhi_",
+    "shortfall_t_", "cover_months_", "built_", "signed_",
 )  # fmt: skip
 PARAMETER_NAME = re.compile(r"[a-z0-9_]+")  # used with fullmatch
-TOP_KEYS = ("name", "description", "scenario", "design", "samples", "seed", "parameter")
+TOP_KEYS = ("name", "description", "scenario", "design", "samples", "seed", "parameter",
+            "frontier")  # fmt: skip
 PARAMETER_KEYS = ("name", "path", "mode", "values", "range", "distribution")
+FRONTIER = "frontier"
+FRONTIER_KEYS = ("measure", "country", "material")
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,7 @@ class Sweep:
     parameters: tuple[Parameter, ...]
     fingerprint: str  # sha256 of the sweep file and every input file of the base scenario
     description: str = ""
+    frontier: Frontier = field(default_factory=Frontier)  # the report's frontier's measure
 
     def points(self) -> pd.DataFrame:
         """The points to run: ``point`` (0..n-1) then one float column per parameter, in
@@ -161,6 +174,7 @@ def load_sweep(path: str | Path) -> Sweep:
     samples, seed = _samples_and_seed(document, design, report)
     scenario_path, scenario = _base_scenario(document, file, report)
     parameters = _parameters(document, design, scenario, report)
+    frontier = _frontier(document, scenario, report)
     if not problems:
         _check_count(design, samples, parameters, report)
     if problems or scenario is None or scenario_path is None:
@@ -176,6 +190,7 @@ def load_sweep(path: str | Path) -> Sweep:
         parameters=tuple(parameters),
         fingerprint=fingerprint(file, scenario_path),
         description=description,
+        frontier=frontier,
     )
 
 
@@ -278,6 +293,96 @@ def _in_scenario(problem: Problem, path: Path) -> Problem:
     if not path.is_dir() or Path(problem.file).parent != Path("."):
         return problem
     return Problem(str(path / problem.file), problem.line, problem.column, problem.message)
+
+
+def _frontier(document: dict, scenario: Scenario | None, report: SweepProblems) -> Frontier:
+    """The ``[frontier]`` table: the measure, its country (``country-share`` only; by default
+    the base scenario's ``policy.watched_country``) and its material (blank: the most over the
+    materials). The home country is the base scenario's ``policy.home_country``."""
+    settings = scenario.settings if scenario is not None else None
+    watched = settings.watched_country if settings is not None else Frontier.country
+    home = settings.home_country if settings is not None else None
+    raw = document.get(FRONTIER, {})
+    if not isinstance(raw, dict):
+        message = f'must be a table: write [frontier] with measure = "..." under it, not {raw!r}'
+        report.top(FRONTIER, message)
+        return Frontier(country=watched, home=home)
+
+    def bad(key: str | None, message: str) -> None:
+        report.table(FRONTIER, key, message)
+
+    check_keys(raw, FRONTIER_KEYS, bad, "")
+    measure = raw.get("measure", COUNTRY_SHARE)
+    if not isinstance(measure, str):
+        bad("measure", f"must be a quoted string, not {measure!r}")
+        measure = COUNTRY_SHARE
+    elif measure not in MEASURES:
+        bad(
+            "measure",
+            f"'{measure}' is not a measure{did_you_mean(measure, MEASURES, listing=True)}",
+        )
+        measure = COUNTRY_SHARE
+    country = _frontier_country(raw, measure, scenario, bad)
+    material = _frontier_material(raw, scenario, bad)
+    return Frontier(
+        measure=measure,
+        country=(country or watched) if measure == COUNTRY_SHARE else None,
+        material=material,
+        home=home,
+    )
+
+
+def _frontier_country(
+    raw: dict, measure: str, scenario: Scenario | None, bad: Callable[[str, str], None]
+) -> str | None:
+    """The country the measure names, if given and known (a supplier's, a process's or an
+    expansion option's country of the base scenario)."""
+    if "country" not in raw:
+        return None
+    country = raw["country"]
+    if measure != COUNTRY_SHARE:
+        bad("country", f"is only used by measure = '{COUNTRY_SHARE}', not '{measure}'")
+        return None
+    if not isinstance(country, str) or not country.strip():
+        bad("country", f'must be a quoted country code such as "CN", not {country!r}')
+        return None
+    if scenario is None:
+        return country
+    known = sorted(
+        set().union(*(set(scenario.table(name)["country"].dropna()) for name in COUNTRY_TABLES))
+    )
+    if country not in known:
+        bad(
+            "country",
+            f"'{country}' is not a country of the base scenario (of its suppliers, processes or "
+            f"expansion options){did_you_mean(country, known, listing=True)}",
+        )
+        return None
+    return country
+
+
+def _frontier_material(
+    raw: dict, scenario: Scenario | None, bad: Callable[[str, str], None]
+) -> str | None:
+    """The material the measure is of; None (blank, the default): the most over materials."""
+    material = raw.get("material", "")
+    if not isinstance(material, str):
+        blank = 'or "" for the most dependent one'
+        bad("material", f"must be a quoted material name, {blank}, not {material!r}")
+        return None
+    if not material.strip():
+        return None
+    if scenario is None:
+        return material
+    known = scenario.materials["material"].tolist()
+    if material not in known:
+        bad(
+            "material",
+            f"'{material}' is not a material of the base scenario (materials.csv)"
+            f"{did_you_mean(material, known, listing=True)}",
+        )
+        return None
+    return material
 
 
 def _check_count(
