@@ -162,3 +162,24 @@ def test_the_plan_report_shows_the_concentration(tmp_path):
     table = text[start : text.index("</table>", start)]
     cells = [cell.split(">")[-1] for cell in table.split("</td>")[:-1]]
     assert cells == ["Dy", "60.0%", "CN 60.0%", "5,200"]
+
+
+def test_a_share_table_of_many_countries_comes_in_blocks():
+    from optimizer.results.summary_text import _share_table
+
+    # 15 countries supply each material: more columns than 100 columns hold.
+    countries = [f"C{i:02d}" for i in range(15)]
+    supply = pd.DataFrame(
+        {
+            "material": ["Dy"] * 15 + ["NdFeB-magnet"] * 15,
+            "country": countries * 2,
+            "tonnes": [float(i) for i in range(1, 16)] * 2,
+        }
+    )
+    lines = _share_table("Share:", supply, ["Dy", "NdFeB-magnet"])
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    headers = [line for line in lines if line.startswith("  material ")]
+    assert len(headers) == 2  # 10 countries, then 5
+    shown = [name for header in headers for name in header.split()[1:]]
+    assert sorted(shown) == countries  # every country once, largest supplier first
+    assert shown[0] == "C14" and lines[2].split()[1] == f"{15 / 120:.1%}"

@@ -235,3 +235,36 @@ def test_diff_refuses_to_overwrite_a_file_it_did_not_write(tmp_path, capsys):
         "it is not replaced: name a new file\n"
     )
     assert foreign.read_text() == "my,own\nnotes,here\n"
+
+
+def test_the_shipped_scenarios_differ_as_their_files_say():
+    # inputs/india-2026-strict/scenario.toml: China at 50% of each material and 70% of magnets
+    # (not 60/80), six months of cover (not two) from January 2027 (not August 2026), the
+    # fixed floors of Dy and Tb scaled alike; india-2026-partner: the partnered magnet line's
+    # capital cut from USD 39.6 M to 15.6 M. Nothing else differs.
+    default = load_scenario(DEFAULT)
+    rows = {
+        (row.table, row.key, row.column): (row.old, row.new)
+        for row in scenario_differences(
+            default, load_scenario(DEFAULT.parent / "india-2026-strict")
+        )
+        .drop(columns="change")
+        .itertuples(index=False)
+        if row.column not in ("name", "description")
+    }
+    assert rows == {
+        ("scenario.toml", "policy.stockpile_cover_months", "policy.stockpile_cover_months"): (
+            "2",
+            "6",
+        ),
+        ("scenario.toml", "policy.stockpile_from", "policy.stockpile_from"): ("2026-08", "2027-01"),
+        ("materials.csv", "material=Dy2O3", "floor_t"): ("1.4", "4.1"),
+        ("materials.csv", "material=Tb4O7", "floor_t"): ("0.28", "0.83"),
+        ("country_caps.csv", "country=CN, material=(every)", "max_share"): ("0.6", "0.5"),
+        ("country_caps.csv", "country=CN, material=NdFeB-magnet", "max_share"): ("0.8", "0.7"),
+    }
+    partner = scenario_differences(default, load_scenario(DEFAULT.parent / "india-2026-partner"))
+    changed = partner[~partner["column"].isin(["name", "description"])]
+    assert changed[["table", "key", "column", "old", "new"]].values.tolist() == [
+        ["expansions.csv", "option=magnet-line-partner", "capital_cost_usd", "39600000", "15600000"]
+    ]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.content import INITIAL
 from models.solution import Status
-from optimizer.common.text_width import wrap_prose
+from optimizer.common.text_width import TEXT_WIDTH, wrap_prose
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.results import metrics
 from optimizer.results import verdict as verdicts
@@ -305,13 +305,17 @@ def _share_table(title: str, supply: pd.DataFrame, materials: list[str]) -> list
     tonnes = by_country.groupby("country")["tonnes"].sum()  # countries by name, then by tonnes
     countries = list(tonnes.sort_values(ascending=False, kind="stable").index)
     width = max(len("material"), *(len(m) for m in order)) + 2
-    lines = [title, "  " + "material".ljust(width) + "".join(f"{c:>8}" for c in countries)]
-    for material in order:
-        cells = "".join(
-            f"{shares.at[material, c]:>8.1%}" if shares.at[material, c] > 0 else f"{'-':>8}"
-            for c in countries
-        )
-        lines.append("  " + material.ljust(width) + cells)
+    room = max((TEXT_WIDTH - 2 - width) // 8, 1)  # countries per block of 100 columns
+    lines = [title]
+    for first in range(0, len(countries), room):
+        block = countries[first : first + room]
+        lines += ["  " + "material".ljust(width) + "".join(f"{c[:7]:>8}" for c in block)]
+        for material in order:
+            cells = "".join(
+                f"{shares.at[material, c]:>8.1%}" if shares.at[material, c] > 0 else f"{'-':>8}"
+                for c in block
+            )
+            lines.append("  " + material.ljust(width) + cells)
     return lines
 
 
