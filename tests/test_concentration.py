@@ -122,7 +122,9 @@ def test_three_shipped_plans_fit_100_columns(three_plans):
     assert "india-2026-strict against india-2026:" in lines
     assert "india-2026-partner against india-2026:" in lines
     # A material nothing is bought, made, held or short of is one line, not a block of dashes.
-    assert "RE-carbonate: nothing bought, made, held or short in any plan" in lines
+    assert (
+        "RE-carbonate: no figure but 0 in any plan (nothing bought or made, no shortfall)" in lines
+    )
     assert not [line for line in lines if line.startswith("  ") and set(line.split()[-3:]) == {"-"}]
     cells = {cell for line in lines for cell in line.split()}
     assert not {"-0", "+0", "-0.0", "+0.0"} & cells
@@ -183,3 +185,32 @@ def test_a_share_table_of_many_countries_comes_in_blocks():
     shown = [name for header in headers for name in header.split()[1:]]
     assert sorted(shown) == countries  # every country once, largest supplier first
     assert shown[0] == "C14" and lines[2].split()[1] == f"{15 / 120:.1%}"
+
+
+def test_a_quiet_material_named_like_a_heading_hides_nothing():
+    # A material named "Cost by component", neither demanded nor supplied: one line of its
+    # own, while the cost rows under the heading of the same name stay.
+    materials = [{"material": "Dy", "initial_stock_t": 5}, {"material": "Cost by component"}]
+    result = solve(scenario(**{**CAPPED, "materials": materials}))
+    text = format_comparison(compare([result, PlanView.from_result(result, name="again")]))
+    lines = text.splitlines()
+    assert "Cost by component: no figure but 0 in any plan (nothing bought or made, no " in text
+    assert any(line.startswith("  purchase (USD)") for line in lines)
+    assert any(line.startswith("total (USD)") for line in lines)
+
+
+def test_long_plan_and_material_names_still_fit_100_columns():
+    long = "m" * 60  # a material id may be up to 64 characters
+    materials = [{"material": "Dy", "initial_stock_t": 5}, {"material": long}]
+    result = solve(scenario(**{**CAPPED, "materials": materials}))
+    summary = format_summary(result).splitlines()
+    assert max(map(len, summary)) <= 100, max(summary, key=len)
+    plans = [PlanView.from_result(result, name=f"{'p' * 80}-{end}") for end in ("one", "two")]
+    lines = format_comparison(
+        compare(plans + [PlanView.from_result(result, name="x")])
+    ).splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    headers = [line.split() for line in lines if line.startswith(" " * 20) and "…" in line]
+    clipped = [[word for word in words if "…" in word] for words in headers]
+    assert clipped and all(len(set(names)) == len(names) for names in clipped)  # told apart
+    assert f"  {'p' * 80}-one:" in lines  # a long name has its verdict on the lines below

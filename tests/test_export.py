@@ -239,3 +239,15 @@ def test_an_xls_name_is_refused_and_help_says_what_is_read_and_written(tmp_path,
     assert "OUT.xlsx (OUT ending in .xlsx): a README sheet" in shown
     assert "OUT/ (any other name): scenario.toml and one CSV file per input table" in shown
     assert "Not kept: comments in scenario.toml" in shown
+
+
+def test_a_folder_that_looks_set_aside_is_not_ours_to_touch(tmp_path, capsys):
+    # A result folder swap sets the old result aside as .<name>.sourcing-old-*; export never
+    # does, so such a folder beside its target is someone else's and stays as it is.
+    aside = tmp_path / ".out.sourcing-old-abc"
+    aside.mkdir()
+    (aside / "notes.txt").write_text("mine", encoding="utf-8")
+    export(capsys, DEFAULT, tmp_path / "out")
+    assert (aside / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (tmp_path / "out" / SETTINGS_FILE).is_file()
+    assert not (tmp_path / "out" / "notes.txt").exists()

@@ -457,3 +457,19 @@ def test_browser_tests_skip_without_chromium_unless_required(tmp_path, monkeypat
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
     assert conftest.browser_or_skip() == fake  # found on PATH
+
+
+@pytest.mark.parametrize("window", ["month", "year", "horizon"])
+def test_domestic_output_is_shown_under_every_cap_window(window):
+    from test_content_origin import magnet_case
+
+    from optimizer.reporting.plan_charts import monthly_supply
+
+    # magnet_case: 30 t of metal from CN made into 30 t of magnet in IN (a tonne a tonne).
+    case = magnet_case("processing")
+    case = case.with_changes(settings=case.settings.with_changes(cap_window=window))
+    supply = monthly_supply(PlanView.from_result(solve(case)))
+    totals = supply.groupby(["material", "country", "source"])["tonnes"].sum()
+    assert totals.to_dict() == pytest.approx(
+        {("magnet", "IN", "domestic output"): 30.0, ("metal", "CN", "arrivals"): 30.0}
+    )

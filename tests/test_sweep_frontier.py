@@ -18,7 +18,9 @@ from test_content_origin import magnet_case
 from models import highs_engine
 from models.data import compile_scenario
 from models.solution import SolveOptions
+from optimizer import solve
 from optimizer.reporting import SweepResults, frontier, write_sweep_report
+from optimizer.results.compare import PlanView, compare
 from optimizer.sweep import load_sweep
 from optimizer.sweep.point_metrics import Frontier, point_figures
 from optimizer.sweep.run import JOURNAL, read_journal, run_sweep
@@ -90,11 +92,25 @@ def test_content_from_the_initial_stock_is_no_countrys():
     # 6 of the 30 t of magnet content come from metal held at the start (origin "initial"):
     # China 50%, Japan 30%, initial 20%. The initial stock is in the shares and the largest
     # share, but is no foreign country and no term of the HHI: (0.5² + 0.3²) x 10,000 = 3,400.
-    row = figures(magnet_case("origin", initial_metal_t=6, stages=2), Frontier(home="IN"))
+    # The initial stock is never the largest share either (it is no country): CN's 50% is.
+    case = magnet_case("origin", initial_metal_t=6, stages=2)
+    row = figures(case, Frontier(home="IN"))
     assert row["share_magnet_initial"] == pytest.approx(0.2)
     assert row["foreign_country_magnet"] == "CN"
     assert row["foreign_share_magnet"] == pytest.approx(0.5)
     assert row["hhi_magnet"] == pytest.approx(3400)
+    assert (row["top_country_magnet"], row["top_share_magnet"]) == ("CN", pytest.approx(0.5))
+    # The plan's summary and compare give the same figures by the same rule.
+    result = solve(case.with_changes(settings=case.settings.with_changes(home_country="IN")))
+    summary = result.summary()
+    magnet = summary["concentration"]["materials"]["magnet"]
+    assert (magnet["foreign_country"], magnet["hhi"]) == ("CN", pytest.approx(3400))
+    assert summary["largest_country_share"]["magnet"] == {"country": "CN", "share": 0.5}
+    headline = compare([result, PlanView.from_result(result, name="again")]).headline
+    magnet_rows = headline[headline["material"] == "magnet"].set_index("metric")["hand"]
+    assert magnet_rows["HHI"] == pytest.approx(3400)
+    assert magnet_rows["largest country share"] == pytest.approx(0.5)
+    assert magnet_rows["largest foreign share"] == pytest.approx(0.5)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ def register(commands):
             writes=[
                 "into RESULTS:",
                 "report.html: self-contained, it opens without a network",
-                "charts/frontier.png: cost against the largest single-country share",
+                "charts/frontier.png: cost against the measure the sweep file names in "
+                "[frontier] (default: the watched country's share of its most dependent "
+                "material); none where the measure does not vary",
                 "charts/tornado.png: with a one-at-a-time design",
                 "charts/cap-<parameter>.png: cost against each cap (other designs)",
                 "charts/line-<parameter>.png: the figures along each varied parameter",

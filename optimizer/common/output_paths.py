@@ -347,7 +347,7 @@ def creating(target: str | Path, written_by: str, option: str = "") -> Iterator[
     with locked(target):
         check_new_folder(target, written_by, option)  # it may have changed before the lock
         absolute = Path(os.path.abspath(target))
-        _clean_up(absolute)
+        _remove_staging(absolute)  # only its own leftovers: it never sets a folder aside
         staging = Path(tempfile.mkdtemp(prefix=f".{absolute.name}{_STAGING}", dir=absolute.parent))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private
         try:
@@ -368,6 +368,15 @@ def _rename_new(staging: Path, target: Path, written_by: str, option: str) -> No
         raise OutputRefused(f"{target}: appeared while {written_by} was writing") from error
 
 
+def _remove_staging(target: Path) -> None:
+    """Remove the staging folders a killed run to ``target`` left behind."""
+    for entry in os.scandir(target.parent):
+        if entry.is_dir(follow_symlinks=False) and entry.name.startswith(
+            f".{target.name}{_STAGING}"
+        ):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
 def _clean_up(target: Path) -> None:
     """Restore a result that a run killed mid-swap left aside; remove stale staging folders."""
     leftovers = sorted(
@@ -377,9 +386,7 @@ def _clean_up(target: Path) -> None:
     aside = [Path(e.path) for e in leftovers if e.name.startswith(f".{target.name}{_OLD}")]
     if aside and not os.path.lexists(target):
         os.rename(aside.pop(), target)  # the newest result moved aside is the current one
-    for entry in leftovers:
-        if entry.name.startswith(f".{target.name}{_STAGING}"):
-            shutil.rmtree(entry.path, ignore_errors=True)
+    _remove_staging(target)
     for path in aside:
         shutil.rmtree(path, ignore_errors=True)
 

@@ -23,8 +23,14 @@ def column_blocks(widths: list[int], room: int) -> list[list[int]]:
 
 
 def clip(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, the cut marked by an ellipsis."""
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    """``text`` cut to ``width`` characters in its middle, the cut marked by an ellipsis: names
+    that differ only at their end (``india-2026-strict``, ``india-2026-partner``) stay apart."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
 def wrap_prose(lines: list[str], width: int = TEXT_WIDTH) -> list[str]:

@@ -181,8 +181,13 @@ def _domestic_output(plan: PlanView) -> pd.DataFrame:
 
 def _windows(months: pd.Series, labels: set[str]) -> list[str]:
     """The cap window of each month, as ``mix.csv`` labels them: the month itself, its year,
-    or the horizon."""
-    return [next((w for w in (m, m[:4]) if w in labels), "horizon") for m in months]
+    or the horizon's first and last month (``2026-01..2028-12``)."""
+    spans = [tuple(label.split("..", 1)) for label in labels if ".." in label]
+    return [
+        next((w for w in (m, m[:4]) if w in labels), None)
+        or next((f"{a}..{b}" for a, b in spans if a <= m <= b), "")
+        for m in months
+    ]
 
 
 def _supplied(plan: PlanView) -> tuple[pd.DataFrame, list[str], list[str]]:

@@ -71,12 +71,13 @@ def format_comparison(comparison: Comparison, only_differences: bool = False) ->
 
 def format_headline(comparison: Comparison, only_differences: bool = False) -> list[str]:
     """The headline figures: a row per figure, a column per plan and per difference. A row
-    no plan has a value for is left out; a material with nothing bought, made, held or short
-    in any plan is one line."""
+    no plan has a value for is left out; a material with no figure other than 0 in any plan
+    (nothing bought or made, no shortfall, no cover under a floor) is one line."""
     headline = comparison.headline
     plans, baseline = list(comparison.plans), comparison.baseline
     shown = [baseline] if only_differences else plans
     columns = shown + comparison.differences
+    quiet = _quiet_materials(comparison)
     labels: list[str] = []
     cells: list[list[str] | None] = []  # None: a heading line
     material = previous = None
@@ -86,8 +87,10 @@ def format_headline(comparison: Comparison, only_differences: bool = False) -> l
             continue  # no plan has it (a floor that never applies, a material never supplied)
         if row["section"] == "material" and row["material"] != material:
             material = row["material"]
-            labels += ["", material]
+            labels += ["", material + (QUIET if material in quiet else "")]
             cells += [None, None]
+        if row["section"] == "material" and row["material"] in quiet:
+            continue
         if row["section"] == "cost" and row["metric"] == "purchase":
             labels.append("Cost by component")
             cells.append(None)
@@ -100,7 +103,6 @@ def format_headline(comparison: Comparison, only_differences: bool = False) -> l
             [format_figure(row[c], row["unit"]) for c in shown]
             + [format_figure(row[c], row["unit"], difference=True) for c in comparison.differences]
         )
-    labels, cells = _quiet_materials(labels, cells, comparison)
     title = f"Plans compared (differences against {baseline}):"
     others = [name for name in plans if name != baseline]
     titles = [f"{name} against {baseline}:" for name in others]
@@ -108,31 +110,16 @@ def format_headline(comparison: Comparison, only_differences: bool = False) -> l
     return [title, *_fitted_table(labels, cells, columns, blocks, titles)]
 
 
-def _quiet_materials(
-    labels: list[str], cells: list[list[str] | None], comparison: Comparison
-) -> tuple[list[str], list[list[str] | None]]:
-    """A material whose every figure is 0 or none in every plan, as one line."""
-    quiet = set(comparison.headline["material"]) - {""}
-    numbers = comparison.headline[comparison.plans].to_numpy(dtype=float)
-    for material, values in zip(comparison.headline["material"], numbers, strict=True):
-        if np.nansum(np.abs(values)) > 0:
-            quiet.discard(material)
-    out_labels: list[str] = []
-    out_cells: list[list[str] | None] = []
-    skipping = False
-    for label, row in zip(labels, cells, strict=True):
-        if row is None and label in quiet:
-            out_labels.append(f"{label}: nothing bought, made, held or short in any plan")
-            out_cells.append(None)
-            skipping = True
-            continue
-        if row is None and label:
-            skipping = False
-        if skipping and row is not None:
-            continue
-        out_labels.append(label)
-        out_cells.append(row)
-    return out_labels, out_cells
+QUIET = ": no figure but 0 in any plan (nothing bought or made, no shortfall)"
+
+
+def _quiet_materials(comparison: Comparison) -> set[str]:
+    """The materials whose every figure is 0 or none in every plan."""
+    headline = comparison.headline
+    rows = headline[headline["section"] == "material"]
+    numbers = np.abs(rows[comparison.plans].to_numpy(dtype=float))
+    busy = np.nansum(numbers, axis=1) > 0
+    return set(rows["material"]) - set(rows.loc[busy, "material"])
 
 
 def _blocks(comparison: Comparison, only_differences: bool) -> list[list[int]]:
@@ -190,14 +177,19 @@ def _fitted_table(
 def format_verdicts(comparison: Comparison) -> list[str]:
     """One line per plan, before any figure: whether it meets demand and holds its floors."""
     width = max(len(name) for name in comparison.plans) + 2
+    own_line = width > TEXT_WIDTH // 3  # a long name: its verdict on the lines below it
     lines = ["Verdicts:"]
     for name in comparison.plans:
         line = verdict_line(comparison.verdicts.get(name, {}))
+        first = f"  {name:<{width}}"
+        if own_line:
+            lines.append(f"  {name}:")
+            first = " " * 6
         lines += textwrap.wrap(
             f"{line[:1].lower()}{line[1:]}",
             width=TEXT_WIDTH,
-            initial_indent=f"  {name:<{width}}",
-            subsequent_indent=" " * (2 + width + 4),
+            initial_indent=first,
+            subsequent_indent=" " * (len(first) + 4),
             break_long_words=False,
             break_on_hyphens=False,
         )

@@ -49,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.content import INITIAL
 from optimizer.common.months import ordinals
 
 TOLERANCE_T = 1e-6  # a stock this close to its target is at the target
@@ -96,19 +97,22 @@ def country_shares(supply: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def largest_shares(shares: pd.DataFrame) -> pd.DataFrame:
+def largest_shares(shares: pd.DataFrame, unattributed: object = INITIAL) -> pd.DataFrame:
     """Per material of ``shares`` (from :func:`country_shares`), in its order: the largest
-    ``share`` and its ``country`` (shares equal to 9 decimals are equal: the country listed
-    first of them); both missing (NaN) for a material with no supply."""
+    ``share`` of a country and that ``country`` (shares equal to 9 decimals are equal: the
+    country listed first of them); both missing (NaN) for a material no country supplies.
+    ``unattributed`` labels content of unknown origin (the stock held at the start, on the
+    origin basis): part of the total, but no country, so never the largest."""
     material, materials = _codes(shares["material"])
-    share = shares["share"].to_numpy(dtype=float)
+    countries = shares["country"].to_numpy(dtype=object)
+    share = np.where(countries == unattributed, 0.0, shares["share"].to_numpy(dtype=float))
     top = np.full(len(materials), -np.inf)
     np.maximum.at(top, material, share)
     # Per material, largest first; equal shares keep their order (lexsort is stable).
     order = np.lexsort((-np.round(share, TIE_DECIMALS), material))
     first = order[np.r_[True, material[order][1:] != material[order][:-1]]] if len(order) else order
     supplied = top > 0
-    country = np.where(supplied, shares["country"].to_numpy(dtype=object)[first], None)
+    country = np.where(supplied, countries[first], None)
     return pd.DataFrame(
         {"country": country, "share": np.where(supplied, top, np.nan)},
         index=pd.Index(materials, name="material"),
@@ -130,17 +134,25 @@ def hhi(shares: pd.DataFrame) -> pd.Series:
 
 
 def concentration(
-    shares: pd.DataFrame, watched: str | None, home: str | None = None
+    shares: pd.DataFrame,
+    watched: object,
+    home: object = None,
+    unattributed: object = INITIAL,
 ) -> pd.DataFrame:
     """Per material of ``shares`` (from :func:`country_shares`), in its order: ``watched_share``
     (the ``watched`` country's share; 0 where it supplies none, NaN for a material with no
     supply), ``foreign_country`` and ``foreign_share`` (the largest share of a country other
     than ``home``, ties as in :func:`largest_shares`; None/NaN where only ``home`` supplies)
-    and ``hhi``. Arrays only: a sweep measures every point with it."""
+    and ``hhi``, the sum of the countries' squared shares x 10,000. Content of unknown origin
+    (``unattributed``) counts in every share's total but is no country: it is never the
+    largest foreign share and adds nothing to the HHI. Arrays only: a sweep measures every
+    point with it."""
     material, materials = _codes(shares["material"])
     size = len(materials)
     share = shares["share"].to_numpy(dtype=float)
     country = shares["country"].to_numpy(dtype=object)
+    supplied = np.bincount(material, weights=share, minlength=size) > 0
+    share = np.where(country == unattributed, 0.0, share)
     squares = np.bincount(material, weights=share**2, minlength=size)
     watched_share = np.bincount(
         material, weights=np.where(country == watched, share, 0.0), minlength=size
@@ -154,7 +166,6 @@ def concentration(
     top[material[first]] = foreign[first]
     top_country[material[first]] = country[first]
     held = top > 0
-    supplied = squares > 0
     return pd.DataFrame(
         {
             "watched_share": np.where(supplied, watched_share, np.nan),

@@ -115,11 +115,13 @@ class Result:
         return {m: int(v) for m, v in counts.items() if v > 0}
 
     def largest_shares(self) -> dict[str, dict[str, float | str]]:
-        """Per material supplied, the country with the largest share of its supply (arrivals
-        and domestic output) over the horizon (``optimizer.results.metrics``)."""
+        """Per material supplied, the country with the largest share of its supply over the
+        horizon, on the basis the caps count (``policy.share_basis``: arrivals and domestic
+        output, or the content by origin; ``optimizer.results.metrics``)."""
         if self.mix is None or self.mix.empty:
             return {}
-        shares = metrics.country_shares(metrics.on_basis(self.mix))
+        basis = self.scenario.settings.share_basis
+        shares = metrics.country_shares(metrics.on_basis(self.mix, basis))
         top = metrics.largest_shares(shares).dropna(subset=["share"])
         order = [m for m in self.scenario.materials["material"] if m in top.index]
         return {

@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.content import INITIAL
 from models.solution import Status
-from optimizer.common.text_width import TEXT_WIDTH, wrap_prose
+from optimizer.common.text_width import TEXT_WIDTH, clip, wrap_prose
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.results import metrics
 from optimizer.results import verdict as verdicts
@@ -33,6 +33,7 @@ CHAIN_COSTS = (  # shown only where a scenario has a chain
     "disposal_usd",
     "sales_usd",
 )
+NAME_WIDTH = 30  # a longer material name is cut in its middle in the summary's tables
 IF_NONZERO = ("below_floor_usd", "closing_credit_usd")  # only with a floor penalty or a credit
 
 
@@ -277,7 +278,7 @@ def _concentration(result: Result) -> list[str]:
         return []
     watched, home = record["watched_country"], record["home_country"]
     foreign = f"every country but {home}" if home else "every country (no policy.home_country)"
-    rows = record["materials"]
+    rows = {clip(material, NAME_WIDTH): row for material, row in record["materials"].items()}
     width = max(len("material"), *(len(m) for m in rows)) + 2
     head = f"{watched + ' share':>10}   {'largest foreign':<20}{'HHI':>8}"
     lines = [
@@ -304,7 +305,7 @@ def _share_table(title: str, supply: pd.DataFrame, materials: list[str]) -> list
     order = [m for m in materials if m in shares.index]
     tonnes = by_country.groupby("country")["tonnes"].sum()  # countries by name, then by tonnes
     countries = list(tonnes.sort_values(ascending=False, kind="stable").index)
-    width = max(len("material"), *(len(m) for m in order)) + 2
+    width = max(len("material"), *(len(clip(m, NAME_WIDTH)) for m in order)) + 2
     room = max((TEXT_WIDTH - 2 - width) // 8, 1)  # countries per block of 100 columns
     lines = [title]
     for first in range(0, len(countries), room):
@@ -315,7 +316,7 @@ def _share_table(title: str, supply: pd.DataFrame, materials: list[str]) -> list
                 f"{shares.at[material, c]:>8.1%}" if shares.at[material, c] > 0 else f"{'-':>8}"
                 for c in block
             )
-            lines.append("  " + material.ljust(width) + cells)
+            lines.append("  " + clip(material, NAME_WIDTH).ljust(width) + cells)
     return lines
 
 

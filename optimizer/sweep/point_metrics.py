@@ -204,7 +204,8 @@ def share_figures(
             strict=True,
         )
     }
-    top = metrics.largest_shares(shares)
+    initial = countries.index(INITIAL) if INITIAL in countries else -1  # no country's
+    top = metrics.largest_shares(shares, unattributed=initial)
     held = {  # a material with no supply has no largest share (NaN)
         materials[m]: (countries[c], round(share, SHARE_DECIMALS))
         for m, c, share in zip(
@@ -236,12 +237,12 @@ def concentration_figures(
     ``hhi_<material>``, by :func:`optimizer.results.metrics.concentration`; and the frontier
     measure, ``concentration``. ``shares`` has integer labels (:func:`supply`) and ``largest``
     each material's largest share. Content of origin ``initial`` (the stock at the start) is no
-    country's: it is left out of the foreign share and the HHI."""
+    country's: it is never the largest foreign share and adds nothing to the HHI."""
     code = {name: position for position, name in enumerate(countries)}
-    initial = code.get(INITIAL)
-    counted = shares if initial is None else shares[shares["country"].to_numpy() != initial]
     home = code.get(frontier.home) if frontier.home is not None else None
-    figures = metrics.concentration(counted, code.get(frontier.country, -1), home)
+    figures = metrics.concentration(
+        shares, code.get(frontier.country, -1), home, unattributed=code.get(INITIAL, -1)
+    )
     at = figures.index.to_numpy(dtype=int)  # the materials' positions
     per_material = {}
     for column in ("watched_share", "foreign_share", "hhi"):
