@@ -126,6 +126,8 @@ def test_three_shipped_plans_fit_100_columns(three_plans):
         "RE-carbonate: no figure but 0 in any plan (nothing bought or made, no shortfall)" in lines
     )
     assert not [line for line in lines if line.startswith("  ") and set(line.split()[-3:]) == {"-"}]
+    # wrapped once, where the text stands (not wrapped, then indented and wrapped again)
+    assert "          rare-earth magnet supply 2026-2028 under a stric ..." in lines
     cells = {cell for line in lines for cell in line.split()}
     assert not {"-0", "+0", "-0.0", "+0.0"} & cells
 

@@ -48,17 +48,17 @@ def scenario_differences(old: Scenario, new: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
-def format_differences(frame: pd.DataFrame) -> str:
+def format_differences(frame: pd.DataFrame, indent: str = "") -> str:
     """The differences as text: a heading per input file, a line per difference (a line break
-    in a value shown as ``\\n``)."""
+    in a value shown as ``\\n``), each line after ``indent``, wrapped to fit 100 columns."""
     if frame.empty:
-        return "No input differences."
+        return indent + "No input differences."
     lines: list[str] = []
     for table, group in frame.groupby("table", sort=False):
         noun = "difference" if len(group) == 1 else "differences"
         lines.append(f"{table} ({len(group)} {noun})")
         lines += [_line(row).translate(ONE_LINE) for row in group.itertuples(index=False)]
-    return "\n".join(wrap_prose(lines))  # fits 100 columns
+    return "\n".join(wrap_prose([indent + line for line in lines]))
 
 
 def _line(row: Any) -> str:

@@ -85,6 +85,5 @@ def format_input_differences(inputs: pd.DataFrame, plans: list[str], baseline: s
             lines.append(f"  {name}: input differences unknown: {rows['new'].iloc[0]}")
         else:
             lines.append(f"  {name}:")
-            text = format_differences(rows[COLUMNS])
-            lines += ["    " + line for line in text.splitlines()]
+            lines += format_differences(rows[COLUMNS], indent="    ").splitlines()
     return lines
