@@ -321,3 +321,28 @@ def test_sweep_report_writes_only_into_a_sweep_folder(result, capsys):
     (result / "results.parquet").write_bytes(b"")  # a result folder is no sweep folder
     code, _, err = run(capsys, "sweep-report", result)
     assert code == 2 and "not a sweep results folder written by `sourcing sweep`" in err
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_file_written_without_replace_never_takes_an_existing_name(tmp_path, monkeypatch, links):
+    import errno
+    import os
+
+    from optimizer.common import output_paths
+    from optimizer.common.output_paths import OutputRefused, write_file_atomic
+
+    if not links:  # a file system without hard links: the name is claimed with O_EXCL instead
+
+        def no_link(*_args, **_kwargs):
+            raise OSError(errno.EPERM, "no hard links here")
+
+        monkeypatch.setattr(output_paths.os, "link", no_link)
+    theirs = tmp_path / "book.xlsx"
+    theirs.write_bytes(b"someone else's")  # appeared after the command checked the name
+    with pytest.raises(OutputRefused, match="appeared while it was being written"):
+        write_file_atomic(theirs, b"ours", replace=False)
+    assert theirs.read_bytes() == b"someone else's"
+    fresh = tmp_path / "new.xlsx"
+    write_file_atomic(fresh, b"ours", replace=False)
+    assert fresh.read_bytes() == b"ours"
+    assert sorted(os.listdir(tmp_path)) == ["book.xlsx", "new.xlsx"]  # no temporary file left

@@ -84,7 +84,8 @@ def run(args) -> int:
 
         with locked(out):
             _check_workbook(out, args.force)  # it may have appeared meanwhile
-            write_scenario_workbook(scenario, out)  # a temporary file renamed over OUT
+            # a temporary file renamed over OUT; without --force never over a file
+            write_scenario_workbook(scenario, out, replace=args.force)
         sheets = f"{len(TABLES)} table sheets and the settings"
         written = f"Written: {out} ({sheets}; solve it with: sourcing solve {out})"
         print("\n".join(wrap_prose([written])))

@@ -40,6 +40,6 @@ def run(args) -> int:
     if out.exists() and not args.force:
         raise UsageError(f"{out} exists; use --force to overwrite it")
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_template(out)
+    write_template(out, replace=args.force)  # without --force never over a file
     say(f"Written: {out} (fill it in, then: sourcing solve {out})")
     return EXIT_OK

@@ -436,17 +436,41 @@ def _umask() -> int:
     return mask
 
 
-def write_file_atomic(path: Path, data: bytes) -> None:
-    """Write a sibling temporary file, then rename it over ``path`` (readers never see half)."""
+def write_file_atomic(path: Path, data: bytes, replace: bool = True) -> None:
+    """Write a sibling temporary file, then rename it over ``path`` (readers never see half).
+    With ``replace`` False the file takes ``path`` only if nothing is there (a hard link, which
+    fails on an existing name), so a file that appeared since it was checked is never replaced:
+    :class:`OutputRefused`."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _take_new_name(Path(temporary), path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _take_new_name(temporary: Path, path: Path) -> None:
+    """Give ``temporary`` the name ``path`` only if no file has it."""
+    try:
+        os.link(temporary, path)  # atomic, and refused if the name is taken
+    except FileExistsError:
+        raise OutputRefused(f"{path}: appeared while it was being written; not replaced") from None
+    except OSError:  # no hard links here: claim the name first, then rename onto the claim
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            raise OutputRefused(
+                f"{path}: appeared while it was being written; not replaced"
+            ) from None
+        os.replace(temporary, path)
+        return
+    temporary.unlink()
 
 
 # --- single files ----------------------------------------------------------------------------

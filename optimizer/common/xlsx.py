@@ -74,16 +74,17 @@ def fit_widths(
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def save_workbook(book: Workbook, path: str | Path) -> Path:
+def save_workbook(book: Workbook, path: str | Path, replace: bool = True) -> Path:
     """Write the workbook with fixed document and zip entry times, so equal workbooks are
-    equal files (openpyxl stamps the time of saving)."""
+    equal files (openpyxl stamps the time of saving); with ``replace`` False, never over a
+    file (:func:`optimizer.common.output_paths.write_file_atomic`)."""
     path = Path(path)
     book.properties.creator = AUTHOR
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
     written = io.BytesIO()
     ExcelWriter(book, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
-    write_file_atomic(path, _with_fixed_times(written.getvalue()))
+    write_file_atomic(path, _with_fixed_times(written.getvalue()), replace=replace)
     return path
 
 

@@ -38,17 +38,20 @@ from optimizer.inputs.workbook import README_SHEET, SETTINGS_SHEET
 NO_DEFAULT_VALUE = {"error", "empty", "unset", "inf", "every"}  # blank meanings that are no value
 
 
-def write_template(path: str | Path) -> Path:
+def write_template(path: str | Path, replace: bool = True) -> Path:
     """An empty, documented scenario workbook: a README sheet describing every sheet and column,
-    the ``scenario`` sheet with every key and its default, and each table's header."""
+    the ``scenario`` sheet with every key and its default, and each table's header. With
+    ``replace`` False, never over an existing file."""
     defaults = {field.column: _default(field) for field in table_fields(SETTINGS_FILE)}
-    return save_workbook(_scenario_book(defaults, {}), path)
+    return save_workbook(_scenario_book(defaults, {}), path, replace=replace)
 
 
-def write_scenario_workbook(scenario: Scenario, path: str | Path) -> Path:
-    """The scenario as a workbook that :func:`optimizer.load_scenario` reads back."""
+def write_scenario_workbook(scenario: Scenario, path: str | Path, replace: bool = True) -> Path:
+    """The scenario as a workbook that :func:`optimizer.load_scenario` reads back; with
+    ``replace`` False, never over an existing file."""
     tables = {name: scenario.table(name) for name in TABLES}
-    return save_workbook(_scenario_book(scenario.settings.by_key(), tables), path)
+    book = _scenario_book(scenario.settings.by_key(), tables)
+    return save_workbook(book, path, replace=replace)
 
 
 def _default(field: Field) -> Any:
