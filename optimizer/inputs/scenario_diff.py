@@ -29,6 +29,7 @@ COLUMNS = ["table", "key", "column", "old", "new", "change"]
 CHANGED, ADDED, REMOVED = "changed", "added", "removed"
 ABSENT = "(none)"  # the row is not in that scenario
 NOT_SET = "(not set)"  # a blank meaning "not set": the default, the policy's value, no limit
+SAME_DESCRIPTION = "(the description is the same: check that it still says what is changed)"
 EVERY = "(every)"  # a blank key cell: the row applies to every month, material, ...
 SIGNIFICANT_DIGITS = 12  # float noise sits past the 15th digit; inputs never need more than 12
 DECIMALS = 9  # a billionth of a tonne, a dollar or a share is no input anyone writes
@@ -58,6 +59,8 @@ def format_differences(frame: pd.DataFrame, indent: str = "") -> str:
         noun = "difference" if len(group) == 1 else "differences"
         lines.append(f"{table} ({len(group)} {noun})")
         lines += [_line(row).translate(ONE_LINE) for row in group.itertuples(index=False)]
+    if not (frame["key"] == "description").any():  # a copied folder keeps its text
+        lines.append(SAME_DESCRIPTION)
     return "\n".join(wrap_prose([indent + line for line in lines]))
 
 
