@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.cli.common import described
+from optimizer.cli.common import described, say
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import COMPARISON, claimed
 from optimizer.common.table_files import TABLE_FORMATS
-from optimizer.common.text_width import wrap_prose
 from optimizer.results.compare import compare, load_plan
 from optimizer.results.compare_text import format_comparison
 from optimizer.results.writing import comparison_files, write_comparison
@@ -88,5 +87,5 @@ def run(args) -> int:
         folder = write_comparison(comparison, plans, Path(args.out), args.table_format)
     print(format_comparison(comparison, only_differences=args.baseline is not None))
     written = f"Written: {folder}/ ({', '.join(comparison_files(args.table_format))})"
-    print("\n" + "\n".join(wrap_prose([written])))
+    say("\n" + written)
     return EXIT_OK

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.cli.common import described, scenario_folder
+from optimizer.cli.common import described, say, scenario_folder
 from optimizer.cli.errors import EXIT_OK, UsageError, handles_errors
 from optimizer.common.output_paths import check_new_folder, creating, locked
-from optimizer.common.text_width import wrap_prose
 from optimizer.inputs.loading import WORKBOOK_SUFFIXES, load_scenario
 from optimizer.inputs.schema import SETTINGS_FILE, TABLES
 
@@ -88,12 +87,12 @@ def run(args) -> int:
             write_scenario_workbook(scenario, out, replace=args.force)
         sheets = f"{len(TABLES)} table sheets and the settings"
         written = f"Written: {out} ({sheets}; solve it with: sourcing solve {out})"
-        print("\n".join(wrap_prose([written])))
+        say(written)
     else:
         with creating(out, WRITTEN_BY) as staging:
             scenario.write(staging)
         files = [SETTINGS_FILE, *(spec.file for spec in TABLES.values())]
-        print("\n".join(wrap_prose([f"Written: {out}/ ({', '.join(files)})"])))
+        say(f"Written: {out}/ ({', '.join(files)})")
     return EXIT_OK
 
 

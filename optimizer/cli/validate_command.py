@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from optimizer.cli.common import described, scenario_folder
+from optimizer.cli.common import described, say, scenario_folder
 from optimizer.cli.errors import EXIT_OK, handles_errors
-from optimizer.common.text_width import wrap_prose
 from optimizer.inputs.loading import load_scenario
 
 
@@ -46,7 +45,7 @@ def run(args) -> int:
         f"{len(scenario.expansions)} expansion options, {len(scenario.contracts)} contracts; "
         f"{horizon[0]}..{horizon[-1]} ({len(horizon)} months)" + _risk_words(scenario)
     )
-    print("\n".join(wrap_prose([line])))
+    say(line)
     return EXIT_OK
 
 

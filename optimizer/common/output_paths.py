@@ -28,8 +28,9 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 try:
@@ -325,14 +326,8 @@ def replacing(target: str | Path, kind: str, option: str = "--out") -> Iterator[
     ``target``'s place in one step (checked and locked as :func:`claimed` does)."""
     with claimed(target, kind, option) as target:
         absolute = Path(os.path.abspath(target))
-        staging = Path(tempfile.mkdtemp(prefix=f".{absolute.name}{_STAGING}", dir=absolute.parent))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; results are shared
-        try:
+        with _staged(absolute, lambda staging: _install(staging, absolute)) as staging:
             yield staging
-            _install(staging, absolute)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
 
 
 @contextmanager
@@ -348,14 +343,23 @@ def creating(target: str | Path, written_by: str, option: str = "") -> Iterator[
         check_new_folder(target, written_by, option)  # it may have changed before the lock
         absolute = Path(os.path.abspath(target))
         _remove_staging(absolute)  # only its own leftovers: it never sets a folder aside
-        staging = Path(tempfile.mkdtemp(prefix=f".{absolute.name}{_STAGING}", dir=absolute.parent))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private
-        try:
+        install = partial(_rename_new, target=absolute, written_by=written_by, option=option)
+        with _staged(absolute, install) as staging:
             yield staging
-            _rename_new(staging, absolute, written_by, option)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+
+@contextmanager
+def _staged(target: Path, install: Callable[[Path], None]) -> Iterator[Path]:
+    """An empty staging folder beside ``target``, handed to ``install`` once the block
+    completes, removed if anything fails."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}", dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; outputs are shared
+    try:
+        yield staging
+        install(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _rename_new(staging: Path, target: Path, written_by: str, option: str) -> None:

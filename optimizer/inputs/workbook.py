@@ -37,6 +37,7 @@ from optimizer.inputs.schema import (
     SETTINGS_FILE,
     TABLES,
     Field,
+    number_text,
     table_fields,
 )
 from optimizer.inputs.settings import Settings, settings_from_keys
@@ -346,7 +347,7 @@ def cell_text(value: Any, kind: str = "n") -> tuple[str, str | None]:
     if isinstance(value, bool):
         return ("TRUE" if value else "FALSE"), None
     if isinstance(value, float):
-        return (str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)), None
+        return number_text(value), None
     if isinstance(value, dt.date):
         return _date_text(value), None
     return str(value).strip(), None

@@ -29,6 +29,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 from optimizer.reporting.kit import Chart
 
 SHOWN_FROM_T = 1e-6  # a material with less than this in every month has nothing to draw
+ZERO_USD = 0.5  # a cost component under this (either way) is zero: left out of a cost chart
 DPI = 150  # 8.6 inches wide: 1290 px, sharp on high-density screens at the report's ~1000 px
 WIDTH_IN = 8.6
 
@@ -196,6 +197,31 @@ class MillionsFormatter(Formatter):
         step = float(np.diff(locs).min()) / 1e6 if len(locs) > 1 else 0.0
         decimals = len(f"{step:.6f}".rstrip("0").split(".")[1]) if step > 0 else 0
         return f"{value / 1e6:,.{decimals}f}"
+
+
+def cost_axis(ax, values: np.ndarray) -> None:
+    """The x axis of horizontal cost bars in USD million, from 0 or from the most negative
+    value (sales and credits lower the cost), room on the right for the value labels, and a
+    zero line where bars go both ways."""
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    low, high = min(values.min(), 0.0), max(values.max(), 1.0)
+    ax.set_xlim(low * 1.1, high * 1.3)
+    if low < 0:
+        ax.axvline(0, color="black", lw=0.8)
+    ax.xaxis.set_major_formatter(FuncFormatter(tick_millions))
+    ax.set_xlabel("USD million")
+    ax.grid(False, axis="y")
+
+
+def laid_out(draws: dict[str, Callable[[], Figure | None]]) -> dict[str, Figure | None]:
+    """Each figure of ``draws`` (by chart stem) drawn in the report's style and laid out, its
+    tick labels set, but not rendered (None: nothing to draw): to check what a chart holds."""
+    with chart_style():
+        figures = {stem: draw() for stem, draw in draws.items()}
+        for fig in figures.values():
+            if fig is not None:
+                fig.canvas.draw()
+    return figures
 
 
 def usd_axis(ax, largest: float, unit: str) -> None:

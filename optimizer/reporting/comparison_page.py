@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,16 +25,17 @@ from matplotlib.ticker import FuncFormatter
 from optimizer.inputs.settings import CAP_WINDOW_WORDS
 from optimizer.reporting.charts import (
     SHOWN_FROM_T,
-    chart_style,
+    ZERO_USD,
+    cost_axis,
     countries_by_tonnes,
     country_colour,
     country_legend,
     headed_legend,
+    laid_out,
     new_figure,
     panel_columns,
     panels,
     render_chart,
-    tick_millions,
     tick_number,
     tonnes_axis,
     value_labels,
@@ -63,7 +65,6 @@ from optimizer.results.tables import COST_COMPONENTS, COST_LABELS
 
 PLAN_COLOURS = ("#1b4f72", "#d4a017", "#5b8c5a", "#8e44ad", "#a0522d", "#2e86c1", "#7f8c8d")
 UNIT_NAMES = {"share": "%", "0-10000": "0–10,000"}
-ZERO_USD = 0.5  # a cost component under this (either way) in every plan is left out
 COST_METRICS = {COST_LABELS[key]: key for key in COST_COMPONENTS}  # compare.csv metric: key
 
 
@@ -250,12 +251,7 @@ def comparison_figures(comparison: Comparison) -> dict[str, Figure | None]:
         "concentration": _draw_concentration,
         "cover": _draw_cover,
     }
-    with chart_style():
-        figures = {stem: draw(comparison) for stem, draw in draws.items()}
-        for fig in figures.values():
-            if fig is not None:
-                fig.canvas.draw()  # lays the figure out and sets its tick labels
-    return figures
+    return laid_out({stem: partial(draw, comparison) for stem, draw in draws.items()})
 
 
 def _draw_compare_costs(comparison: Comparison) -> Figure | None:
@@ -283,14 +279,7 @@ def _draw_compare_costs(comparison: Comparison) -> Figure | None:
         handles.append(Patch(color=colour, label=label))
     ax.set_yticks(y, [cost_label(COST_METRICS[m]) for m in values])
     ax.invert_yaxis()
-    every = np.nan_to_num(np.concatenate([v.to_numpy(dtype=float) for v in values.values()]))
-    low, high = min(every.min(), 0.0), max(every.max(), 1.0)
-    ax.set_xlim(low * 1.1, high * 1.3)
-    if low < 0:
-        ax.axvline(0, color="black", lw=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(tick_millions))
-    ax.set_xlabel("USD million")
-    ax.grid(False, axis="y")
+    cost_axis(ax, np.concatenate([v.to_numpy(dtype=float) for v in values.values()]))
     headed_legend(fig, handles, "Cost by component, per plan", min(len(names), 3))
     return fig
 

@@ -16,21 +16,21 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from optimizer.reporting.charts import (
     SHOWN_FROM_T,
-    chart_style,
+    ZERO_USD,
     column_bars,
+    cost_axis,
     countries_by_tonnes,
     country_colour,
     headed_legend,
+    laid_out,
     month_axis,
     new_figure,
     panel_columns,
     panels,
     render_chart,
-    tick_millions,
     tonnes_axis,
     true_runs,
     usd_axis,
@@ -61,7 +61,6 @@ STOCK_COLOUR, TARGET_COLOUR, FLOOR_SHADE, SHORT_COLOUR = "#1b4f72", "#444444", "
 FLOOR_BAR = "#5d6d7e"
 ARRIVALS, DOMESTIC = "arrivals", "domestic output"  # monthly_supply's sources
 DOMESTIC_HATCH, KEY_COLOUR = "////", "#8a939b"  # domestic output: hatched; the legend's key
-ZERO_USD = 0.5  # a cost component under this (either way) is zero: left out of the chart
 
 
 @dataclass(frozen=True)
@@ -113,14 +112,14 @@ def render_plan_charts(plan: PlanView) -> PlanCharts:
 def plan_figures(plan: PlanView) -> dict[str, Figure | None]:
     """The plan's figures by chart stem, drawn in the report's style but not rendered (None:
     nothing to draw): to check what the charts hold."""
-    draws = {"imports": _draw_imports, "stock": _draw_stock, "policy": _draw_policy}
-    with chart_style():
-        figures = {stem: draw(plan) for stem, draw in draws.items()}
-        figures["costs"] = _draw_costs(plan.summary)
-        for fig in figures.values():
-            if fig is not None:
-                fig.canvas.draw()  # lays the figure out and sets its tick labels
-    return figures
+    return laid_out(
+        {
+            "imports": lambda: _draw_imports(plan),
+            "stock": lambda: _draw_stock(plan),
+            "policy": lambda: _draw_policy(plan),
+            "costs": lambda: _draw_costs(plan.summary),
+        }
+    )
 
 
 def cost_values(costs: dict) -> list[float]:
@@ -373,13 +372,7 @@ def _draw_costs(summary: dict) -> Figure | None:
         f"USD {v:,.0f} ({share_text(v, total)})" if total else f"USD {v:,.0f}" for v in values
     ]
     value_labels(ax, bars, [label.replace("-", "−") for label in labels], horizontal=True)
-    low, high = min(values.min(), 0.0), max(values.max(), 1.0)
-    ax.set_xlim(low * 1.1, high * 1.3)
-    if low < 0:
-        ax.axvline(0, color="black", lw=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(tick_millions))
-    ax.set_xlabel("USD million")
-    ax.grid(False, axis="y")
+    cost_axis(ax, values)
     ax.set_title(f"Total cost USD {total:,.0f}, by component", loc="left")
     return fig
 

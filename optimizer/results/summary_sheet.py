@@ -345,30 +345,31 @@ def _caps(section: str, policy: dict) -> list[Row]:
     return rows
 
 
+# The risk settings in the policy section: key, item, unit, number format.
+RISK_SETTINGS = (
+    ("scenarios", "risk: scenarios planned against", "", COUNT),
+    ("risk_weight", "risk: weight of the CVaR", "", GENERAL),
+    ("cvar_alpha", "risk: CVaR level", "", SHARE),
+    ("release_floor", "risk: floors released while a cut lasts", "", TEXT),
+    ("refill_months", "risk: months to refill", "months", COUNT),
+    ("samples", "risk: sampled paths", "", COUNT),
+    ("seed", "risk: seed", "", GENERAL),
+)
+
+
 def _risk_settings(section: str, risk: dict) -> list[Row]:
     left = dict(risk)
-    take = left.pop
     rows = []
-    if "scenarios" in left:
-        rows.append(Row(section, "risk: scenarios planned against", take("scenarios"), "", COUNT))
-    if "risk_weight" in left:
-        rows.append(Row(section, "risk: weight of the CVaR", take("risk_weight"), "", GENERAL))
-    if "cvar_alpha" in left:
-        rows.append(Row(section, "risk: CVaR level", take("cvar_alpha"), "", SHARE))
-    if "release_floor" in left:
-        released = "yes" if take("release_floor") else "no"
-        rows.append(Row(section, "risk: floors released while a cut lasts", released))
-    if "refill_months" in left:
-        rows.append(Row(section, "risk: months to refill", take("refill_months"), "months", COUNT))
-    if "samples" in left:
-        samples = take("samples")
-        rows.append(
-            Row(section, "risk: sampled paths", samples, "", COUNT)
-            if samples
-            else Row(section, "risk: sampled paths", "none (the scenarios are listed)")
-        )
-    if "seed" in left:
-        rows.append(Row(section, "risk: seed", take("seed"), "", GENERAL))
+    for key, item, unit, number_format in RISK_SETTINGS:
+        if key not in left:
+            continue
+        value = left.pop(key)
+        if key == "release_floor":
+            rows.append(Row(section, item, "yes" if value else "no"))
+        elif key == "samples" and not value:
+            rows.append(Row(section, item, "none (the scenarios are listed)"))
+        else:
+            rows.append(Row(section, item, value, unit, number_format))
     return rows + (_any_rows(section, ["risk"], left) if left else [])
 
 
